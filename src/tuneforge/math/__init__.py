@@ -1,0 +1,1 @@
+"""Pure numerical functions over numpy arrays; imports nothing else of tuneforge."""

@@ -1,0 +1,6 @@
+"""Pruners: when to stop a running trial early. Each is one `decide` call."""
+
+from tuneforge.pruners.base import Decision, NopPruner, Pruner
+from tuneforge.pruners.median import MedianPruner
+
+__all__ = ["Decision", "MedianPruner", "NopPruner", "Pruner"]

@@ -1,0 +1,208 @@
+"""Parameter distributions: Float, Int and Categorical, validated when they are made.
+
+They are frozen values; `to_json`/`distribution_from_json` give their stored form, and
+`contains` says whether a value can be produced by the distribution.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Union
+
+from tuneforge.exceptions import SearchSpaceError
+
+JSONValue = Union[None, bool, int, float, str]
+
+_STEP_TOL = 1e-8
+
+
+def _finite_number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SearchSpaceError(f"{what} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise SearchSpaceError(f"{what} must be finite, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Float:
+    """A real parameter in [low, high]; `log` samples on a log scale, `step` discretizes."""
+
+    low: float
+    high: float
+    log: bool = False
+    step: float | None = None
+
+    def __post_init__(self) -> None:
+        low = float(_finite_number(self.low, "low"))
+        high = float(_finite_number(self.high, "high"))
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
+        if low > high:
+            raise SearchSpaceError(f"low={low} is greater than high={high}")
+        if self.log and low <= 0:
+            raise SearchSpaceError(f"log=True needs low > 0, got low={low}")
+        if self.step is not None:
+            step = float(_finite_number(self.step, "step"))
+            if step <= 0:
+                raise SearchSpaceError(f"step must be positive, got {step}")
+            if self.log:
+                raise SearchSpaceError("step and log=True cannot be combined")
+            n = (high - low) / step
+            if abs(n - round(n)) > _STEP_TOL * max(1.0, abs(n)):
+                raise SearchSpaceError(
+                    f"step={step} does not divide the range [{low}, {high}]"
+                )
+            object.__setattr__(self, "step", step)
+
+    def contains(self, value: Any) -> bool:
+        """True when `value` is a number this distribution can produce."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if not (self.low <= value <= self.high):
+            return False
+        if self.step is not None:
+            k = (value - self.low) / self.step
+            return abs(k - round(k)) <= 1e-6
+        return True
+
+    def round(self, value: float) -> float:
+        """Clip to [low, high] and snap to the step grid."""
+        value = min(max(float(value), self.low), self.high)
+        if self.step is not None:
+            value = self.low + round((value - self.low) / self.step) * self.step
+            value = min(max(value, self.low), self.high)
+        return value
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "float", "low": self.low, "high": self.high, "log": self.log,
+                "step": self.step}
+
+
+@dataclass(frozen=True, slots=True)
+class Int:
+    """An integer parameter in [low, high] (both included), on a `step` grid or log scale."""
+
+    low: int
+    high: int
+    log: bool = False
+    step: int = 1
+
+    def __post_init__(self) -> None:
+        for what in ("low", "high", "step"):
+            v = getattr(self, what)
+            if isinstance(v, float) and v.is_integer():
+                object.__setattr__(self, what, int(v))
+            elif isinstance(v, bool) or not isinstance(v, int):
+                raise SearchSpaceError(f"{what} must be an integer, got {v!r}")
+        if self.low > self.high:
+            raise SearchSpaceError(f"low={self.low} is greater than high={self.high}")
+        if self.step < 1:
+            raise SearchSpaceError(f"step must be >= 1, got {self.step}")
+        if self.log and self.low < 1:
+            raise SearchSpaceError(f"log=True needs low >= 1, got low={self.low}")
+        if self.log and self.step != 1:
+            raise SearchSpaceError("step and log=True cannot be combined")
+        if (self.high - self.low) % self.step:
+            raise SearchSpaceError(
+                f"step={self.step} does not divide the range [{self.low}, {self.high}]"
+            )
+
+    def contains(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int):
+            return False
+        return self.low <= value <= self.high and (value - self.low) % self.step == 0
+
+    def round(self, value: float) -> int:
+        """Clip to [low, high] and snap to the nearest grid point."""
+        k = round((float(value) - self.low) / self.step)
+        k = min(max(k, 0), (self.high - self.low) // self.step)
+        return int(self.low + k * self.step)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "int", "low": self.low, "high": self.high, "log": self.log,
+                "step": self.step}
+
+
+def _choice_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Categorical:
+    """One of a fixed tuple of JSON scalar choices (None, bool, int, float, str)."""
+
+    choices: tuple[JSONValue, ...]
+
+    def __post_init__(self) -> None:
+        if isinstance(self.choices, (str, bytes)) or not hasattr(self.choices, "__iter__"):
+            raise SearchSpaceError(f"choices must be a list or tuple, got {self.choices!r}")
+        choices = tuple(self.choices)
+        if not choices:
+            raise SearchSpaceError("choices must not be empty")
+        seen: set[str] = set()
+        for c in choices:
+            if c is not None and not isinstance(c, (bool, int, float, str)):
+                raise SearchSpaceError(
+                    f"choice {c!r} is not a JSON value (None, bool, int, float or str)"
+                )
+            if isinstance(c, float) and not math.isfinite(c):
+                raise SearchSpaceError(f"choice {c!r} is not a finite number")
+            key = _choice_key(c)
+            if key in seen:
+                raise SearchSpaceError(f"choice {c!r} appears more than once")
+            seen.add(key)
+        object.__setattr__(self, "choices", choices)
+
+    def index(self, value: Any) -> int:
+        """Position of `value` among the choices (type-aware: 1 and True differ)."""
+        key = _choice_key(value)
+        for i, c in enumerate(self.choices):
+            if _choice_key(c) == key:
+                return i
+        raise SearchSpaceError(f"{value!r} is not one of the choices {list(self.choices)}")
+
+    def contains(self, value: Any) -> bool:
+        try:
+            self.index(value)
+        except (SearchSpaceError, TypeError):
+            return False
+        return True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "categorical", "choices": list(self.choices)}
+
+
+Distribution = Union[Float, Int, Categorical]
+
+
+def distribution_from_json(data: Any) -> Distribution:
+    """Rebuild a distribution from `to_json()` output; raises SearchSpaceError if malformed."""
+    if not isinstance(data, dict) or "type" not in data:
+        raise SearchSpaceError(f"not a distribution: {data!r}")
+    kind = data["type"]
+    fields = {k: v for k, v in data.items() if k != "type"}
+    try:
+        if kind == "float":
+            return Float(**fields)
+        if kind == "int":
+            return Int(**fields)
+        if kind == "categorical":
+            return Categorical(tuple(fields["choices"]))
+    except TypeError as exc:
+        raise SearchSpaceError(f"bad fields for a {kind} distribution: {exc}") from None
+    raise SearchSpaceError(f"unknown distribution type {kind!r} (float, int, categorical)")
+
+
+def named(name: str, factory: Any, *args: Any, **kwargs: Any) -> Distribution:
+    """Build a distribution, prefixing any validation error with the parameter's name."""
+    try:
+        return factory(*args, **kwargs)
+    except SearchSpaceError as exc:
+        raise SearchSpaceError(f"parameter {name!r}: {exc}") from None

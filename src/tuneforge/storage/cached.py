@@ -1,0 +1,57 @@
+"""A cached reader: keeps a study's replayed state and applies only events it has not seen.
+
+A 10,000-trial study is read once; after that each refresh costs the new events only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+
+from tuneforge.storage.base import Storage, StudyRef
+from tuneforge.storage.events import Event
+from tuneforge.storage.replay import StudyState
+from tuneforge.trial.records import Direction, TrialRecord, TrialState
+
+
+class StudyView:
+    """Live, read-mostly view of one study in one storage (a History for samplers)."""
+
+    def __init__(self, storage: Storage, ref: StudyRef) -> None:
+        self.storage = storage
+        self.ref = ref
+        self.state = StudyState(ref.directions)
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        return self.ref.directions
+
+    def refresh(self) -> StudyState:
+        """Apply the events appended since the last refresh; returns the state."""
+        self.state.apply_all(self.storage.read(self.ref, after=self.state.last_seq))
+        return self.state
+
+    def append(self, events: Sequence[Event]) -> int:
+        """Append atomically, then catch up so the view includes what was written."""
+        seq = self.storage.append(self.ref, events)
+        self.refresh()
+        return seq
+
+    def trials(self, states: Container[TrialState] | None = None) -> list[TrialRecord]:
+        return self.refresh().trials(states)
+
+
+class Snapshot:
+    """A frozen History: the view's trials at one moment (what a sampler is handed)."""
+
+    def __init__(self, directions: tuple[Direction, ...], trials: list[TrialRecord]) -> None:
+        self._directions = directions
+        self._trials = trials
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        return self._directions
+
+    def trials(self, states: Container[TrialState] | None = None) -> list[TrialRecord]:
+        if states is None:
+            return list(self._trials)
+        return [t for t in self._trials if t.state in states]

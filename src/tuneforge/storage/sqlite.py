@@ -1,0 +1,271 @@
+"""SQLite storage (stdlib sqlite3): the embedded default, shared safely by processes.
+
+Measured settings (DESIGN.md): WAL journal, a 30 s busy timeout, synchronous=NORMAL and
+``BEGIN IMMEDIATE`` for every write in autocommit mode; no transaction is ever held
+while an objective runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from tuneforge.exceptions import DuplicatedStudyError, StorageError, StorageVersionError
+from tuneforge.storage.base import StudyRef
+from tuneforge.storage.events import Event, dumps, loads
+from tuneforge.trial.records import Direction
+
+SCHEMA_VERSION = 1
+_NETWORK_FS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "9p", "afs", "ceph",
+               "glusterfs", "fuse.glusterfs", "lustre", "gpfs"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tuneforge_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS studies (
+    study_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    directions TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_id INTEGER NOT NULL REFERENCES studies(study_id) ON DELETE CASCADE,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_study ON events (study_id, seq);
+"""
+
+
+def _filesystem_type(path: Path) -> str | None:
+    """The type of the filesystem holding `path`, from /proc/mounts (Linux only)."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, best_type = "", None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")):
+            if len(parts[1]) >= len(best):
+                best, best_type = parts[1], parts[2]
+    return best_type
+
+
+class SQLiteStorage:
+    """A study database in one SQLite file, e.g. ``SQLiteStorage("tuneforge.db")``.
+
+    `read_only=True` opens the file with ``mode=ro`` (for dashboards and the CLI) and
+    fails clearly when it does not exist.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
+                 timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        if read_only and not self.path.exists():
+            raise StorageError(f"no tuneforge database at {str(self.path)!r}")
+        if not read_only and not self.path.parent.exists():
+            raise StorageError(
+                f"cannot create database {str(self.path)!r}: folder "
+                f"{str(self.path.parent)!r} does not exist"
+            )
+        fs = _filesystem_type(self.path.parent)
+        if fs in _NETWORK_FS:
+            raise StorageError(
+                f"{str(self.path)!r} is on a network filesystem ({fs}); SQLite locking is "
+                "unreliable there. Use a local path or PostgreSQL (postgresql://...)"
+            )
+        self._conn = self._connect()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStorage({str(self.path)!r})"
+
+    def __getstate__(self) -> dict[str, object]:
+        # Crossing to a worker process (ipc) sends only the path; the worker reconnects.
+        return {"path": str(self.path), "read_only": self.read_only, "timeout": self._timeout}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["path"], read_only=state["read_only"],  # type: ignore[misc]
+                      timeout=state["timeout"])
+
+    # -- connection ------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        # Several processes may open a new file at once: setting WAL needs a moment of
+        # exclusive access that busy_timeout does not always cover, so retry briefly.
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                return self._connect_once()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise StorageError(f"cannot open {str(self.path)!r}: {exc}") from None
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                raise StorageError(
+                    f"cannot open {str(self.path)!r} as a tuneforge SQLite database: {exc}"
+                ) from None
+
+    def _connect_once(self) -> sqlite3.Connection:
+        if self.read_only:
+            uri = f"file:{self.path.resolve()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=self._timeout,
+                                   isolation_level=None, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(str(self.path), timeout=self._timeout,
+                                   isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
+            if not self.read_only:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._init_schema(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _init_schema(self, conn: sqlite3.Connection) -> None:
+        has_meta = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='tuneforge_meta'"
+        ).fetchone()
+        if not has_meta:
+            if self.read_only:
+                raise StorageError(f"{str(self.path)!r} is not a tuneforge database")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # checked inside the write lock: another process may have just made it
+                tables = {r[0] for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table' "
+                    "AND name NOT LIKE 'sqlite_%'").fetchall()}
+                if tables and "tuneforge_meta" not in tables:
+                    raise StorageError(
+                        f"{str(self.path)!r} is an SQLite database of something else "
+                        f"(tables: {', '.join(sorted(tables)[:5])}); refusing to write into it"
+                    )
+                for stmt in filter(str.strip, _SCHEMA.split(";")):
+                    conn.execute(stmt)
+                conn.execute(
+                    "INSERT OR IGNORE INTO tuneforge_meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        row = conn.execute(
+            "SELECT value FROM tuneforge_meta WHERE key='schema_version'"
+        ).fetchone()
+        if row is None or not str(row[0]).isdigit():
+            raise StorageError(f"{str(self.path)!r}: corrupt tuneforge schema (no version)")
+        if int(row[0]) > SCHEMA_VERSION:
+            raise StorageVersionError(
+                f"{str(self.path)!r} has schema version {row[0]}, newer than this tuneforge "
+                f"understands ({SCHEMA_VERSION}); upgrade tuneforge"
+            )
+
+    @contextmanager
+    def _cursor(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        if os.getpid() != self._pid:  # forked: never share a connection across processes
+            self._pid = os.getpid()
+            self._conn = self._connect()
+        if write and self.read_only:
+            raise StorageError(f"{str(self.path)!r} is opened read-only")
+        with self._lock:
+            conn = self._conn
+            try:
+                if write:
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield conn
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                        raise
+                else:
+                    yield conn
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"SQLite error on {str(self.path)!r}: {exc}") from None
+            except sqlite3.DatabaseError as exc:
+                raise StorageError(f"{str(self.path)!r} is damaged: {exc}") from None
+
+    # -- the protocol ----------------------------------------------------------------
+    @staticmethod
+    def _ref(row: tuple[int, str, str]) -> StudyRef:
+        return StudyRef(row[0], row[1], tuple(Direction(d) for d in json.loads(row[2])))
+
+    def create_study(self, name: str, directions: Sequence[Direction], *,
+                     exist_ok: bool = False) -> StudyRef:
+        with self._cursor(write=True) as conn:
+            row = conn.execute(
+                "SELECT study_id, name, directions FROM studies WHERE name=?", (name,)
+            ).fetchone()
+            if row is not None:
+                if exist_ok:
+                    return self._ref(row)
+                raise DuplicatedStudyError(
+                    f"a study named {name!r} already exists in {str(self.path)!r}"
+                )
+            dirs = json.dumps([Direction(d).value for d in directions])
+            cur = conn.execute(
+                "INSERT INTO studies (name, directions, created_at) VALUES (?, ?, ?)",
+                (name, dirs, time.time()),
+            )
+            return StudyRef(int(cur.lastrowid or 0), name, tuple(directions))
+
+    def list_studies(self) -> Sequence[StudyRef]:
+        with self._cursor(write=False) as conn:
+            rows = conn.execute(
+                "SELECT study_id, name, directions FROM studies ORDER BY study_id"
+            ).fetchall()
+        return [self._ref(r) for r in rows]
+
+    def delete_study(self, study: StudyRef) -> None:
+        with self._cursor(write=True) as conn:
+            self._check(conn, study)
+            conn.execute("DELETE FROM events WHERE study_id=?", (study.study_id,))
+            conn.execute("DELETE FROM studies WHERE study_id=?", (study.study_id,))
+
+    def _check(self, conn: sqlite3.Connection, study: StudyRef) -> None:
+        if conn.execute("SELECT 1 FROM studies WHERE study_id=?",
+                        (study.study_id,)).fetchone() is None:
+            raise StorageError(
+                f"study {study.name!r} does not exist in {str(self.path)!r} (was it deleted?)"
+            )
+
+    def append(self, study: StudyRef, events: Sequence[Event]) -> int:
+        now = time.time()
+        rows = [(study.study_id, dumps((e if "t" in e else dict(e, t=now)))) for e in events]
+        with self._cursor(write=True) as conn:
+            self._check(conn, study)
+            if not rows:  # nothing to add: the study's last sequence number
+                return int(conn.execute("SELECT coalesce(max(seq), -1) FROM events "
+                                        "WHERE study_id=?", (study.study_id,)).fetchone()[0])
+            conn.executemany("INSERT INTO events (study_id, body) VALUES (?, ?)", rows)
+            last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        return int(last)
+
+    def read(self, study: StudyRef, *, after: int = -1) -> Sequence[tuple[int, Event]]:
+        with self._cursor(write=False) as conn:
+            self._check(conn, study)
+            rows = conn.execute(
+                "SELECT seq, body FROM events WHERE study_id=? AND seq>? ORDER BY seq",
+                (study.study_id, after),
+            ).fetchall()
+        where = str(self.path)
+        return [(seq, loads(body, where=f"{where} event {seq}")) for seq, body in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,127 @@
+"""Reading results: the best trial, the Pareto front, tables and CSV/JSON export."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tuneforge.exceptions import TuneforgeError, missing_extra
+from tuneforge.math.pareto import non_dominated_mask
+from tuneforge.trial.records import Direction, TrialRecord, TrialState
+
+
+def best_trial(trials: Sequence[TrialRecord], directions: Sequence[Direction],
+               study_name: str = "") -> TrialRecord:
+    """The COMPLETE trial with the best value (the first one on ties)."""
+    if len(directions) != 1:
+        raise TuneforgeError(
+            f"study {study_name!r} has {len(directions)} objectives: use best_trials"
+        )
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
+    if not done:
+        raise TuneforgeError(f"study {study_name!r} has no COMPLETE trial yet")
+    sign = -1.0 if directions[0] is Direction.MAXIMIZE else 1.0
+    return min(done, key=lambda t: (sign * t.values[0], t.number))  # type: ignore[index]
+
+
+def pareto_trials(trials: Sequence[TrialRecord],
+                  directions: Sequence[Direction]) -> list[TrialRecord]:
+    """COMPLETE trials that no other COMPLETE trial dominates."""
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
+    if not done:
+        return []
+    signs = np.array([-1.0 if d is Direction.MAXIMIZE else 1.0 for d in directions])
+    costs = np.array([t.values for t in done], dtype=float) * signs
+    mask = non_dominated_mask(costs)
+    return [t for t, keep in zip(done, mask) if keep]
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, float) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v)
+    return v
+
+
+def rows(trials: Sequence[TrialRecord], directions: Sequence[Direction]) -> list[dict[str, Any]]:
+    """One flat dict per trial: number, state, value(s), params_*, user_attrs_*, times."""
+    out = []
+    multi = len(directions) > 1
+    for t in trials:
+        row: dict[str, Any] = {"number": t.number, "state": t.state.value}
+        if multi:
+            for i in range(len(directions)):
+                row[f"values_{i}"] = None if t.values is None else t.values[i]
+        else:
+            row["value"] = None if t.values is None else t.values[0]
+        row["datetime_start"] = t.datetime_start
+        row["datetime_complete"] = t.datetime_complete
+        row["duration"] = t.duration
+        for k, v in t.params.items():
+            row[f"params_{k}"] = v
+        for k, v in t.user_attrs.items():
+            row[f"user_attrs_{k}"] = v
+        row["fail_reason"] = t.system_attrs.get("fail_reason")
+        out.append(row)
+    return out
+
+
+def _columns(table: list[dict[str, Any]]) -> list[str]:
+    cols: dict[str, None] = {}
+    for row in table:
+        for k in row:
+            cols.setdefault(k, None)
+    return list(cols)
+
+
+def trials_dataframe(trials: Sequence[TrialRecord], directions: Sequence[Direction]) -> Any:
+    try:
+        import pandas as pd
+    except ImportError:
+        raise missing_extra("pandas", "pandas") from None
+    table = rows(trials, directions)
+    return pd.DataFrame(table, columns=_columns(table))
+
+
+def export(trials: Sequence[TrialRecord], directions: Sequence[Direction], path: Path,
+           format: str, *, study_name: str) -> Path:
+    """Write the trials to `path` as CSV (one row a trial) or JSON (full records)."""
+    fmt = format.lower()
+    if fmt == "csv":
+        table = rows(trials, directions)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=_columns(table) or ["number"])
+            writer.writeheader()
+            for row in table:
+                writer.writerow({k: _cell(v) for k, v in row.items()})
+    elif fmt == "json":
+        doc = {"study": study_name, "directions": [d.value for d in directions],
+               "trials": [record_to_json(t) for t in trials]}
+        path.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
+    else:
+        raise ValueError(f"unknown export format {format!r}: use 'csv' or 'json'")
+    return path
+
+
+def record_to_json(t: TrialRecord) -> dict[str, Any]:
+    """A trial as a JSON-ready dict (infinite values as the strings 'inf'/'-inf')."""
+    return {
+        "number": t.number, "state": t.state.value,
+        "values": None if t.values is None else [_cell(v) for v in t.values],
+        "params": dict(t.params),
+        "distributions": {k: d.to_json() for k, d in t.distributions.items()},
+        "intermediate": {str(k): _cell(v) for k, v in t.intermediate.items()},
+        "user_attrs": dict(t.user_attrs), "system_attrs": dict(t.system_attrs),
+        "datetime_start": t.datetime_start, "datetime_complete": t.datetime_complete,
+    }
+
+
+__all__ = ["best_trial", "export", "pareto_trials", "record_to_json",
+           "rows", "trials_dataframe"]

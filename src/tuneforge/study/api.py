@@ -1,0 +1,54 @@
+"""create_study, load_study, delete_study: the entry points users call."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from tuneforge.exceptions import DuplicatedStudyError
+from tuneforge.pruners.base import Pruner
+from tuneforge.samplers.base import Sampler
+from tuneforge.storage.base import Storage, find_study
+from tuneforge.storage.url import open_storage
+from tuneforge.study.study import Study
+from tuneforge.trial.records import Direction
+
+
+def create_study(study_name: str | None = None, *, direction: Direction | str | None = None,
+                 directions: Sequence[Direction | str] | None = None,
+                 storage: str | Storage | None = None, sampler: Sampler | None = None,
+                 pruner: Pruner | None = None, load_if_exists: bool = False,
+                 seed: int | None = None) -> Study:
+    """Create a study. `storage` is a URL (``sqlite:///tuneforge.db``,
+    ``postgresql://...``), a Storage, or None for memory. `seed` makes it reproducible."""
+    if direction is not None and directions is not None:
+        raise ValueError("give either direction or directions, not both")
+    dirs = tuple(Direction.parse(d) for d in (directions or [direction or "minimize"]))
+    if not dirs:
+        raise ValueError("directions must name at least one objective")
+    if study_name is None:
+        study_name = f"study-{secrets.token_hex(4)}"
+    if not isinstance(study_name, str) or not study_name.strip():
+        raise ValueError(f"study_name must be a non-empty string, got {study_name!r}")
+    store = open_storage(storage)
+    ref = store.create_study(study_name, dirs, exist_ok=load_if_exists)
+    if ref.directions != dirs:
+        raise DuplicatedStudyError(
+            f"study {study_name!r} exists with directions {[d.value for d in ref.directions]},"
+            f" not {[d.value for d in dirs]}"
+        )
+    return Study(storage=store, ref=ref, sampler=sampler, pruner=pruner, seed=seed)
+
+
+def load_study(study_name: str, *, storage: str | Storage, sampler: Sampler | None = None,
+               pruner: Pruner | None = None) -> Study:
+    """Open an existing study (raises StudyNotFoundError naming the studies there)."""
+    store = open_storage(storage)
+    return Study(storage=store, ref=find_study(store, study_name), sampler=sampler,
+                 pruner=pruner)
+
+
+def delete_study(study_name: str, *, storage: str | Storage) -> None:
+    """Delete a study and all its trials."""
+    store = open_storage(storage)
+    store.delete_study(find_study(store, study_name))

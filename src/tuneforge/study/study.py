@@ -1,0 +1,303 @@
+"""Study: a named optimization with its storage, sampler, pruner and seed."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import secrets
+import socket
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from numbers import Real
+from pathlib import Path
+from typing import Any
+
+from tuneforge.exceptions import (
+    SearchExhausted,
+    SearchSpaceError,
+    TrialStateError,
+    TuneforgeError,
+)
+from tuneforge.pruners.base import NopPruner, Pruner
+from tuneforge.samplers.base import QueueingSampler, Sampler, trial_rng
+from tuneforge.samplers.random import RandomSampler
+from tuneforge.space.search_space import intersection_space
+from tuneforge.storage import events as ev
+from tuneforge.storage.base import Storage, StudyRef
+from tuneforge.storage.cached import Snapshot, StudyView
+from tuneforge.study import analysis
+from tuneforge.study.trial import Trial, _plain
+from tuneforge.trial.records import Direction, TrialRecord, TrialState
+
+log = logging.getLogger("tuneforge")
+
+Objective = Callable[[Trial], Any]
+Callback = Callable[["Study", TrialRecord], None]
+
+
+class Study:
+    """A study; make one with `create_study` or `load_study`."""
+
+    def __init__(self, *, storage: Storage, ref: StudyRef, sampler: Sampler | None = None,
+                 pruner: Pruner | None = None, seed: int | None = None) -> None:
+        self._storage = storage
+        self._ref = ref
+        self._view = StudyView(storage, ref)
+        self.sampler: Sampler = sampler if sampler is not None else RandomSampler()
+        self.pruner: Pruner = pruner if pruner is not None else NopPruner()
+        self._stop_requested = False
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        state = self._view.refresh()
+        if "seed" not in state.system_attrs:
+            if seed is None:
+                seed = getattr(self.sampler, "seed", None)
+            if seed is None:
+                seed = secrets.randbits(63)
+            # first writer wins: concurrent creators agree on one seed
+            self._append([ev.make("attr_set", key=None, scope="system", name="seed",
+                                  value=int(seed), once=True)])
+        self.seed: int = int(self._view.state.system_attrs["seed"])
+        self._space_cache: tuple[set[str], Any] = (set(), None)
+
+    def __repr__(self) -> str:
+        return f"Study(name={self.study_name!r}, storage={self._storage!r})"
+
+    # -- identity --------------------------------------------------------------------
+    @property
+    def study_name(self) -> str:
+        return self._ref.name
+
+    @property
+    def storage(self) -> Storage:
+        return self._storage
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        return self._ref.directions
+
+    @property
+    def direction(self) -> Direction:
+        if len(self.directions) != 1:
+            raise TuneforgeError(f"study {self.study_name!r} has several objectives; use .directions")
+        return self.directions[0]
+
+    # -- storage plumbing ------------------------------------------------------------
+    def _append(self, events: Sequence[ev.Event]) -> int:
+        return self._view.append(events)
+
+    def _snapshot(self) -> Snapshot:
+        return Snapshot(self.directions, self._view.trials())
+
+    # -- reading ---------------------------------------------------------------------
+    @property
+    def trials(self) -> list[TrialRecord]:
+        """All trials, in number order (refreshed from storage)."""
+        return self._view.trials()
+
+    def get_trials(self, states: Iterable[TrialState] | None = None) -> list[TrialRecord]:
+        return self._view.trials(None if states is None else tuple(states))
+
+    @property
+    def best_trial(self) -> TrialRecord:
+        """The best COMPLETE trial (single objective); raises if none has completed."""
+        return analysis.best_trial(self._view.trials(), self.directions, self.study_name)
+
+    @property
+    def best_trials(self) -> list[TrialRecord]:
+        """The Pareto-optimal COMPLETE trials (any number of objectives)."""
+        return analysis.pareto_trials(self._view.trials(), self.directions)
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None  # a COMPLETE trial always has values
+        return value
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._view.refresh().user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return dict(self._view.refresh().system_attrs)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Store a JSON value on the study."""
+        self._append([ev.make("attr_set", key=None, scope="user", name=key, value=_plain(value))])
+
+    # -- manual search ---------------------------------------------------------------
+    def enqueue_trial(self, params: Mapping[str, Any], *,
+                      user_attrs: Mapping[str, Any] | None = None) -> None:
+        """Queue a trial with these parameter values; it runs before sampled ones.
+
+        Values are checked against the distribution when the objective suggests them.
+        """
+        if not isinstance(params, Mapping):
+            raise SearchSpaceError(f"enqueue_trial needs a dict of params, got {params!r}")
+        plain = {str(k): _plain(v) for k, v in params.items()}
+        for name, value in plain.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise SearchSpaceError(f"enqueued parameter {name!r} is not finite: {value!r}")
+        self._append([ev.make("trial_created", key=ev.new_key(), state="WAITING", params=plain,
+                              user_attrs=dict(user_attrs or {}),
+                              system_attrs={"enqueued": True})])
+
+    # -- ask / tell ------------------------------------------------------------------
+    def ask(self, fixed_params: Mapping[str, Any] | None = None) -> Trial:
+        """Start a trial: claim an enqueued one, or create one and sample it jointly."""
+        state = self._view.refresh()
+        if isinstance(self.sampler, QueueingSampler):
+            tag, queue = self.sampler.initial_queue()
+            if tag not in state.enqueue_tags:
+                specs = [dict(spec, key=ev.new_key()) for spec in queue]
+                self._append([ev.make("enqueue_once", tag=tag, trials=specs)])
+        token = ev.new_key()
+        key = None
+        if fixed_params is None:
+            for waiting in self._view.state.trials((TrialState.WAITING,)):
+                self._append([ev.make("trial_claimed", key=waiting.key, token=token),
+                              ev.make("attr_set", key=waiting.key, scope="system",
+                                      name="worker", value=self.worker_id)])
+                if self._view.state.claimed_by(waiting.key) == token:
+                    key = waiting.key
+                    break
+        if key is None:
+            if isinstance(self.sampler, QueueingSampler) and fixed_params is None:
+                raise SearchExhausted(f"study {self.study_name!r}: {self.sampler!r} has no "
+                                      "point left to try")
+            key = ev.new_key()
+            self._append([ev.make("trial_created", key=key, state="RUNNING",
+                                  params={k: _plain(v) for k, v in (fixed_params or {}).items()},
+                                  system_attrs={"worker": self.worker_id}, token=token)])
+        record = self._view.state.trial(key)
+        return Trial(self, key, self._joint_sample(record))
+
+    def _relative_space(self) -> Any:
+        """Intersection of the finished trials' spaces, updated incrementally."""
+        seen, space = self._space_cache
+        done = self._view.state.trials((TrialState.COMPLETE, TrialState.PRUNED))
+        new = [t for t in done if t.key not in seen]
+        if new:
+            merged = new if space is None else [_SpaceHolder(space)] + new
+            space = intersection_space(merged)
+            self._space_cache = (seen | {t.key for t in new}, space)
+        return space or {}
+
+    def _joint_sample(self, record: TrialRecord) -> dict[str, Any]:
+        if not getattr(self.sampler, "relative", True):
+            return {}
+        space = {k: v for k, v in self._relative_space().items()
+                 if k not in record.fixed_params}
+        if not space:
+            return {}
+        rng = trial_rng(self.seed, record.number)
+        suggestion = self.sampler.sample(space, self._snapshot(), rng, record)
+        if suggestion.attrs:
+            self._append([ev.make("attr_set", key=record.key, scope="system", name=k, value=v)
+                          for k, v in suggestion.attrs.items()])
+        return dict(suggestion.params)
+
+    def tell(self, trial: Trial | int, values: Any = None, *,
+             state: TrialState | str | None = None, reason: str | None = None,
+             traceback: str | None = None) -> TrialRecord:
+        """Finish a trial with its objective value(s) (or state PRUNED/FAIL).
+
+        A NaN or non-numeric value, or the wrong number of values, makes the trial FAIL
+        with the reason stored; +-inf are legal values.
+        """
+        record = self._resolve(trial)
+        if record.state.is_finished:
+            raise TrialStateError(
+                f"trial {record.number} is already finished ({record.state.value})"
+            )
+        st = TrialState(state) if state is not None else TrialState.COMPLETE
+        vals: tuple[float, ...] | None = None
+        if st is TrialState.COMPLETE:
+            vals, problem = check_values(values, len(self.directions))
+            if problem is not None:
+                st, reason = TrialState.FAIL, problem
+                log.warning("trial %d failed: %s", record.number, problem)
+        elif st is TrialState.PRUNED and values is not None:
+            vals = check_values(values, len(self.directions))[0]
+        elif st is TrialState.RUNNING or st is TrialState.WAITING:
+            raise TrialStateError(f"cannot tell trial {record.number} with state {st.value}")
+        self._append([ev.finished(record.key, st.value, vals, reason, traceback)])
+        final = self._view.state.trial(record.key)
+        if final.state is not st:
+            log.warning("trial %d was already marked %s (%s); this result is discarded",
+                        record.number, final.state.value,
+                        final.system_attrs.get("fail_reason", ""))
+        return final
+
+    def _resolve(self, trial: Trial | int) -> TrialRecord:
+        state = self._view.refresh()
+        if isinstance(trial, Trial):
+            return state.trial(trial.key)
+        if isinstance(trial, int) and not isinstance(trial, bool):
+            records = state.trials()
+            if 0 <= trial < len(records):
+                return records[trial]
+            raise TrialStateError(f"study {self.study_name!r} has no trial number {trial}")
+        raise TypeError(f"tell() needs a Trial or a trial number, got {trial!r}")
+
+    # -- running ---------------------------------------------------------------------
+    def optimize(self, objective: Objective, n_trials: int | None = None, *,
+                 timeout: float | None = None, n_jobs: int = 1,
+                 catch: tuple[type[BaseException], ...] = (Exception,),
+                 callbacks: Sequence[Callback] = (), show_progress: bool = False) -> None:
+        """Run `objective` on new trials until `n_trials`, `timeout` (s) or the search
+        space is exhausted. Exceptions of the `catch` types mark the trial FAIL and the
+        study goes on; others are re-raised after the trial is marked FAIL.
+
+        `n_jobs=k` runs k worker processes sharing the storage (n_jobs=-1: one per core);
+        the objective must then be picklable (a module-level function).
+        """
+        from tuneforge.study import _loop
+
+        _loop.optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
+                       catch=catch, callbacks=callbacks, show_progress=show_progress)
+
+    def stop(self) -> None:
+        """Ask a running `optimize` to stop after the trials now running."""
+        self._stop_requested = True
+
+    # -- export ----------------------------------------------------------------------
+    def trials_dataframe(self) -> Any:
+        """The trials as a pandas DataFrame (needs the `pandas` extra)."""
+        return analysis.trials_dataframe(self.trials, self.directions)
+
+    def export(self, path: str | Path, *, format: str = "csv") -> Path:
+        """Write every trial to `path` as CSV or JSON; returns the path."""
+        return analysis.export(self.trials, self.directions, Path(path), format,
+                               study_name=self.study_name)
+
+
+class _SpaceHolder:
+    """Lets a cached intersection take part in `intersection_space` like a trial."""
+
+    def __init__(self, space: Any) -> None:
+        self.distributions = space
+
+
+def check_values(values: Any, n_objectives: int) -> tuple[tuple[float, ...] | None, str | None]:
+    """Validate an objective's return: (values, None) when fine, else (None, reason)."""
+    if values is None:
+        return None, "the objective returned None; it must return a number"
+    seq = values if isinstance(values, (list, tuple)) else [values]
+    seq = [_plain(v) for v in seq]
+    if len(seq) != n_objectives:
+        return None, (f"the objective returned {len(seq)} value(s) for a study with "
+                      f"{n_objectives} objective(s)")
+    out = []
+    for v in seq:
+        if isinstance(v, bool) or not isinstance(v, Real):
+            return None, f"the objective returned {v!r} ({type(v).__name__}), not a number"
+        f = float(v)
+        if math.isnan(f):
+            return None, "the objective returned NaN"
+        out.append(f)
+    return tuple(out), None

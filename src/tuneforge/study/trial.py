@@ -1,0 +1,158 @@
+"""The live, define-by-run trial handle that objectives receive.
+
+`suggest_*` asks the study's sampler (or returns an enqueued/fixed value), `report`
+and `should_prune` talk to the pruner; every call is written to storage at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tuneforge.exceptions import SearchSpaceError, TrialStateError
+from tuneforge.samplers.base import trial_rng
+from tuneforge.space.distributions import Categorical, Distribution, Float, Int, named
+from tuneforge.storage import events as ev
+from tuneforge.trial.records import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from tuneforge.study.study import Study
+
+
+class Trial:
+    """One running trial: `suggest_float/int/categorical`, `report`, `should_prune`."""
+
+    def __init__(self, study: "Study", key: str, joint: Mapping[str, Any] | None = None) -> None:
+        self.study = study
+        self.key = key
+        record = study._view.state.trial(key)
+        self.number: int = record.number
+        self._fixed = dict(record.fixed_params)
+        self._joint = dict(joint or {})
+        self.params: dict[str, Any] = dict(record.params)
+        self.distributions: dict[str, Distribution] = dict(record.distributions)
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self.params})"
+
+    # -- parameters ------------------------------------------------------------------
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
+                      log: bool = False) -> float:
+        """A float in [low, high]; `log` samples on a log scale, `step` discretizes."""
+        return self._suggest(name, named(name, Float, low, high, log=log, step=step))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1,
+                    log: bool = False) -> int:
+        """An integer in [low, high] (both included)."""
+        return self._suggest(name, named(name, Int, low, high, log=log, step=step))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        """One of `choices` (JSON scalars: None, bool, int, float, str)."""
+        if isinstance(choices, (str, bytes)) or not hasattr(choices, "__iter__"):
+            raise SearchSpaceError(f"parameter {name!r}: choices must be a list, got {choices!r}")
+        return self._suggest(name, named(name, Categorical, tuple(choices)))
+
+    def _suggest(self, name: str, dist: Distribution) -> Any:
+        if not isinstance(name, str) or not name:
+            raise SearchSpaceError(f"parameter names must be non-empty strings, got {name!r}")
+        if name in self.distributions:
+            if self.distributions[name] != dist:
+                raise SearchSpaceError(
+                    f"parameter {name!r} was already suggested in trial {self.number} as "
+                    f"{self.distributions[name]}; it cannot be asked again as {dist}"
+                )
+            return self.params[name]
+        attrs: dict[str, Any] = {}
+        if name in self._fixed:
+            value = self._fixed[name]
+            if isinstance(dist, Float) and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not dist.contains(value):
+                raise SearchSpaceError(
+                    f"trial {self.number}: the enqueued value {value!r} of parameter {name!r} "
+                    f"is outside {dist}"
+                )
+        elif name in self._joint and dist.contains(self._joint[name]):
+            value = self._joint[name]
+        else:
+            value = self._sample_one(name, dist, attrs)
+        value = _plain(value)
+        events = [ev.make("param_set", key=self.key, name=name, value=value,
+                          distribution=dist.to_json())]
+        events += [ev.make("attr_set", key=self.key, scope="system", name=k, value=v)
+                   for k, v in attrs.items()]
+        self.study._append(events)
+        self.params[name] = value
+        self.distributions[name] = dist
+        return value
+
+    def _sample_one(self, name: str, dist: Distribution, attrs: dict[str, Any]) -> Any:
+        """Sample a parameter outside the joint space: the same sampler, a one-parameter
+        space; for a joint (relative) sampler this fallback is recorded on the trial."""
+        study = self.study
+        rng = trial_rng(study.seed, self.number, name)
+        suggestion = study.sampler.sample({name: dist}, study._snapshot(), rng, self.record)
+        if name not in suggestion.params:
+            raise SearchSpaceError(f"{study.sampler!r} proposed no value for parameter {name!r}")
+        if getattr(study.sampler, "relative", True):
+            record = self.record
+            independent = list(record.system_attrs.get("independent_params", []))
+            attrs["independent_params"] = independent + [name]
+        return dist.round(suggestion.params[name]) if not isinstance(dist, Categorical) \
+            else suggestion.params[name]
+
+    # -- pruning ---------------------------------------------------------------------
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate objective value at `step` (e.g. an epoch or a fold)."""
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(f"trial {self.number}: step must be an integer >= 0, got {step!r}")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"trial {self.number}: reported value must be a number, got {value!r}"
+            ) from None
+        self.study._append([ev.intermediate(self.key, step, value)])
+
+    def should_prune(self) -> bool:
+        """Ask the study's pruner whether this trial should stop now."""
+        record = self.record
+        if record.state is not TrialState.RUNNING:
+            raise TrialStateError(f"trial {self.number} is {record.state.value}, not RUNNING")
+        return self.study.pruner.decide(record, self.study._snapshot()) == "prune"
+
+    # -- attributes ------------------------------------------------------------------
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Store a JSON value on the trial (shown in tables and exports)."""
+        self.study._append([ev.make("attr_set", key=self.key, scope="user", name=key,
+                                    value=_plain(value))])
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Store a JSON value for tuneforge's own bookkeeping."""
+        self.study._append([ev.make("attr_set", key=self.key, scope="system", name=key,
+                                    value=_plain(value))])
+
+    def set_constraint(self, values: Sequence[float]) -> None:
+        """Outcome constraints: the trial is feasible when every value is <= 0."""
+        vals = [float(v) for v in values]
+        if any(math.isnan(v) for v in vals):
+            raise ValueError(f"trial {self.number}: constraint values must not be NaN")
+        self.set_system_attr("constraints", vals)
+
+    @property
+    def user_attrs(self) -> Mapping[str, Any]:
+        return self.record.user_attrs
+
+    @property
+    def record(self) -> TrialRecord:
+        """This trial's current record, as stored."""
+        return self.study._view.refresh().trial(self.key)
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy scalars into Python ones so they serialize to JSON."""
+    item = getattr(value, "item", None)
+    if item is not None and getattr(value, "shape", None) == ():
+        return item()
+    return value

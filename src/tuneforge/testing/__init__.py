@@ -1,0 +1,8 @@
+"""Public test helpers: conformance suites for plugin authors (imports pytest).
+
+Never imported by ``import tuneforge``; import it from your tests only.
+"""
+
+from tuneforge.testing.contracts import StorageContract, run_process_appends
+
+__all__ = ["StorageContract", "run_process_appends"]

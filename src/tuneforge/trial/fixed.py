@@ -1,0 +1,52 @@
+"""FixedTrial: replay an objective with given parameters, outside any study."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tuneforge.exceptions import SearchSpaceError
+from tuneforge.space.distributions import Categorical, Float, Int, named
+
+
+class FixedTrial:
+    """A stand-in for the live trial whose `suggest_*` calls return preset values.
+
+    Use it to re-run an objective on a trial's params (e.g. `study.best_params`).
+    """
+
+    def __init__(self, params: Mapping[str, Any], number: int = 0) -> None:
+        self.params: dict[str, Any] = {}
+        self._given = dict(params)
+        self.number = number
+        self.user_attrs: dict[str, Any] = {}
+        self.intermediate: dict[int, float] = {}
+
+    def _fixed(self, name: str, dist: Any) -> Any:
+        if name not in self._given:
+            raise SearchSpaceError(f"FixedTrial has no value for parameter {name!r}")
+        value = self._given[name]
+        if not dist.contains(value):
+            raise SearchSpaceError(f"parameter {name!r}: value {value!r} is outside {dist}")
+        self.params[name] = value
+        return value
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
+                      log: bool = False) -> float:
+        return self._fixed(name, named(name, Float, low, high, log=log, step=step))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1,
+                    log: bool = False) -> int:
+        return self._fixed(name, named(name, Int, low, high, log=log, step=step))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        return self._fixed(name, named(name, Categorical, tuple(choices)))
+
+    def report(self, value: float, step: int) -> None:
+        self.intermediate[int(step)] = float(value)
+
+    def should_prune(self) -> bool:
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self.user_attrs[key] = value

@@ -1,0 +1,105 @@
+"""SQLite specifics: WAL, schema checks, refusing foreign files, many processes."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+
+import pytest
+
+from tuneforge.exceptions import StorageError, StorageVersionError
+from tuneforge.storage import SQLiteStorage, open_storage
+from tuneforge.storage import events as ev
+from tuneforge.storage.url import storage_url
+from tuneforge.testing import run_process_appends
+from tuneforge.trial.records import Direction
+
+MIN = (Direction.MINIMIZE,)
+
+
+def test_wal_mode_is_set(tmp_path) -> None:
+    path = tmp_path / "s.db"
+    SQLiteStorage(path).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
+
+
+def test_newer_schema_version_refused(tmp_path) -> None:
+    path = tmp_path / "s.db"
+    SQLiteStorage(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE tuneforge_meta SET value='999' WHERE key='schema_version'")
+    with pytest.raises(StorageVersionError, match="999"):
+        SQLiteStorage(path)
+
+
+def test_missing_schema_version_is_an_error(tmp_path) -> None:
+    path = tmp_path / "s.db"
+    SQLiteStorage(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM tuneforge_meta")
+    with pytest.raises(StorageError, match="corrupt"):
+        SQLiteStorage(path)
+
+
+def test_random_bytes_file_names_path(tmp_path) -> None:
+    path = tmp_path / "noise.db"
+    path.write_bytes(os.urandom(8192))
+    with pytest.raises(StorageError) as info:
+        SQLiteStorage(path)
+    assert str(path) in str(info.value)
+
+
+def test_read_only_missing_file(tmp_path) -> None:
+    path = tmp_path / "missing.db"
+    with pytest.raises(StorageError, match="missing.db"):
+        SQLiteStorage(path, read_only=True)
+    assert not path.exists()
+
+
+def test_read_only_reads_but_does_not_write(tmp_path) -> None:
+    path = tmp_path / "s.db"
+    writer = SQLiteStorage(path)
+    ref = writer.create_study("s", MIN)
+    writer.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=1)])
+    reader = open_storage(f"sqlite:///{path}", read_only=True)
+    assert reader.list_studies() == [ref]
+    assert [e["value"] for _, e in reader.read(ref)] == [1]
+    with pytest.raises(StorageError, match="read-only"):
+        reader.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=2)])
+    writer.close()
+
+
+def test_foreign_database_refused(tmp_path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    with pytest.raises(StorageError, match="customers"):
+        SQLiteStorage(path)
+    with sqlite3.connect(path) as conn:  # untouched
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"customers"}
+
+
+def test_missing_folder(tmp_path) -> None:
+    with pytest.raises(StorageError, match="does not exist"):
+        SQLiteStorage(tmp_path / "nope" / "s.db")
+
+
+def test_pickle_sends_only_the_path(tmp_path) -> None:
+    storage = SQLiteStorage(tmp_path / "s.db")
+    ref = storage.create_study("s", MIN)
+    clone = pickle.loads(pickle.dumps(storage))
+    assert clone.list_studies() == [ref]
+    assert storage_url(clone) == f"sqlite:///{tmp_path / 's.db'}"
+    storage.close()
+    clone.close()
+
+
+def test_processes_append_to_one_file(tmp_path) -> None:
+    storage = SQLiteStorage(tmp_path / "shared.db")
+    ref = storage.create_study("shared", MIN)
+    run_process_appends(storage, ref, processes=4, n_events=50)
+    assert len(storage.read(ref)) == 200
+    storage.close()

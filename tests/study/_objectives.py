@@ -1,0 +1,39 @@
+"""Module-level objectives for multi-process tests (workers import them by name)."""
+
+import os
+import signal
+import time
+
+
+def quadratic(trial):
+    x = trial.suggest_float("x", -10, 10)
+    y = trial.suggest_int("y", -5, 5)
+    return (x - 2) ** 2 + (y + 1) ** 2
+
+
+def grid_objective(trial):
+    a = trial.suggest_categorical("a", [1, 2, 3])
+    b = trial.suggest_categorical("b", ["u", "v", "w", "z"])
+    time.sleep(0.01)
+    return a + len(b)
+
+
+def kill_self_once(trial):
+    """Trial 2 SIGKILLs its own worker process (once: a marker file guards it)."""
+    x = trial.suggest_float("x", 0, 1)
+    marker = os.environ["TUNEFORGE_TEST_MARKER"]
+    if trial.number == 2 and not os.path.exists(marker):
+        open(marker, "w").close()
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.02)
+    return x
+
+
+def fail_uncaught(trial):
+    trial.suggest_float("x", 0, 1)
+    raise ZeroDivisionError("not caught")
+
+
+def cpu_light(trial):
+    x = trial.suggest_float("x", 0, 1)
+    return x * x

@@ -1,0 +1,285 @@
+import csv
+import json
+import math
+
+import pytest
+
+import tuneforge as tf
+from tuneforge import TrialState
+
+
+def quadratic(trial):
+    x = trial.suggest_float("x", -10, 10)
+    y = trial.suggest_int("y", -5, 5)
+    return (x - 2) ** 2 + (y + 1) ** 2
+
+
+def test_optimize_and_best():
+    study = tf.create_study(seed=0)
+    study.optimize(quadratic, n_trials=40)
+    assert len(study.trials) == 40
+    assert all(t.state is TrialState.COMPLETE for t in study.trials)
+    assert study.best_value == min(t.value for t in study.trials)
+    assert study.best_params == dict(study.best_trial.params)
+    assert [t.number for t in study.trials] == list(range(40))
+
+
+def test_maximize_direction_and_bad_direction():
+    study = tf.create_study(direction="maximize", seed=1)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=20)
+    assert study.best_value == max(t.value for t in study.trials)
+    with pytest.raises(ValueError, match="minimize' or 'maximize"):
+        tf.create_study(direction="up")
+
+
+def test_same_seed_same_trials_different_seed_differs():
+    def run(seed):
+        s = tf.create_study(seed=seed)
+        s.optimize(quadratic, n_trials=10)
+        return [dict(t.params) for t in s.trials]
+
+    assert run(7) == run(7)
+    assert run(7) != run(8)
+
+
+def test_ask_tell_and_states():
+    study = tf.create_study()
+    t = study.ask()
+    assert t.record.state is TrialState.RUNNING
+    x = t.suggest_float("x", 0, 1)
+    record = study.tell(t, x * 2)
+    assert record.state is TrialState.COMPLETE and record.value == pytest.approx(2 * x)
+    with pytest.raises(tf.TrialStateError, match="trial 0 is already finished"):
+        study.tell(t, 1.0)
+    t2 = study.ask()
+    assert study.tell(t2.number, state="PRUNED").state is TrialState.PRUNED
+    with pytest.raises(tf.TrialStateError, match="no trial number 99"):
+        study.tell(99, 1.0)
+
+
+@pytest.mark.parametrize(
+    "value, reason",
+    [(float("nan"), "NaN"), ("abc", "'abc' (str), not a number"), (None, "returned None"),
+     ([1.0, 2.0], "2 value(s) for a study with 1 objective"), (True, "not a number")],
+)
+def test_bad_objective_values_fail_with_reason(value, reason):
+    study = tf.create_study()
+    study.optimize(lambda t: value, n_trials=2)
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 2
+    assert reason in study.trials[0].system_attrs["fail_reason"]
+
+
+def test_infinite_values_are_legal():
+    study = tf.create_study(seed=0)
+    study.optimize(lambda t: math.inf if t.suggest_float("x", 0, 1) > 0.5 else -1.0,
+                   n_trials=20)
+    states = {t.state for t in study.trials}
+    assert states == {TrialState.COMPLETE}
+    assert any(math.isinf(t.value) for t in study.trials)
+    assert study.best_value == -1.0
+
+
+def test_exception_marks_fail_with_traceback_and_study_goes_on():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number % 2 == 0:
+            raise RuntimeError(f"boom at {trial.number}")
+        return x
+
+    study = tf.create_study()
+    study.optimize(objective, n_trials=6)
+    fails = [t for t in study.trials if t.state is TrialState.FAIL]
+    assert len(fails) == 3
+    assert fails[0].system_attrs["fail_reason"] == "RuntimeError: boom at 0"
+    assert "raise RuntimeError" in fails[0].system_attrs["traceback"]
+    assert "x" in fails[0].params  # what was suggested before the failure is kept
+
+
+def test_catch_empty_reraises_after_marking_fail():
+    study = tf.create_study()
+    with pytest.raises(ZeroDivisionError):
+        study.optimize(lambda t: 1 / 0, n_trials=5, catch=())
+    assert len(study.trials) == 1 and study.trials[0].state is TrialState.FAIL
+
+
+def test_keyboard_interrupt_keeps_finished_trials():
+    def objective(trial):
+        if trial.number == 3:
+            raise KeyboardInterrupt
+        return trial.suggest_float("x", 0, 1)
+
+    study = tf.create_study()
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(objective, n_trials=10)
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.COMPLETE] * 3 + [TrialState.FAIL]
+    assert "KeyboardInterrupt" in study.trials[3].system_attrs["fail_reason"]
+
+
+def test_trial_pruned_exception_records_pruned_with_last_value():
+    def objective(trial):
+        trial.report(0.7, 0)
+        trial.report(0.5, 1)
+        raise tf.TrialPruned()
+
+    study = tf.create_study()
+    study.optimize(objective, n_trials=1)
+    t = study.trials[0]
+    assert t.state is TrialState.PRUNED and t.values == (0.5,)
+    assert dict(t.intermediate) == {0: 0.7, 1: 0.5}
+
+
+def test_enqueue_trial_runs_first_and_mixes_with_sampling():
+    study = tf.create_study(seed=0)
+    study.enqueue_trial({"x": 1.5, "y": 2}, user_attrs={"source": "manual"})
+    study.enqueue_trial({"x": -3.0})
+    study.optimize(quadratic, n_trials=4)
+    t0, t1 = study.trials[0], study.trials[1]
+    assert dict(t0.params) == {"x": 1.5, "y": 2} and t0.user_attrs == {"source": "manual"}
+    assert t1.params["x"] == -3.0 and -5 <= t1.params["y"] <= 5
+    assert len(study.trials) == 4
+
+
+def test_enqueued_value_outside_range_fails_naming_parameter():
+    study = tf.create_study()
+    study.enqueue_trial({"x": 50.0})
+    study.optimize(quadratic, n_trials=1)
+    reason = study.trials[0].system_attrs["fail_reason"]
+    assert "trial 0" in reason and "'x'" in reason and "50.0" in reason
+
+
+def test_conditional_parameters_define_by_run():
+    def objective(trial):
+        kind = trial.suggest_categorical("kind", ["svm", "tree"])
+        if kind == "svm":
+            return trial.suggest_float("C", 1e-3, 1e3, log=True)
+        return trial.suggest_int("depth", 1, 10)
+
+    study = tf.create_study(seed=3)
+    study.optimize(objective, n_trials=30)
+    for t in study.trials:
+        assert ("C" in t.params) == (t.params["kind"] == "svm")
+        assert ("depth" in t.params) == (t.params["kind"] == "tree")
+
+
+def test_callbacks_and_stop():
+    seen = []
+
+    def cb(study, record):
+        seen.append(record.number)
+        if len(seen) == 3:
+            study.stop()
+
+    study = tf.create_study()
+    study.optimize(quadratic, n_trials=10, callbacks=[cb])
+    assert seen == [0, 1, 2] and len(study.trials) == 3
+
+
+def test_timeout_stops_the_run():
+    import time
+
+    def slow(trial):
+        time.sleep(0.05)
+        return trial.suggest_float("x", 0, 1)
+
+    study = tf.create_study()
+    t0 = time.monotonic()
+    study.optimize(slow, timeout=0.3)
+    assert time.monotonic() - t0 < 2.0
+    assert 1 <= len(study.trials) <= 10
+
+
+def test_bad_optimize_arguments():
+    study = tf.create_study()
+    with pytest.raises(ValueError, match="n_trials"):
+        study.optimize(quadratic, n_trials=-1)
+    with pytest.raises(ValueError, match="timeout"):
+        study.optimize(quadratic, timeout=0)
+    with pytest.raises(ValueError, match="n_jobs"):
+        study.optimize(quadratic, n_trials=1, n_jobs=0)
+    with pytest.raises(TypeError, match="callable"):
+        study.optimize(42, n_trials=1)
+
+
+def test_user_attrs_and_non_json_attr():
+    study = tf.create_study()
+    study.set_user_attr("dataset", "iris")
+    t = study.ask()
+    t.set_user_attr("fold_scores", [0.9, 0.8])
+    study.tell(t, 1.0)
+    assert study.user_attrs == {"dataset": "iris"}
+    assert study.trials[0].user_attrs["fold_scores"] == [0.9, 0.8]
+    with pytest.raises(tf.StorageError, match="JSON"):
+        t2 = study.ask()
+        t2.set_user_attr("obj", object())
+
+
+def test_best_without_complete_trials_is_clear():
+    study = tf.create_study(study_name="empty")
+    with pytest.raises(tf.TuneforgeError, match="'empty' has no COMPLETE trial"):
+        _ = study.best_trial
+
+
+def test_multi_objective_best_trials():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        return x, 1 - x
+
+    study = tf.create_study(directions=["minimize", "minimize"], seed=0)
+    study.optimize(objective, n_trials=10)
+    assert len(study.best_trials) == 10  # all on the front x + y = 1
+    with pytest.raises(tf.TuneforgeError, match="best_trials"):
+        _ = study.best_trial
+
+
+def test_export_csv_and_json(tmp_path):
+    study = tf.create_study(study_name="exp", seed=0)
+    study.optimize(quadratic, n_trials=5)
+    study.optimize(lambda t: float("nan"), n_trials=1)
+    rows = list(csv.DictReader(study.export(tmp_path / "t.csv").open()))
+    assert len(rows) == 6 and rows[0]["state"] == "COMPLETE"
+    assert float(rows[0]["value"]) == pytest.approx(study.trials[0].value)
+    assert rows[5]["state"] == "FAIL" and "NaN" in rows[5]["fail_reason"]
+    doc = json.loads(study.export(tmp_path / "t.json", format="json").read_text())
+    assert doc["study"] == "exp" and len(doc["trials"]) == 6
+    assert doc["trials"][0]["distributions"]["x"]["type"] == "float"
+    with pytest.raises(ValueError, match="unknown export format"):
+        study.export(tmp_path / "t.xml", format="xml")
+
+
+def test_trials_dataframe():
+    pd = pytest.importorskip("pandas")
+    study = tf.create_study(seed=0)
+    study.optimize(quadratic, n_trials=3)
+    df = study.trials_dataframe()
+    assert isinstance(df, pd.DataFrame)
+    assert list(df["number"]) == [0, 1, 2] and "params_x" in df.columns
+
+
+def test_studies_in_sqlite_survive_reopening(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    study = tf.create_study(study_name="s", storage=url, seed=5)
+    study.optimize(quadratic, n_trials=5)
+    again = tf.load_study("s", storage=url)
+    assert [t.params for t in again.trials] == [t.params for t in study.trials]
+    assert again.seed == 5
+    again.optimize(quadratic, n_trials=2)
+    assert len(tf.load_study("s", storage=url).trials) == 7
+    with pytest.raises(tf.DuplicatedStudyError, match="'s' already exists"):
+        tf.create_study(study_name="s", storage=url)
+    same = tf.create_study(study_name="s", storage=url, load_if_exists=True)
+    assert len(same.trials) == 7
+    with pytest.raises(tf.StudyNotFoundError, match="no study named 'nope'.*'s'"):
+        tf.load_study("nope", storage=url)
+    tf.delete_study("s", storage=url)
+    with pytest.raises(tf.StudyNotFoundError):
+        tf.load_study("s", storage=url)
+
+
+def test_fixed_trial_replays_an_objective():
+    study = tf.create_study(seed=0)
+    study.optimize(quadratic, n_trials=5)
+    replay = quadratic(tf.FixedTrial(study.best_params))
+    assert replay == study.best_value
+    with pytest.raises(tf.SearchSpaceError, match="no value for parameter 'x'"):
+        quadratic(tf.FixedTrial({}))
