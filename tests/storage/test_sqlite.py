@@ -103,3 +103,46 @@ def test_processes_append_to_one_file(tmp_path) -> None:
     run_process_appends(storage, ref, processes=4, n_events=50)
     assert len(storage.read(ref)) == 200
     storage.close()
+
+
+def test_locked_database_gives_a_clear_error_and_keeps_the_result(tmp_path):
+    import sqlite3
+
+    import tuneforge as tf
+
+    path = tmp_path / "locked.db"
+    study = tf.create_study(study_name="s", storage=tf.SQLiteStorage(path, timeout=0.3))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another program holds the write lock
+    try:
+        with pytest.raises(tf.StorageError, match=r"locked\.db.*locked"):
+            study.optimize(lambda t: 0.5, n_trials=1)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    done = tf.load_study("s", storage=f"sqlite:///{path}").trials
+    assert sum(t.state is tf.TrialState.COMPLETE for t in done) == 2
+
+
+def test_result_that_cannot_be_stored_is_named_in_the_error(tmp_path):
+    import sqlite3
+
+    import tuneforge as tf
+
+    path = tmp_path / "late.db"
+    study = tf.create_study(study_name="s", storage=tf.SQLiteStorage(path, timeout=0.3))
+
+    def objective(trial):
+        trial.suggest_float("x", 0, 1)
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        objective.blocker = blocker
+        return 0.25
+
+    try:
+        with pytest.raises(tf.StorageError, match=r"trial 0 finished with 0.25"):
+            study.optimize(objective, n_trials=1)
+    finally:
+        objective.blocker.execute("ROLLBACK")
+        objective.blocker.close()

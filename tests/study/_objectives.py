@@ -37,3 +37,14 @@ def fail_uncaught(trial):
 def cpu_light(trial):
     x = trial.suggest_float("x", 0, 1)
     return x * x
+
+
+def slow(trial):
+    x = trial.suggest_float("x", 0, 1)
+    time.sleep(0.3)
+    return x
+
+
+def quadratic_slow(trial):
+    time.sleep(0.1)
+    return quadratic(trial)

@@ -12,7 +12,7 @@ def test_n_jobs_2_gives_the_same_trials_as_n_jobs_1(tmp_path):
     one = tf.create_study(study_name="one", storage=url, seed=11)
     one.optimize(objectives.quadratic, n_trials=20, n_jobs=1)
     two = tf.create_study(study_name="two", storage=url, seed=11)
-    two.optimize(objectives.quadratic, n_trials=20, n_jobs=2)
+    two.optimize(objectives.quadratic_slow, n_trials=20, n_jobs=2)
     assert len(two.trials) == 20
     assert all(t.state is TrialState.COMPLETE for t in two.trials)
     by_number = {t.number: dict(t.params) for t in two.trials}
@@ -94,3 +94,19 @@ def test_sqlite_shared_by_4_processes_no_lost_trial(tmp_path):
     assert len(trials) == 200
     assert all(t.state is TrialState.COMPLETE for t in trials)
     assert sorted(t.number for t in trials) == list(range(200))
+
+
+def test_stale_heartbeat_marks_a_trial_fail(tmp_path):
+    import time
+
+    from tuneforge.storage import events as ev
+
+    url = f"sqlite:///{tmp_path / 'stale.sqlite'}"
+    study = tf.create_study(study_name="stale", storage=url)
+    orphan = study.ask()  # as if a worker on another host took it and died
+    study._append([ev.make("heartbeat", key=orphan.key, t=time.time() - 3600)])
+    study.optimize(objectives.cpu_light, n_trials=4, n_jobs=2)
+    record = study.trials[orphan.number]
+    assert record.state is TrialState.FAIL
+    assert "no heartbeat" in record.system_attrs["fail_reason"]
+    assert sum(t.state is TrialState.COMPLETE for t in study.trials) == 4

@@ -54,7 +54,8 @@ class GridSampler:
 
     def combinations(self) -> list[dict[str, Any]]:
         names = list(self.grid)
-        combos = [dict(zip(names, vals)) for vals in itertools.product(*self.grid.values())]
+        combos = [dict(zip(names, vals, strict=True))
+                  for vals in itertools.product(*self.grid.values())]
         if self.shuffle:
             order = np.random.default_rng(self.seed).permutation(len(combos))
             combos = [combos[i] for i in order]

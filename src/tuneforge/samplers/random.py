@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import zlib
+from collections.abc import Mapping
 
 import numpy as np
 

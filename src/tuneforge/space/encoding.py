@@ -54,7 +54,7 @@ def to_unit(d: Distribution, value: Any) -> float:
 
 def decode(space: Mapping[str, Distribution], u: Sequence[float] | np.ndarray) -> dict[str, Any]:
     """Turn a point u of shape (d,) in the unit cube into a params dict (space order)."""
-    return {name: from_unit(d, ui) for (name, d), ui in zip(space.items(), u)}
+    return {name: from_unit(d, ui) for (name, d), ui in zip(space.items(), u, strict=True)}
 
 
 def encode(space: Mapping[str, Distribution], params: Mapping[str, Any]) -> np.ndarray:

@@ -52,7 +52,8 @@ def _filesystem_type(path: Path) -> str | None:
     best, best_type = "", None
     for line in mounts:
         parts = line.split()
-        if len(parts) >= 3 and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")):
+        mount = parts[1] if len(parts) >= 3 else None
+        if mount and (target == mount or target.startswith(mount.rstrip("/") + "/")):
             if len(parts[1]) >= len(best):
                 best, best_type = parts[1], parts[2]
     return best_type
@@ -156,7 +157,8 @@ class SQLiteStorage:
                 for stmt in filter(str.strip, _SCHEMA.split(";")):
                     conn.execute(stmt)
                 conn.execute(
-                    "INSERT OR IGNORE INTO tuneforge_meta (key, value) VALUES ('schema_version', ?)",
+                    "INSERT OR IGNORE INTO tuneforge_meta (key, value) "
+                    "VALUES ('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
                 conn.execute("COMMIT")
@@ -246,7 +248,7 @@ class SQLiteStorage:
 
     def append(self, study: StudyRef, events: Sequence[Event]) -> int:
         now = time.time()
-        rows = [(study.study_id, dumps((e if "t" in e else dict(e, t=now)))) for e in events]
+        rows = [(study.study_id, dumps(e if "t" in e else dict(e, t=now))) for e in events]
         with self._cursor(write=True) as conn:
             self._check(conn, study)
             if not rows:  # nothing to add: the study's last sequence number

@@ -11,7 +11,7 @@ from tuneforge.storage.memory import InMemoryStorage
 DEFAULT_URL = "sqlite:///tuneforge.db"
 
 
-def open_storage(storage: "str | Storage | None", *, read_only: bool = False) -> Storage:
+def open_storage(storage: str | Storage | None, *, read_only: bool = False) -> Storage:
     """``None`` or ``":memory:"`` -> in-memory; ``sqlite:///path`` -> SQLite;
     ``postgresql://...`` -> PostgreSQL (needs the `postgres` extra); a Storage passes."""
     if storage is None or storage == ":memory:":

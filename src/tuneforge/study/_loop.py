@@ -7,7 +7,7 @@ import traceback as tb
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tuneforge.exceptions import SearchExhausted, TrialPruned
+from tuneforge.exceptions import SearchExhausted, StorageError, TrialPruned
 from tuneforge.study._progress import ProgressBar
 from tuneforge.trial.records import TrialRecord, TrialState
 
@@ -31,9 +31,9 @@ def _check_args(n_trials: int | None, timeout: float | None, n_jobs: int) -> int
     return n_jobs
 
 
-def optimize(study: "Study", objective: "Objective", *, n_trials: int | None,
+def optimize(study: Study, objective: Objective, *, n_trials: int | None,
              timeout: float | None, n_jobs: int, catch: tuple[type[BaseException], ...],
-             callbacks: Sequence["Callback"], show_progress: bool) -> None:
+             callbacks: Sequence[Callback], show_progress: bool) -> None:
     n_jobs = _check_args(n_trials, timeout, n_jobs)
     if not callable(objective):
         raise TypeError(f"objective must be callable, got {objective!r}")
@@ -68,7 +68,7 @@ def optimize(study: "Study", objective: "Objective", *, n_trials: int | None,
         bar.close()
 
 
-def run_trial(study: "Study", trial: "Trial", objective: "Objective",
+def run_trial(study: Study, trial: Trial, objective: Objective,
               catch: tuple[type[BaseException], ...]) -> TrialRecord:
     """Run the objective on one trial and tell the study how it ended."""
     try:
@@ -97,7 +97,14 @@ def run_trial(study: "Study", trial: "Trial", objective: "Objective",
         logging.getLogger("tuneforge").warning(
             "trial %d failed: %s: %s", record.number, type(exc).__name__, exc)
         return record
-    return study.tell(trial, result)
+    try:
+        return study.tell(trial, result)
+    except StorageError as exc:
+        # never lose a result silently: the message carries what could not be written
+        raise StorageError(
+            f"trial {trial.number} finished with {result!r} (params {trial.params}) but "
+            f"the result could not be stored: {exc}"
+        ) from exc
 
 
 __all__ = ["optimize", "run_trial"]

@@ -37,7 +37,7 @@ HEARTBEAT_INTERVAL = 2.0   # seconds between a running trial's heartbeats
 STALE_AFTER = 30.0         # a RUNNING trial without a heartbeat for this long is FAIL
 
 
-def _move_to_sqlite(study: "Study") -> None:
+def _move_to_sqlite(study: Study) -> None:
     """An in-memory study cannot be shared by processes: copy it to a temporary SQLite
     file and continue there (DESIGN: no storage given -> a temporary SQLite file)."""
     from tuneforge.storage.cached import StudyView
@@ -56,9 +56,9 @@ def _move_to_sqlite(study: "Study") -> None:
              study.study_name, target.path)
 
 
-def optimize(study: "Study", objective: "Objective", *, n_trials: int | None,
+def optimize(study: Study, objective: Objective, *, n_trials: int | None,
              timeout: float | None, n_jobs: int, catch: tuple[type[BaseException], ...],
-             callbacks: Sequence["Callback"], show_progress: bool) -> None:
+             callbacks: Sequence[Callback], show_progress: bool) -> None:
     if isinstance(study.storage, InMemoryStorage):
         _move_to_sqlite(study)
     url = storage_url(study.storage)
@@ -155,7 +155,7 @@ def _shutdown(workers: dict[int, Any]) -> None:
             p.join(timeout=5)
 
 
-def _fail_worker_trials(study: "Study", pid: int, reason: str) -> None:
+def _fail_worker_trials(study: Study, pid: int, reason: str) -> None:
     """Mark FAIL the RUNNING trials of a worker process that is gone."""
     import socket
 
@@ -166,7 +166,7 @@ def _fail_worker_trials(study: "Study", pid: int, reason: str) -> None:
             log.warning("trial %d: %s", t.number, reason)
 
 
-def _fail_stale_trials(study: "Study", stale_after: float = STALE_AFTER) -> None:
+def _fail_stale_trials(study: Study, stale_after: float = STALE_AFTER) -> None:
     """Mark FAIL RUNNING trials that had a heartbeat but none for `stale_after` seconds
     (a worker on any host that died). Trials without heartbeats (ask/tell) are left."""
     now = time.time()
@@ -181,7 +181,7 @@ def _fail_stale_trials(study: "Study", stale_after: float = STALE_AFTER) -> None
 class _Heartbeat:
     """Appends a heartbeat event for the current trial every `interval` seconds."""
 
-    def __init__(self, study: "Study", interval: float) -> None:
+    def __init__(self, study: Study, interval: float) -> None:
         self._study = study
         self._interval = interval
         self.key: str | None = None

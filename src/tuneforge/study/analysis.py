@@ -39,7 +39,7 @@ def pareto_trials(trials: Sequence[TrialRecord],
     signs = np.array([-1.0 if d is Direction.MAXIMIZE else 1.0 for d in directions])
     costs = np.array([t.values for t in done], dtype=float) * signs
     mask = non_dominated_mask(costs)
-    return [t for t, keep in zip(done, mask) if keep]
+    return [t for t, keep in zip(done, mask, strict=True) if keep]
 
 
 def _cell(v: Any) -> Any:

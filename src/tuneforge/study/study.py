@@ -78,7 +78,8 @@ class Study:
     @property
     def direction(self) -> Direction:
         if len(self.directions) != 1:
-            raise TuneforgeError(f"study {self.study_name!r} has several objectives; use .directions")
+            raise TuneforgeError(
+                f"study {self.study_name!r} has several objectives; use .directions")
         return self.directions[0]
 
     # -- storage plumbing ------------------------------------------------------------

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class Trial:
     """One running trial: `suggest_float/int/categorical`, `report`, `should_prune`."""
 
-    def __init__(self, study: "Study", key: str, joint: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, study: Study, key: str, joint: Mapping[str, Any] | None = None) -> None:
         self.study = study
         self.key = key
         record = study._view.state.trial(key)

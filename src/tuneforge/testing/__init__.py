@@ -4,5 +4,6 @@ Never imported by ``import tuneforge``; import it from your tests only.
 """
 
 from tuneforge.testing.contracts import StorageContract, run_process_appends
+from tuneforge.testing.strategy_contracts import PrunerContract, SamplerContract
 
-__all__ = ["StorageContract", "run_process_appends"]
+__all__ = ["PrunerContract", "SamplerContract", "StorageContract", "run_process_appends"]

@@ -34,7 +34,7 @@ class Direction(str, enum.Enum):
     MAXIMIZE = "maximize"
 
     @classmethod
-    def parse(cls, value: "Direction | str") -> "Direction":
+    def parse(cls, value: Direction | str) -> Direction:
         if isinstance(value, Direction):
             return value
         try:
