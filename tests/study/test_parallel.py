@@ -110,3 +110,12 @@ def test_stale_heartbeat_marks_a_trial_fail(tmp_path):
     assert record.state is TrialState.FAIL
     assert "no heartbeat" in record.system_attrs["fail_reason"]
     assert sum(t.state is TrialState.COMPLETE for t in study.trials) == 4
+
+
+def test_processes_share_a_postgres_study(postgres_url):
+    study = tf.create_study(study_name="pg", storage=postgres_url, seed=2)
+    study.optimize(objectives.quadratic_slow, n_trials=12, n_jobs=2)
+    again = tf.load_study("pg", storage=postgres_url)
+    assert len(again.trials) == 12
+    assert all(t.state is TrialState.COMPLETE for t in again.trials)
+    assert len({t.system_attrs["worker"] for t in again.trials}) == 2

@@ -40,6 +40,7 @@ class GridSampler:
             self.grid[name] = dist.choices
         self.shuffle = shuffle
         self.seed = seed
+        self._queue: tuple[str, list[dict[str, Any]]] | None = None
 
     relative = False
 
@@ -63,12 +64,15 @@ class GridSampler:
 
     def initial_queue(self) -> tuple[str, Sequence[Mapping[str, Any]]]:
         """A tag naming this grid and its combinations, enqueued once per study."""
+        if self._queue is not None:  # asked on every ask(): build it once
+            return self._queue
         digest = hashlib.sha256(json.dumps(self.grid, sort_keys=True).encode()).hexdigest()
         combos = self.combinations()
-        return f"grid:{digest[:16]}", [
+        self._queue = (f"grid:{digest[:16]}", [
             {"params": c, "system_attrs": {"grid_id": i, "sampler": "GridSampler"}}
             for i, c in enumerate(combos)
-        ]
+        ])
+        return self._queue
 
     def sample(self, space: Mapping[str, Distribution], history: History,
                rng: np.random.Generator, trial: TrialRecord) -> Suggestion:

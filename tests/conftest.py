@@ -1,4 +1,4 @@
-"""PostgreSQL for the storage tests.
+"""Shared fixtures: PostgreSQL for the storage and study tests.
 
 If TUNEFORGE_TEST_POSTGRES is set (a URL), tests use that server. Otherwise a throw-away
 cluster is started as in SERVICES.md (root only: initdb runs as the `postgres` user) and
@@ -107,7 +107,10 @@ def _throwaway_cluster() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    pytest.importorskip("psycopg", reason="psycopg is not installed (tuneforge[postgres])")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _unavailable("psycopg is not installed (pip install 'tuneforge[postgres]')")
     url = os.environ.get("TUNEFORGE_TEST_POSTGRES")
     if url:
         yield PostgresServer(url, owned=False, counter=itertools.count())
