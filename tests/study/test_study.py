@@ -283,3 +283,38 @@ def test_fixed_trial_replays_an_objective():
     assert replay == study.best_value
     with pytest.raises(tf.SearchSpaceError, match="no value for parameter 'x'"):
         quadratic(tf.FixedTrial({}))
+
+
+def test_declared_space_in_an_objective():
+    space = tf.SearchSpace({"lr": tf.Float(1e-4, 1, log=True), "act": ["relu", "tanh"],
+                            "layers": tf.Int(1, 4)})
+
+    def objective(trial):
+        p = trial.suggest_space(space)
+        extra = trial.suggest("dropout", tf.Float(0, 0.5))
+        return p["lr"] * p["layers"] + extra
+
+    study = tf.create_study(seed=0)
+    study.optimize(objective, n_trials=10)
+    assert set(study.best_params) == {"lr", "act", "layers", "dropout"}
+    assert objective(tf.FixedTrial(study.best_params)) == study.best_value
+    with pytest.raises(tf.SearchSpaceError, match="'x': expected Float"):
+        study.ask().suggest("x", (0, 1))
+
+
+def test_load_study_does_not_write(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ro.db'}"
+    tf.create_study(study_name="s", storage=url, seed=3).optimize(quadratic, n_trials=3)
+    ro = tf.load_study("s", storage=tf.open_storage(url, read_only=True))
+    assert len(ro.trials) == 3 and ro.best_value == min(t.value for t in ro.trials)
+    assert ro.seed == 3
+
+
+def test_grid_progress_total():
+    from tuneforge.study._loop import expected_trials
+
+    study = tf.create_study(sampler=tf.GridSampler({"a": [1, 2, 3]}))
+    assert expected_trials(study, None) == 3
+    assert expected_trials(study, 2) == 2
+    study.optimize(lambda t: t.suggest_categorical("a", [1, 2, 3]), n_trials=1)
+    assert expected_trials(study, None) == 2

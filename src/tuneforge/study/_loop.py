@@ -45,8 +45,8 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
                            show_progress=show_progress)
         return
     study._stop_requested = False
-    bar = ProgressBar(enabled=show_progress, n_trials=n_trials, timeout=timeout,
-                      directions=study.directions)
+    bar = ProgressBar(enabled=show_progress, n_trials=expected_trials(study, n_trials),
+                      timeout=timeout, directions=study.directions)
     deadline = None if timeout is None else time.monotonic() + timeout
     done = 0
     try:
@@ -66,6 +66,21 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
                 callback(study, record)
     finally:
         bar.close()
+
+
+def expected_trials(study: Study, n_trials: int | None) -> int | None:
+    """How many trials this run will make, for the progress bar: n_trials, capped by
+    the points a queueing sampler (a grid) has left."""
+    from tuneforge.samplers.base import QueueingSampler
+
+    if not isinstance(study.sampler, QueueingSampler):
+        return n_trials
+    tag, queue = study.sampler.initial_queue()
+    if tag in study._view.refresh().enqueue_tags:
+        left = len(study.get_trials((TrialState.WAITING,)))
+    else:
+        left = len(queue) + len(study.get_trials((TrialState.WAITING,)))
+    return left if n_trials is None else min(n_trials, left)
 
 
 def run_trial(study: Study, trial: Trial, objective: Objective,

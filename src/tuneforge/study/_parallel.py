@@ -24,6 +24,7 @@ from tuneforge.exceptions import SearchExhausted, TuneforgeError
 from tuneforge.storage import events as ev
 from tuneforge.storage.memory import InMemoryStorage
 from tuneforge.storage.url import open_storage, storage_url
+from tuneforge.study._loop import expected_trials
 from tuneforge.study._progress import ProgressBar
 from tuneforge.trial.records import TrialState
 
@@ -82,8 +83,8 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
     errors = ctx.SimpleQueue()  # uncaught objective errors, re-raised here
     limit = -1 if n_trials is None else n_trials
     study._stop_requested = False
-    bar = ProgressBar(enabled=show_progress, n_trials=n_trials, timeout=timeout,
-                      directions=study.directions)
+    bar = ProgressBar(enabled=show_progress, n_trials=expected_trials(study, n_trials),
+                      timeout=timeout, directions=study.directions)
     deadline = None if timeout is None else time.monotonic() + timeout
     seen = {t.key for t in study.trials if t.state.is_finished}
     workers: dict[int, Any] = {}

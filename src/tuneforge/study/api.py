@@ -37,7 +37,9 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
             f"study {study_name!r} exists with directions {[d.value for d in ref.directions]},"
             f" not {[d.value for d in dirs]}"
         )
-    return Study(storage=store, ref=ref, sampler=sampler, pruner=pruner, seed=seed)
+    study = Study(storage=store, ref=ref, sampler=sampler, pruner=pruner, seed=seed)
+    _ = study.seed  # store the seed now, so every later process shares it
+    return study
 
 
 def load_study(study_name: str, *, storage: str | Storage, sampler: Sampler | None = None,

@@ -47,8 +47,19 @@ class Study:
         self.pruner: Pruner = pruner if pruner is not None else NopPruner()
         self._stop_requested = False
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self._seed_wanted = seed
+        self._seed: int | None = None
+        self._space_cache: tuple[set[str], Any] = (set(), None)
+        self._view.refresh()  # fail early, with the storage's message, if it is unreadable
+
+    @property
+    def seed(self) -> int:
+        """The study seed that every trial's random state derives from (stored once)."""
+        if self._seed is not None:
+            return self._seed
         state = self._view.refresh()
         if "seed" not in state.system_attrs:
+            seed = self._seed_wanted
             if seed is None:
                 seed = getattr(self.sampler, "seed", None)
             if seed is None:
@@ -56,8 +67,8 @@ class Study:
             # first writer wins: concurrent creators agree on one seed
             self._append([ev.make("attr_set", key=None, scope="system", name="seed",
                                   value=int(seed), once=True)])
-        self.seed: int = int(self._view.state.system_attrs["seed"])
-        self._space_cache: tuple[set[str], Any] = (set(), None)
+        self._seed = int(self._view.state.system_attrs["seed"])
+        return self._seed
 
     def __repr__(self) -> str:
         return f"Study(name={self.study_name!r}, storage={self._storage!r})"
@@ -110,9 +121,7 @@ class Study:
 
     @property
     def best_value(self) -> float:
-        value = self.best_trial.value
-        assert value is not None  # a COMPLETE trial always has values
-        return value
+        return float(self.best_trial.values[0])  # type: ignore[index]
 
     @property
     def best_params(self) -> dict[str, Any]:

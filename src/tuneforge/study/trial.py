@@ -53,6 +53,22 @@ class Trial:
             raise SearchSpaceError(f"parameter {name!r}: choices must be a list, got {choices!r}")
         return self._suggest(name, named(name, Categorical, tuple(choices)))
 
+    def suggest(self, name: str, distribution: Distribution) -> Any:
+        """A value for `name` from a declared distribution (Float, Int or Categorical)."""
+        if not isinstance(distribution, (Float, Int, Categorical)):
+            raise SearchSpaceError(
+                f"parameter {name!r}: expected Float, Int or Categorical, got {distribution!r}"
+            )
+        return self._suggest(name, distribution)
+
+    def suggest_space(self, space: Mapping[str, Any]) -> dict[str, Any]:
+        """Values for every parameter of a declared space (a SearchSpace or a dict that
+        SearchSpace accepts), in its order."""
+        from tuneforge.space.search_space import SearchSpace
+
+        declared = space if isinstance(space, SearchSpace) else SearchSpace(space)
+        return {name: self._suggest(name, dist) for name, dist in declared.items()}
+
     def _suggest(self, name: str, dist: Distribution) -> Any:
         if not isinstance(name, str) or not name:
             raise SearchSpaceError(f"parameter names must be non-empty strings, got {name!r}")

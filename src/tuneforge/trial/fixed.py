@@ -42,6 +42,15 @@ class FixedTrial:
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
         return self._fixed(name, named(name, Categorical, tuple(choices)))
 
+    def suggest(self, name: str, distribution: Any) -> Any:
+        return self._fixed(name, distribution)
+
+    def suggest_space(self, space: Mapping[str, Any]) -> dict[str, Any]:
+        from tuneforge.space.search_space import SearchSpace
+
+        declared = space if isinstance(space, SearchSpace) else SearchSpace(space)
+        return {name: self._fixed(name, d) for name, d in declared.items()}
+
     def report(self, value: float, step: int) -> None:
         self.intermediate[int(step)] = float(value)
 

@@ -1,0 +1,37 @@
+# `make demo` / `make test` do all their own set-up on a fresh machine: a virtualenv in
+# .venv, the package installed editable with its extras (again only when pyproject.toml
+# changes), and for the tests a PostgreSQL server binary (Debian package, root only).
+
+PYTHON      ?= python3
+VENV        ?= .venv
+EXTRAS      ?= sklearn,postgres,pandas,dev
+PYTEST_ARGS ?=
+STAMP       := $(VENV)/.tuneforge-installed
+
+.PHONY: demo test postgresql
+
+demo: $(STAMP)
+	$(VENV)/bin/tuneforge demo
+
+test: $(STAMP) postgresql
+	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	touch $@
+
+# The tests start a throw-away PostgreSQL cluster themselves (tests/storage/conftest.py);
+# they only need the server binaries. Without them (and not root) the PostgreSQL tests
+# are skipped, or fail when CI=true.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	    : ; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	    echo "installing PostgreSQL (Debian package)"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
+	else \
+	    echo "PostgreSQL is not installed and we are not root: its tests will skip"; \
+	fi

@@ -1,0 +1,276 @@
+"""The `tuneforge` command: look at, export and delete studies; run the demo.
+
+    tuneforge studies                      # every study in ./tuneforge.db
+    tuneforge trials my-study --limit 20   # its most recent trials
+    tuneforge best my-study
+    tuneforge export my-study --format json
+    tuneforge delete my-study --yes
+    tuneforge demo --fast
+
+`--storage` (or the TUNEFORGE_STORAGE variable) picks the database: ``sqlite:///file.db``
+(the default is ``sqlite:///tuneforge.db``) or ``postgresql://user@host/db``. Read-only
+commands open it read-only. A tuneforge error is one red line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tuneforge import __version__
+from tuneforge.exceptions import StorageError, TuneforgeError
+from tuneforge.storage.base import Storage, StudyRef, find_study
+from tuneforge.storage.cached import StudyView
+from tuneforge.storage.url import DEFAULT_URL, open_storage
+from tuneforge.study import analysis
+from tuneforge.trial.records import Direction, TrialRecord, TrialState
+
+app = typer.Typer(
+    name="tuneforge",
+    help="Inspect, export and delete tuneforge studies, or run the demo.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+StorageOption = Annotated[str, typer.Option(
+    "--storage", "-s", envvar="TUNEFORGE_STORAGE", show_envvar=True,
+    help="Storage URL: sqlite:///file.db or postgresql://user@host/db.")]
+StudyArgument = Annotated[str, typer.Argument(help="Name of the study.", show_default=False)]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _stdout() -> Console:
+    """Rich console on stdout; 120 columns when piped (rich would assume 80)."""
+    console = Console()
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console = Console(width=120)
+    return console
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one red line on stderr; return the Exit to raise."""
+    line = " ".join(str(message).split())  # one line, whatever the message holds
+    Console(stderr=True).print(Text(f"error: {line}", style="bold red"), soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _command(name: str | None = None) -> Callable[[F], F]:
+    """`app.command`, plus: tuneforge errors -> one red line and exit 1; Ctrl-C -> 130."""
+
+    def register(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except (TuneforgeError, OSError) as exc:
+                raise _fail(str(exc)) from None
+            except KeyboardInterrupt:
+                Console(stderr=True).print(Text("interrupted", style="yellow"))
+                raise typer.Exit(130) from None
+
+        app.command(name)(wrapper)
+        return func
+
+    return register
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tuneforge {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the tuneforge version and exit.")] = False) -> None:
+    """Inspect, export and delete tuneforge studies, or run the demo."""
+
+
+# -- helpers -------------------------------------------------------------------------
+def _open_read(url: str) -> Storage:
+    """Open the storage read-only; a missing SQLite file is a clear error, not a new file."""
+    url = url.strip()
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        if not path.is_file():
+            raise StorageError(
+                f"no tuneforge database at {str(path)!r} (storage {url!r}); pass --storage "
+                f"or set TUNEFORGE_STORAGE (default {DEFAULT_URL})")
+    return open_storage(url, read_only=True)
+
+
+def _load(store: Storage, name: str) -> tuple[StudyRef, list[TrialRecord]]:
+    ref = find_study(store, name)
+    return ref, StudyView(store, ref).trials()
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return str(v) if math.isinf(v) else f"{v:.6g}"
+
+
+def _values(t: TrialRecord) -> str:
+    return "-" if t.values is None else ", ".join(_num(v) for v in t.values)
+
+
+def _params(params: Any) -> str:
+    return ", ".join(f"{k}={json.dumps(v) if isinstance(v, str) else v}"
+                     for k, v in params.items())
+
+
+def _dirs(directions: Sequence[Direction]) -> str:
+    return ", ".join(d.value for d in directions)
+
+
+def _best_text(ref: StudyRef, trials: list[TrialRecord]) -> str:
+    if len(ref.directions) > 1:
+        front = analysis.pareto_trials(trials, ref.directions)
+        return f"{len(front)} Pareto" if front else "-"
+    if not any(t.state is TrialState.COMPLETE and t.values for t in trials):
+        return "-"
+    return _values(analysis.best_trial(trials, ref.directions, ref.name))
+
+
+# -- commands ------------------------------------------------------------------------
+@_command("studies")
+def studies(storage: StorageOption = DEFAULT_URL) -> None:
+    """List the studies: directions, trial counts and the best value."""
+    store = _open_read(storage)
+    refs = store.list_studies()
+    if not refs:
+        _stdout().print(f"no studies in {storage}")
+        return
+    table = Table(title=f"studies in {storage}")
+    for col, just in (("name", "left"), ("directions", "left"), ("trials", "right"),
+                      ("complete", "right"), ("best value", "right")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for ref in refs:
+        trials = StudyView(store, ref).trials()
+        n_done = sum(t.state is TrialState.COMPLETE for t in trials)
+        table.add_row(ref.name, _dirs(ref.directions), str(len(trials)), str(n_done),
+                      _best_text(ref, trials))
+    _stdout().print(table)
+
+
+@_command("trials")
+def trials(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
+           limit: Annotated[int | None, typer.Option(
+               "--limit", "-n", min=1, help="Show only the N most recent trials.")] = None,
+           ) -> None:
+    """Show a study's trials: state, value(s), params, duration and fail reason."""
+    ref, records = _load(_open_read(storage), study)
+    shown = records if limit is None else records[-limit:]
+    table = Table(title=f"{study} ({_dirs(ref.directions)}): "
+                        f"{len(shown)} of {len(records)} trials")
+    table.add_column("#", justify="right")
+    table.add_column("state")
+    table.add_column("value" if len(ref.directions) == 1 else "values", justify="right")
+    table.add_column("params")
+    table.add_column("duration", justify="right")
+    table.add_column("fail reason")
+    colors = {TrialState.COMPLETE: "green", TrialState.FAIL: "red",
+              TrialState.PRUNED: "yellow"}
+    for t in shown:
+        table.add_row(str(t.number), Text(t.state.value, style=colors.get(t.state, "")),
+                      _values(t), _params(t.params),
+                      "-" if t.duration is None else f"{t.duration:.2f}s",
+                      str(t.system_attrs.get("fail_reason") or ""))
+    _stdout().print(table)
+
+
+@_command("best")
+def best(study: StudyArgument, storage: StorageOption = DEFAULT_URL) -> None:
+    """Show the best trial (or, with several objectives, the Pareto-optimal trials)."""
+    ref, records = _load(_open_read(storage), study)
+    console = _stdout()
+    if len(ref.directions) == 1:
+        t = analysis.best_trial(records, ref.directions, ref.name)
+        console.print(f"best trial of {study!r}: #{t.number}, value {_values(t)} "
+                      f"({ref.directions[0].value})", markup=False)
+        table = Table("param", "value")
+        for k, v in t.params.items():
+            table.add_row(k, json.dumps(v))
+        console.print(table)
+        return
+    front = analysis.pareto_trials(records, ref.directions)
+    if not front:
+        raise TuneforgeError(f"study {study!r} has no COMPLETE trial yet")
+    table = Table(title=f"{len(front)} Pareto-optimal trials of {study} "
+                        f"({_dirs(ref.directions)})")
+    table.add_column("#", justify="right")
+    for i, d in enumerate(ref.directions):
+        table.add_column(f"values_{i} ({d.value})", justify="right")
+    table.add_column("params")
+    for t in front:
+        table.add_row(str(t.number), *(_num(v) for v in t.values or ()), _params(t.params))
+    console.print(table)
+
+
+class ExportFormat(str, enum.Enum):
+    csv = "csv"
+    json = "json"
+
+
+@_command("export")
+def export(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
+           format: Annotated[ExportFormat, typer.Option(
+               "--format", "-f", case_sensitive=False,
+               help="csv: one row a trial; json: full records.")] = ExportFormat.csv,
+           output: Annotated[Path | None, typer.Option(
+               "--output", "-o", help="File to write [default: STUDY.csv / STUDY.json].",
+               dir_okay=False)] = None) -> None:
+    """Write a study's trials to a CSV or JSON file."""
+    ref, records = _load(_open_read(storage), study)
+    fmt = format.value
+    if output is None:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in study) or "study"
+        output = Path(f"{safe}.{fmt}")
+    analysis.export(records, ref.directions, output, fmt, study_name=ref.name)
+    _stdout().print(f"wrote {len(records)} trials of {study!r} to {output}", markup=False)
+
+
+@_command("delete")
+def delete(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
+           yes: Annotated[bool, typer.Option(
+               "--yes", "-y", help="Do not ask for confirmation.")] = False) -> None:
+    """Delete a study and all its trials."""
+    ref, records = _load(_open_read(storage), study)
+    if not yes:
+        typer.confirm(f"Delete study {study!r} and its {len(records)} trials?", abort=True)
+    store = open_storage(storage)
+    store.delete_study(find_study(store, ref.name))
+    _stdout().print(f"deleted study {study!r} ({len(records)} trials)", markup=False)
+
+
+@_command("demo")
+def demo(storage: StorageOption = DEFAULT_URL,
+         fast: Annotated[bool, typer.Option(
+             "--fast", help="Tiny budgets (a few seconds), for tests.")] = False) -> None:
+    """Tune scikit-learn models on the breast-cancer data (needs the sklearn extra)."""
+    from tuneforge.demo import run_demo
+
+    run_demo(storage, fast, console=_stdout())
+
+
+def main() -> None:
+    """Entry point of the `tuneforge` console script."""
+    app(prog_name="tuneforge")
+
+
+if __name__ == "__main__":
+    main()
