@@ -40,8 +40,23 @@ class StudyView:
         return self.refresh().trials(states)
 
 
+class StateHistory:
+    """The History a sampler or pruner is handed: the replayed state as it is now, read
+    only when asked (a sampler that ignores the history costs nothing)."""
+
+    def __init__(self, state: StudyState) -> None:
+        self._state = state
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        return self._state.directions
+
+    def trials(self, states: Container[TrialState] | None = None) -> list[TrialRecord]:
+        return self._state.trials(states)
+
+
 class Snapshot:
-    """A frozen History: the view's trials at one moment (what a sampler is handed)."""
+    """A fixed History over given trials (tests, replays, conformance suites)."""
 
     def __init__(self, directions: tuple[Direction, ...], trials: list[TrialRecord]) -> None:
         self._directions = directions

@@ -16,6 +16,25 @@ from tuneforge.space.distributions import Distribution, distribution_from_json
 from tuneforge.storage.events import Event, decode_float
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
+_DIST_CACHE: dict[tuple[Any, ...], Distribution] = {}
+
+
+def _distribution(data: Any) -> Distribution:
+    """distribution_from_json, memoized: a study repeats a few distributions many times."""
+    try:
+        choices = data.get("choices")
+        key = (data.get("type"), data.get("low"), data.get("high"), data.get("log"),
+               data.get("step"),
+               None if choices is None else tuple((type(c).__name__, c) for c in choices))
+        hit = _DIST_CACHE.get(key)
+    except (AttributeError, TypeError):  # malformed: let the parser say what is wrong
+        return distribution_from_json(data)
+    if hit is None:
+        hit = distribution_from_json(data)
+        if len(_DIST_CACHE) < 10_000:
+            _DIST_CACHE[key] = hit
+    return hit
+
 
 class _TrialBuilder:
     __slots__ = ("number", "key", "state", "params", "distributions", "values",
@@ -69,6 +88,7 @@ class StudyState:
         self.last_seq = -1
         self._records: list[TrialRecord] = []   # aligned with _trials, rebuilt when dirty
         self._dirty: set[int] = set()
+        self._waiting: dict[str, None] = {}  # keys of WAITING trials, in creation order
 
     # -- reading ---------------------------------------------------------------------
     def trials(self, states: Container[TrialState] | None = None) -> list[TrialRecord]:
@@ -79,6 +99,10 @@ class StudyState:
         if states is None:
             return list(self._records)
         return [r for r in self._records if r.state in states]
+
+    def waiting(self) -> list[TrialRecord]:
+        """The WAITING trials in creation order (without scanning the whole study)."""
+        return [self._by_key[k].record() for k in self._waiting]
 
     def trial(self, key: str) -> TrialRecord:
         try:
@@ -115,7 +139,10 @@ class StudyState:
         b.heartbeat = None
         self._trials.append(b)
         self._by_key[key] = b
-        self._records.append(b.record())
+        self._records.append(None)  # type: ignore[arg-type]  # built on first read
+        self._dirty.add(b.number)
+        if state is TrialState.WAITING:
+            self._waiting[key] = None
 
     def apply(self, seq: int, ev: Event) -> None:
         """Fold one event into the state. Raises StorageError for events that make no sense."""
@@ -150,6 +177,7 @@ class StudyState:
                 raise StorageError(f"event {seq} ({kind}) names unknown trial {ev['key']!r}")
             if kind == "trial_claimed":
                 if b.state is TrialState.WAITING:
+                    self._waiting.pop(b.key, None)
                     b.state = TrialState.RUNNING
                     b.token = ev["token"]
                     b.start = t
@@ -164,7 +192,7 @@ class StudyState:
                 return  # a finished trial never changes
             if kind == "param_set":
                 b.params[ev["name"]] = ev["value"]
-                b.distributions[ev["name"]] = distribution_from_json(ev["distribution"])
+                b.distributions[ev["name"]] = _distribution(ev["distribution"])
             elif kind == "intermediate":
                 b.intermediate[int(ev["step"])] = decode_float(ev["value"])
             elif kind == "attr_set":
@@ -174,6 +202,7 @@ class StudyState:
                 state = TrialState(ev["state"])
                 if not state.is_finished:
                     raise ValueError(f"trial_finished with unfinished state {state.value}")
+                self._waiting.pop(b.key, None)
                 b.state = state
                 vals = ev.get("values")
                 b.values = None if vals is None else tuple(decode_float(v) for v in vals)

@@ -260,11 +260,12 @@ class SQLiteStorage:
 
     def read(self, study: StudyRef, *, after: int = -1) -> Sequence[tuple[int, Event]]:
         with self._cursor(write=False) as conn:
-            self._check(conn, study)
             rows = conn.execute(
                 "SELECT seq, body FROM events WHERE study_id=? AND seq>? ORDER BY seq",
                 (study.study_id, after),
             ).fetchall()
+            if not rows:  # nothing new, or no such study: only then is it worth asking
+                self._check(conn, study)
         where = str(self.path)
         return [(seq, loads(body, where=f"{where} event {seq}")) for seq, body in rows]
 

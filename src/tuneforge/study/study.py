@@ -24,7 +24,7 @@ from tuneforge.samplers.random import RandomSampler
 from tuneforge.space.search_space import intersection_space
 from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
-from tuneforge.storage.cached import Snapshot, StudyView
+from tuneforge.storage.cached import StateHistory, StudyView
 from tuneforge.study import analysis
 from tuneforge.study.trial import Trial, _plain
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
@@ -97,8 +97,9 @@ class Study:
     def _append(self, events: Sequence[ev.Event]) -> int:
         return self._view.append(events)
 
-    def _snapshot(self) -> Snapshot:
-        return Snapshot(self.directions, self._view.trials())
+    def _history(self, *, refresh: bool = True) -> StateHistory:
+        """The History handed to the sampler and pruner (refreshed from storage first)."""
+        return StateHistory(self._view.refresh() if refresh else self._view.state)
 
     # -- reading ---------------------------------------------------------------------
     @property
@@ -168,7 +169,7 @@ class Study:
         token = ev.new_key()
         key = None
         if fixed_params is None:
-            for waiting in self._view.state.trials((TrialState.WAITING,)):
+            for waiting in self._view.state.waiting():
                 self._append([ev.make("trial_claimed", key=waiting.key, token=token),
                               ev.make("attr_set", key=waiting.key, scope="system",
                                       name="worker", value=self.worker_id)])
@@ -194,7 +195,8 @@ class Study:
         if new:
             merged = new if space is None else [_SpaceHolder(space)] + new
             space = intersection_space(merged)
-            self._space_cache = (seen | {t.key for t in new}, space)
+            seen.update(t.key for t in new)
+            self._space_cache = (seen, space)
         return space or {}
 
     def _joint_sample(self, record: TrialRecord) -> dict[str, Any]:
@@ -205,7 +207,7 @@ class Study:
         if not space:
             return {}
         rng = trial_rng(self.seed, record.number)
-        suggestion = self.sampler.sample(space, self._snapshot(), rng, record)
+        suggestion = self.sampler.sample(space, self._history(refresh=False), rng, record)
         if suggestion.attrs:
             self._append([ev.make("attr_set", key=record.key, scope="system", name=k, value=v)
                           for k, v in suggestion.attrs.items()])

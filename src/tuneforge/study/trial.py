@@ -108,11 +108,12 @@ class Trial:
         space; for a joint (relative) sampler this fallback is recorded on the trial."""
         study = self.study
         rng = trial_rng(study.seed, self.number, name)
-        suggestion = study.sampler.sample({name: dist}, study._snapshot(), rng, self.record)
+        history = study._history()  # one refresh; the record below comes from the same state
+        record = study._view.state.trial(self.key)
+        suggestion = study.sampler.sample({name: dist}, history, rng, record)
         if name not in suggestion.params:
             raise SearchSpaceError(f"{study.sampler!r} proposed no value for parameter {name!r}")
         if getattr(study.sampler, "relative", True):
-            record = self.record
             independent = list(record.system_attrs.get("independent_params", []))
             attrs["independent_params"] = independent + [name]
         return dist.round(suggestion.params[name]) if not isinstance(dist, Categorical) \
@@ -136,7 +137,7 @@ class Trial:
         record = self.record
         if record.state is not TrialState.RUNNING:
             raise TrialStateError(f"trial {self.number} is {record.state.value}, not RUNNING")
-        return self.study.pruner.decide(record, self.study._snapshot()) == "prune"
+        return self.study.pruner.decide(record, self.study._history(refresh=False)) == "prune"
 
     # -- attributes ------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:
