@@ -43,6 +43,16 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(f"PostgreSQL tests skipped: {reason}")
 
 
+def require_module(module: str, extra: str):
+    """Import `module`, or skip with the extra to install (fail when CI=true)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        _unavailable(f"{module} is not installed (pip install 'tuneforge[{extra}]')")
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

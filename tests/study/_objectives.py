@@ -48,3 +48,15 @@ def slow(trial):
 def quadratic_slow(trial):
     time.sleep(0.1)
     return quadratic(trial)
+
+
+def very_slow(trial):
+    trial.suggest_float("x", 0, 1)
+    time.sleep(60)
+    return 0.0
+
+
+def run_very_slow(url):
+    import tuneforge as tf
+
+    tf.load_study("hb", storage=url).optimize(very_slow, n_trials=1)

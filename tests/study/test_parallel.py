@@ -119,3 +119,33 @@ def test_processes_share_a_postgres_study(postgres_url):
     assert len(again.trials) == 12
     assert all(t.state is TrialState.COMPLETE for t in again.trials)
     assert len({t.system_attrs["worker"] for t in again.trials}) == 2
+
+
+def test_killed_single_process_run_is_reaped_by_the_next_run(tmp_path, monkeypatch):
+    import os
+    import signal
+    import time
+
+    from tuneforge.study import _heartbeat
+
+    url = f"sqlite:///{tmp_path / 'hb.sqlite'}"
+    study = tf.create_study(study_name="hb", storage=url)
+    proc = mp.get_context("spawn").Process(target=objectives.run_very_slow, args=(url,))
+    proc.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        running = study.get_trials([TrialState.RUNNING])
+        if running and running[0].last_heartbeat is not None:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the other process never started its trial")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    monkeypatch.setattr(_heartbeat, "STALE_AFTER", 0.5)
+    time.sleep(1.0)
+    study.optimize(objectives.cpu_light, n_trials=1)
+    first = study.trials[0]
+    assert first.state is TrialState.FAIL
+    assert "no heartbeat" in first.system_attrs["fail_reason"]
+    assert study.trials[1].state is TrialState.COMPLETE

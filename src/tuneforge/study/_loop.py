@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tuneforge.exceptions import SearchExhausted, StorageError, TrialPruned
+from tuneforge.storage.memory import InMemoryStorage
+from tuneforge.study._heartbeat import HEARTBEAT_INTERVAL, Heartbeat, fail_stale_trials
 from tuneforge.study._progress import ProgressBar
 from tuneforge.trial.records import TrialRecord, TrialState
 
@@ -49,6 +51,11 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
                       timeout=timeout, directions=study.directions)
     deadline = None if timeout is None else time.monotonic() + timeout
     done = 0
+    heartbeat = None
+    if not isinstance(study.storage, InMemoryStorage):
+        # shared storage: other processes may be running trials of this study too
+        fail_stale_trials(study)
+        heartbeat = Heartbeat(study, HEARTBEAT_INTERVAL)
     try:
         while not study._stop_requested:
             if n_trials is not None and done >= n_trials:
@@ -59,13 +66,21 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
                 trial = study.ask()
             except SearchExhausted:
                 break
-            record = run_trial(study, trial, objective, catch)
+            if heartbeat is not None:
+                heartbeat.set(trial.key)
+            try:
+                record = run_trial(study, trial, objective, catch)
+            finally:
+                if heartbeat is not None:
+                    heartbeat.set(None)
             done += 1
             bar.advance(record)
             for callback in callbacks:
                 callback(study, record)
     finally:
         bar.close()
+        if heartbeat is not None:
+            heartbeat.close()
 
 
 def expected_trials(study: Study, n_trials: int | None) -> int | None:

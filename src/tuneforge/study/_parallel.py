@@ -15,7 +15,6 @@ import os
 import pickle  # ipc only: sends the objective to worker processes, never stored
 import signal
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from tuneforge.exceptions import SearchExhausted, TuneforgeError
 from tuneforge.storage import events as ev
 from tuneforge.storage.memory import InMemoryStorage
 from tuneforge.storage.url import open_storage, storage_url
+from tuneforge.study._heartbeat import HEARTBEAT_INTERVAL, Heartbeat, fail_stale_trials
 from tuneforge.study._loop import expected_trials
 from tuneforge.study._progress import ProgressBar
 from tuneforge.trial.records import TrialState
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("tuneforge")
 
 _UNCAUGHT = 3              # worker exit code: the objective raised outside `catch`
-HEARTBEAT_INTERVAL = 2.0   # seconds between a running trial's heartbeats
-STALE_AFTER = 30.0         # a RUNNING trial without a heartbeat for this long is FAIL
 
 
 def _move_to_sqlite(study: Study) -> None:
@@ -117,7 +115,7 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
                     log.warning("worker %d died (%s); starting a replacement", pid,
                                 _describe_exit(p.exitcode))
                     start_worker()
-            _fail_stale_trials(study)
+            fail_stale_trials(study)
             for record in study.trials:
                 if record.state.is_finished and record.key not in seen:
                     seen.add(record.key)
@@ -167,48 +165,6 @@ def _fail_worker_trials(study: Study, pid: int, reason: str) -> None:
             log.warning("trial %d: %s", t.number, reason)
 
 
-def _fail_stale_trials(study: Study, stale_after: float = STALE_AFTER) -> None:
-    """Mark FAIL RUNNING trials that had a heartbeat but none for `stale_after` seconds
-    (a worker on any host that died). Trials without heartbeats (ask/tell) are left."""
-    now = time.time()
-    for t in study.get_trials((TrialState.RUNNING,)):
-        if t.last_heartbeat is not None and now - t.last_heartbeat > stale_after:
-            reason = (f"no heartbeat from worker {t.system_attrs.get('worker')} for "
-                      f"{now - t.last_heartbeat:.0f} s; its process is presumed dead")
-            study._append([ev.finished(t.key, "FAIL", None, reason)])
-            log.warning("trial %d: %s", t.number, reason)
-
-
-class _Heartbeat:
-    """Appends a heartbeat event for the current trial every `interval` seconds."""
-
-    def __init__(self, study: Study, interval: float) -> None:
-        self._study = study
-        self._interval = interval
-        self.key: str | None = None
-        self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="tuneforge-heartbeat")
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._done.wait(self._interval):
-            with self._lock:
-                key = self.key
-            if key is not None:
-                try:
-                    self._study.storage.append(self._study._ref, [ev.make("heartbeat", key=key)])
-                except Exception as exc:  # a missed beat is not fatal; staleness is judged later
-                    log.debug("heartbeat failed: %s", exc)
-
-    def set(self, key: str | None) -> None:
-        with self._lock:
-            self.key = key
-
-    def close(self) -> None:
-        self._done.set()
-
-
 def _worker_main(url: str, study_name: str, payload: bytes, budget: Any, limit: int,
                  stop: Any, errors: Any) -> None:
     """A worker process: claim budget, ask, run the objective, tell; until told to stop."""
@@ -217,7 +173,7 @@ def _worker_main(url: str, study_name: str, payload: bytes, budget: Any, limit: 
 
     objective, sampler, pruner, catch = pickle.loads(payload)  # ipc, from our parent only
     study = load_study(study_name, storage=open_storage(url), sampler=sampler, pruner=pruner)
-    heartbeat = _Heartbeat(study, HEARTBEAT_INTERVAL)
+    heartbeat = Heartbeat(study, HEARTBEAT_INTERVAL)
     try:
         while not stop.is_set():
             with budget.get_lock():
@@ -230,7 +186,6 @@ def _worker_main(url: str, study_name: str, payload: bytes, budget: Any, limit: 
                 stop.set()
                 break
             heartbeat.set(trial.key)
-            study._append([ev.make("heartbeat", key=trial.key)])
             try:
                 run_trial(study, trial, objective, catch)
             except Exception as exc:  # outside `catch`: the trial is FAIL; stop the study

@@ -136,6 +136,12 @@ class Study:
     def system_attrs(self) -> dict[str, Any]:
         return dict(self._view.refresh().system_attrs)
 
+    def sampler_report(self) -> dict[str, int]:
+        """How many trials each sampler proposed (from the trials' system attributes)."""
+        from tuneforge.samplers.auto import sampler_report
+
+        return sampler_report(self._view.trials())
+
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON value on the study."""
         self._append([ev.make("attr_set", key=None, scope="user", name=key, value=_plain(value))])

@@ -113,6 +113,8 @@ class Trial:
         suggestion = study.sampler.sample({name: dist}, history, rng, record)
         if name not in suggestion.params:
             raise SearchSpaceError(f"{study.sampler!r} proposed no value for parameter {name!r}")
+        # what the sampler says about this draw; the joint proposal's attrs take precedence
+        attrs.update({k: v for k, v in suggestion.attrs.items() if k not in record.system_attrs})
         if getattr(study.sampler, "relative", True):
             independent = list(record.system_attrs.get("independent_params", []))
             attrs["independent_params"] = independent + [name]

@@ -1,0 +1,74 @@
+"""Heartbeats: a running trial's process says it is alive; stale trials become FAIL.
+
+Any process that runs trials against a shared storage beats every HEARTBEAT_INTERVAL
+seconds; any optimize loop fails RUNNING trials whose last beat is older than
+STALE_AFTER (a process killed on this or another host). Trials without a heartbeat
+(ask/tell used by hand) are never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from tuneforge.storage import events as ev
+from tuneforge.trial.records import TrialState
+
+if TYPE_CHECKING:
+    from tuneforge.study.study import Study
+
+log = logging.getLogger("tuneforge")
+
+HEARTBEAT_INTERVAL = 2.0   # seconds between a running trial's heartbeats
+STALE_AFTER = 30.0         # a RUNNING trial without a heartbeat for this long is FAIL
+
+
+def fail_stale_trials(study: Study, stale_after: float | None = None) -> None:
+    """Mark FAIL RUNNING trials that had a heartbeat but none for `stale_after` seconds
+    (a worker on any host that died). Trials without heartbeats (ask/tell) are left."""
+    stale_after = STALE_AFTER if stale_after is None else stale_after
+    now = time.time()
+    for t in study.get_trials((TrialState.RUNNING,)):
+        if t.last_heartbeat is not None and now - t.last_heartbeat > stale_after:
+            reason = (f"no heartbeat from worker {t.system_attrs.get('worker')} for "
+                      f"{now - t.last_heartbeat:.0f} s; its process is presumed dead")
+            study._append([ev.finished(t.key, "FAIL", None, reason)])
+            log.warning("trial %d: %s", t.number, reason)
+
+
+class Heartbeat:
+    """Appends a heartbeat event for the current trial every `interval` seconds."""
+
+    def __init__(self, study: Study, interval: float) -> None:
+        self._study = study
+        self._interval = interval
+        self.key: str | None = None
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="tuneforge-heartbeat")
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self._interval):
+            with self._lock:
+                key = self.key
+            if key is not None:
+                self._beat(key)
+
+    def set(self, key: str | None) -> None:
+        """Beat for trial `key` from now on (a first beat at once), or stop with None."""
+        with self._lock:
+            self.key = key
+        if key is not None:
+            self._beat(key)
+
+    def _beat(self, key: str) -> None:
+        try:
+            self._study.storage.append(self._study._ref, [ev.make("heartbeat", key=key)])
+        except Exception as exc:  # a missed beat is not fatal; staleness is judged later
+            log.debug("heartbeat failed: %s", exc)
+
+    def close(self) -> None:
+        self._done.set()
