@@ -4,7 +4,7 @@
 
 PYTHON      ?= python3
 VENV        ?= .venv
-EXTRAS      ?= sklearn,postgres,pandas,dev
+EXTRAS      ?= sklearn,postgres,pandas,cmaes,dev
 PYTEST_ARGS ?=
 STAMP       := $(VENV)/.tuneforge-installed
 

@@ -24,7 +24,14 @@ from tuneforge.exceptions import (
     TuneforgeError,
 )
 from tuneforge.pruners import MedianPruner, NopPruner
-from tuneforge.samplers import GridSampler, RandomSampler
+from tuneforge.samplers import (
+    AutoSampler,
+    CmaEsSampler,
+    GeneticSampler,
+    GridSampler,
+    RandomSampler,
+    TPESampler,
+)
 from tuneforge.space import Categorical, Float, Int, SearchSpace
 from tuneforge.storage import InMemoryStorage, SQLiteStorage, open_storage
 from tuneforge.study import Study, Trial, create_study, delete_study, load_study
@@ -33,11 +40,14 @@ from tuneforge.trial import Direction, FixedTrial, TrialRecord, TrialState
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoSampler",
     "Categorical",
+    "CmaEsSampler",
     "Direction",
     "DuplicatedStudyError",
     "FixedTrial",
     "Float",
+    "GeneticSampler",
     "GridSampler",
     "InMemoryStorage",
     "Int",
@@ -53,6 +63,7 @@ __all__ = [
     "StorageVersionError",
     "Study",
     "StudyNotFoundError",
+    "TPESampler",
     "Trial",
     "TrialPruned",
     "TrialRecord",

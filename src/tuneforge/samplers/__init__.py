@@ -1,8 +1,13 @@
 """Samplers: what to try next. Each is one `sample` call (see base.Sampler)."""
 
+from tuneforge.samplers.auto import AutoSampler, sampler_report
 from tuneforge.samplers.base import QueueingSampler, Sampler, Suggestion, trial_rng
+from tuneforge.samplers.cmaes import CmaEsSampler
+from tuneforge.samplers.genetic import GeneticSampler
 from tuneforge.samplers.grid import GridSampler
 from tuneforge.samplers.random import RandomSampler
+from tuneforge.samplers.tpe import TPESampler
 
-__all__ = ["GridSampler", "QueueingSampler", "RandomSampler", "Sampler", "Suggestion",
+__all__ = ["AutoSampler", "CmaEsSampler", "GeneticSampler", "GridSampler", "QueueingSampler",
+           "RandomSampler", "Sampler", "Suggestion", "TPESampler", "sampler_report",
            "trial_rng"]

@@ -1,0 +1,144 @@
+"""AutoSampler: picks a sampler per trial from the space, the study's size and its
+parallelism, and records on the trial which one proposed it and why.
+
+Rules (first match wins), re-evaluated at every trial so the choice follows the study:
+
+1. Several objectives: not supported yet (NSGA-II comes later): a clear error.
+2. The space is conditional (finished trials have different parameter sets), or
+   categorical-heavy (more than half of the parameters): TPE, which groups conditional
+   parameters and models categories directly.
+3. More than `gp_max_trials` finished trials: TPE (a GP's cost grows as n^3).
+4. Many trials running at once (>= `gp_max_parallel`): TPE, whose constant liar spreads
+   a batch for free.
+5. Otherwise a small numeric budget: the GP sampler (`tuneforge.samplers.gp`), imported
+   when first needed; TPE where that module is not available.
+
+A trial keeps the sampler that made its joint proposal for the parameters it asks for
+later (define-by-run), so TPE's groups stay consistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from tuneforge.exceptions import TuneforgeError
+from tuneforge.samplers.base import Sampler, Suggestion
+from tuneforge.space.distributions import Categorical, Distribution
+from tuneforge.trial.records import History, TrialRecord, TrialState
+
+GP_MAX_TRIALS = 200
+GP_MAX_PARALLEL = 8
+GP_MAX_DIMS = 20
+
+
+def _load_gp(seed: int | None) -> Sampler | None:
+    """A GPSampler if tuneforge.samplers.gp exists, else None."""
+    try:
+        from tuneforge.samplers.gp import GPSampler  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        return GPSampler(seed=seed)  # type: ignore[no-any-return]
+    except TypeError:
+        return GPSampler()  # type: ignore[no-any-return]
+
+
+class AutoSampler:
+    """Chooses GP or TPE per trial (module docstring) and says why in the trial's
+    system attributes: {"sampler": "GPSampler" | "TPESampler", "auto_reason": "..."}."""
+
+    relative = True
+
+    def __init__(self, *, seed: int | None = None) -> None:
+        self.seed = seed
+        self._samplers: dict[str, Sampler | None] = {}
+        self._chosen: dict[str, tuple[str, str]] = {}  # trial key -> (sampler, reason)
+
+    def __repr__(self) -> str:
+        return f"AutoSampler(seed={self.seed!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"seed": self.seed}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def _get(self, name: str) -> Sampler | None:
+        if name not in self._samplers:
+            if name == "GPSampler":
+                self._samplers[name] = _load_gp(self.seed)
+            else:
+                from tuneforge.samplers.tpe import TPESampler
+
+                self._samplers[name] = TPESampler(seed=self.seed)
+        return self._samplers[name]
+
+    def choose(self, space: Mapping[str, Distribution],
+               history: History) -> tuple[str, str]:
+        """(sampler name, reason) for the next trial of `history` over `space`."""
+        if len(history.directions) > 1:
+            raise TuneforgeError(
+                f"AutoSampler does not support several objectives yet (this study has "
+                f"{len(history.directions)}); NSGA-II will come in a later release. Pass a "
+                "sampler explicitly, e.g. TPESampler(), which handles several objectives."
+            )
+        finished = history.trials((TrialState.COMPLETE, TrialState.PRUNED))
+        running = sum(1 for t in history.trials((TrialState.RUNNING,)))
+        n = sum(t.state is TrialState.COMPLETE for t in finished)
+        param_sets = {frozenset(t.params) for t in finished}
+        n_cat = sum(isinstance(d, Categorical) for d in space.values())
+        if len(param_sets) > 1:
+            return "TPESampler", ("conditional space: finished trials have "
+                                  f"{len(param_sets)} different parameter sets")
+        if space and n_cat * 2 > len(space):
+            return "TPESampler", (f"categorical-heavy space ({n_cat} of {len(space)} "
+                                  "parameters are categorical)")
+        if len(space) > GP_MAX_DIMS:
+            return "TPESampler", f"{len(space)} parameters (a GP is used up to {GP_MAX_DIMS})"
+        if n >= GP_MAX_TRIALS:
+            return "TPESampler", (f"{n} completed trials (a GP is used below "
+                                  f"{GP_MAX_TRIALS}; its cost grows as n^3)")
+        if running >= GP_MAX_PARALLEL:
+            return "TPESampler", (f"{running} trials running at once (constant liar "
+                                  "spreads a parallel batch)")
+        if self._get("GPSampler") is None:
+            return "TPESampler", ("small numeric budget, but the GP sampler is not "
+                                  "available in this installation")
+        return "GPSampler", f"numeric space, {n} completed trials (< {GP_MAX_TRIALS})"
+
+    def sample(self, space: Mapping[str, Distribution], history: History,
+               rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
+        if self._chosen:
+            live = {t.key for t in history.trials((TrialState.RUNNING, TrialState.WAITING))}
+            for key in [k for k in self._chosen if k not in live and k != trial.key]:
+                del self._chosen[key]
+        choice = self._chosen.get(trial.key)
+        if choice is None:
+            choice = self.choose(space, history)
+            self._chosen[trial.key] = choice
+        name, reason = choice
+        sampler = self._get(name)
+        if sampler is None:  # choose() only names the GP when it loaded
+            raise TuneforgeError(f"AutoSampler: {name} is not available")
+        sub = sampler.sample(space, history, rng, trial)
+        attrs = dict(sub.attrs)
+        attrs.update({"sampler": name, "auto_reason": reason})
+        return Suggestion(sub.params, attrs)
+
+
+def sampler_report(trials: Iterable[TrialRecord]) -> dict[str, int]:
+    """How many trials each sampler proposed (system attribute "sampler"); trials without
+    it are counted under "enqueued" (enqueued by hand) or "unknown"."""
+    counts: dict[str, int] = {}
+    for t in trials:
+        name = t.system_attrs.get("sampler")
+        if not isinstance(name, str):
+            name = "enqueued" if t.system_attrs.get("enqueued") else "unknown"
+        counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+__all__ = ["AutoSampler", "sampler_report"]

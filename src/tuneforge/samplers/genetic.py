@@ -1,0 +1,215 @@
+"""A generational genetic algorithm whose population lives in the study's trials.
+
+Each trial the GA proposes carries `{"generation": g, "parents": [numbers],
+"mutation_rate": r}` in its system attributes, so the population is the storage: a
+resumed study, or any number of workers, continue from it without state of their own.
+
+Generation 0 is a scrambled Sobol design. When generation g has `population_size`
+members (FAIL trials do not count, so they are replaced), the next ask starts g + 1:
+its parents are drawn by tournament from the finished members of g plus the `elite`
+best individuals of all earlier generations. Nothing blocks: while g is still running,
+children of g + 1 are made from whatever of g has finished (with the elites), and when
+fewer than two individuals are available the ask adds another member to g instead.
+
+Operators (tuneforge.math.ga): SBX on numeric genes and uniform crossover on
+categorical ones (or uniform on all with crossover="uniform"), then polynomial / random
+resetting mutation with a per-gene rate that adapts to the last generation's success
+(the 1/5 rule), unless `mutation_rate` fixes it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from tuneforge.math import ga
+from tuneforge.samplers.base import Suggestion
+from tuneforge.samplers.tpe import rank_losses, violation
+from tuneforge.space.distributions import Categorical, Distribution
+from tuneforge.space.encoding import from_unit, to_unit
+from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
+
+
+class GeneticSampler:
+    """Genetic algorithm over the unit-cube encoding (see the module docstring).
+
+    - `population_size`: members per generation (None: max(10, 2 d) for d genes).
+    - `mutation_rate`: per-gene probability; None adapts it (1/d at 20 % success).
+    - `crossover`: "sbx" (numeric genes; categorical ones uniform) or "uniform".
+    - `tournament_size`: individuals per tournament when choosing a parent.
+    - `elite`: best individuals so far that join every generation's parent pool
+      (None: a fifth of the population, at least 1).
+    - `seed`: becomes the study seed (see `create_study`); also scrambles generation 0.
+    """
+
+    relative = True
+
+    def __init__(self, *, population_size: int | None = None, mutation_rate: float | None = None,
+                 crossover: str = "sbx", tournament_size: int = 2, elite: int | None = None,
+                 seed: int | None = None) -> None:
+        if population_size is not None and population_size < 2:
+            raise ValueError(f"population_size must be >= 2, got {population_size}")
+        if mutation_rate is not None and not 0.0 <= mutation_rate <= 1.0:
+            raise ValueError(f"mutation_rate must be in [0, 1] or None, got {mutation_rate}")
+        if crossover not in ("sbx", "uniform"):
+            raise ValueError(f"crossover must be 'sbx' or 'uniform', got {crossover!r}")
+        if tournament_size < 1:
+            raise ValueError(f"tournament_size must be >= 1, got {tournament_size}")
+        if elite is not None and elite < 0:
+            raise ValueError(f"elite must be >= 0, got {elite}")
+        self.population_size = population_size
+        self.mutation_rate = mutation_rate
+        self.crossover = crossover
+        self.tournament_size = tournament_size
+        self.elite = elite
+        self.seed = seed
+
+    def __repr__(self) -> str:
+        return (f"GeneticSampler(population_size={self.population_size}, "
+                f"crossover={self.crossover!r}, seed={self.seed!r})")
+
+    def sample(self, space: Mapping[str, Distribution], history: History,
+               rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
+        if not space:
+            return Suggestion({})
+        signs = np.array([1.0 if d is Direction.MINIMIZE else -1.0
+                          for d in history.directions])
+        counts: dict[int, int] = {}
+        done: list[TrialRecord] = []  # COMPLETE trials that have every gene of `space`
+        for t in history.trials():
+            if t.key == trial.key or t.state is TrialState.FAIL:
+                continue
+            g = _generation(t)
+            counts[g] = counts.get(g, 0) + 1
+            if t.state is TrialState.COMPLETE and t.values is not None \
+                    and len(t.values) == len(signs) and _compatible(t, space):
+                done.append(t)
+        size = self.population_size or max(10, 2 * len(space))
+        elite = self.elite if self.elite is not None else max(1, size // 5)
+        top = max(counts) if counts else 0
+        target = top if counts.get(top, 0) < size else top + 1
+        rank = _fitness_rank(done, signs)
+        by_gen: dict[int, list[int]] = {}
+        for i, t in enumerate(done):
+            by_gen.setdefault(_generation(t), []).append(i)
+        if target > 0:
+            pool = self._pool(target, by_gen, rank, elite)
+            if len(pool) < 2 and target == top + 1:
+                target = top  # too few finished to breed g + 1: one more member of g
+                pool = self._pool(target, by_gen, rank, elite) if target > 0 else []
+        else:
+            pool = []
+        attrs: dict[str, Any] = {"sampler": "GeneticSampler", "generation": target}
+        if target == 0 or len(pool) < 2:
+            attrs["parents"] = []
+            return Suggestion(self._sobol(space, trial.number), attrs)
+        rate = self.mutation_rate
+        if rate is None:
+            rate = ga.adaptive_rate(len(space), _success(done, by_gen.get(target - 1, []),
+                                                          rank))
+        i = pool[ga.tournament(rng, rank[pool], self.tournament_size)]
+        rest = [p for p in pool if p != i]
+        j = rest[ga.tournament(rng, rank[rest], self.tournament_size)]
+        params = self._child(space, done[i], done[j], rate, rng)
+        attrs["parents"] = [done[i].number, done[j].number]
+        attrs["mutation_rate"] = round(float(rate), 6)
+        return Suggestion(params, attrs)
+
+    # -- population ------------------------------------------------------------------
+    def _pool(self, target: int, by_gen: dict[int, list[int]], rank: np.ndarray,
+              elite: int) -> list[int]:
+        """Indices (into the finished trials) of generation target - 1 plus the elites of
+        every generation before `target`."""
+        pool = list(by_gen.get(target - 1, []))
+        if elite:
+            earlier = [i for g, idx in by_gen.items() if g < target for i in idx]
+            best = sorted(earlier, key=lambda i: rank[i])[:elite]
+            members = set(pool)
+            pool += [i for i in best if i not in members]
+        return pool
+
+    def _sobol(self, space: Mapping[str, Distribution], number: int) -> dict[str, Any]:
+        from scipy.stats import qmc
+
+        d = len(space)
+        names = zlib.crc32("\0".join(space).encode())
+        sobol = qmc.Sobol(d, scramble=True, seed=np.random.default_rng([self.seed or 0, d,
+                                                                         names]))
+        if number:
+            sobol.fast_forward(number)
+        u = sobol.random(1)[0]
+        return {name: from_unit(dist, float(x)) for (name, dist), x in zip(space.items(), u,
+                                                                            strict=True)}
+
+    def _child(self, space: Mapping[str, Distribution], a: TrialRecord, b: TrialRecord,
+               rate: float, rng: np.random.Generator) -> dict[str, Any]:
+        num_names = [n for n, d in space.items() if not isinstance(d, Categorical)]
+        xa = np.array([to_unit(space[n], a.params[n]) for n in num_names])
+        xb = np.array([to_unit(space[n], b.params[n]) for n in num_names])
+        cats = [(n, d) for n, d in space.items() if isinstance(d, Categorical)]
+        ca = np.array([d.index(a.params[n]) for n, d in cats], dtype=np.int64)
+        cb = np.array([d.index(b.params[n]) for n, d in cats], dtype=np.int64)
+        if self.crossover == "sbx":
+            c1, c2 = ga.sbx(rng, xa, xb)
+            x = c1 if rng.random() < 0.5 else c2
+        else:
+            x = ga.uniform_crossover(rng, xa, xb)
+        c = ga.uniform_crossover(rng, ca, cb)
+        x = ga.polynomial_mutation(rng, x, rate)
+        n_choices = np.array([len(d.choices) for _, d in cats], dtype=np.int64)
+        c = ga.categorical_mutation(rng, c, n_choices, rate)
+        out: dict[str, Any] = {n: from_unit(space[n], float(v)) for n, v in zip(num_names, x,
+                                                                             strict=True)}
+        for (n, d), k in zip(cats, c, strict=True):
+            out[n] = d.choices[int(k)]
+        return {n: out[n] for n in space}
+
+
+def _generation(t: TrialRecord) -> int:
+    g = t.system_attrs.get("generation", 0)
+    return g if isinstance(g, int) and not isinstance(g, bool) and g >= 0 else 0
+
+
+def _compatible(t: TrialRecord, space: Mapping[str, Distribution]) -> bool:
+    return all(n in t.params and t.distributions.get(n) == d for n, d in space.items())
+
+
+def _fitness_rank(done: list[TrialRecord], signs: np.ndarray) -> np.ndarray:
+    """Rank (n,) of the finished trials, 0 = best: feasible ones by value (front for
+    several objectives), then infeasible ones by total constraint violation."""
+    n = len(done)
+    rank = np.empty(n, dtype=float)
+    if not n:
+        return rank
+    viol = np.array([violation(t) for t in done])
+    feas = np.flatnonzero(viol <= 0.0)
+    infeas = np.flatnonzero(viol > 0.0)
+    if len(feas):
+        losses = np.array([[v * s for v, s in zip(done[i].values or (), signs, strict=True)]
+                           for i in feas], dtype=float)
+        rank[feas[rank_losses(losses)]] = np.arange(len(feas))
+    if len(infeas):
+        order = infeas[np.argsort(viol[infeas], kind="stable")]
+        rank[order] = len(feas) + np.arange(len(infeas))
+    return rank
+
+
+def _success(done: list[TrialRecord], members: list[int], rank: np.ndarray) -> float | None:
+    """Share of the finished children among `members` that rank better than both of
+    their parents (None when no child with known parents has finished)."""
+    index = {t.number: i for i, t in enumerate(done)}
+    wins = total = 0
+    for i in members:
+        parents = done[i].system_attrs.get("parents") or []
+        ranks = [rank[index[p]] for p in parents if p in index]
+        if not ranks:
+            continue
+        total += 1
+        wins += rank[i] < min(ranks)
+    return wins / total if total else None
+
+
+__all__ = ["GeneticSampler"]
