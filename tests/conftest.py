@@ -37,7 +37,7 @@ class PostgresServer:
         return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
-def _unavailable(reason: str) -> NoReturn:
+def unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL tests cannot run on CI: {reason}", pytrace=False)
     pytest.skip(f"PostgreSQL tests skipped: {reason}")
@@ -50,7 +50,7 @@ def require_module(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        _unavailable(f"{module} is not installed (pip install 'tuneforge[{extra}]')")
+        unavailable(f"{module} is not installed (pip install 'tuneforge[{extra}]')")
 
 
 def _free_port() -> int:
@@ -75,15 +75,15 @@ def _pg_bin() -> str | None:
 def _throwaway_cluster() -> Iterator[str]:
     pg_bin = _pg_bin()
     if pg_bin is None:
-        _unavailable("no PostgreSQL binaries in /usr/lib/postgresql/*/bin "
+        unavailable("no PostgreSQL binaries in /usr/lib/postgresql/*/bin "
                      "(apt-get install -y postgresql) and TUNEFORGE_TEST_POSTGRES is not set")
     if os.geteuid() != 0:
-        _unavailable("starting a throw-away cluster needs root (initdb runs as `postgres`); "
+        unavailable("starting a throw-away cluster needs root (initdb runs as `postgres`); "
                      "set TUNEFORGE_TEST_POSTGRES=postgresql://... to use a running server")
     try:
         pw = pwd.getpwnam("postgres")
     except KeyError:
-        _unavailable("there is no `postgres` system user to run the cluster as")
+        unavailable("there is no `postgres` system user to run the cluster as")
     base = tempfile.mkdtemp(prefix="tuneforge-pg-", dir="/tmp")
     os.chmod(base, 0o755)  # enterable by the postgres user
     os.chown(base, pw.pw_uid, pw.pw_gid)
@@ -120,7 +120,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        _unavailable("psycopg is not installed (pip install 'tuneforge[postgres]')")
+        unavailable("psycopg is not installed (pip install 'tuneforge[postgres]')")
     url = os.environ.get("TUNEFORGE_TEST_POSTGRES")
     if url:
         yield PostgresServer(url, owned=False, counter=itertools.count())
@@ -156,7 +156,7 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
         _drop_tuneforge_tables(postgres_server.url)
         return
     except psycopg.OperationalError as exc:
-        _unavailable(f"cannot reach the PostgreSQL server: {exc}")
+        unavailable(f"cannot reach the PostgreSQL server: {exc}")
     try:
         yield postgres_server.with_database(name)
     finally:

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 import tuneforge as tf
+from tests.conftest import unavailable
 from tuneforge.cli import app
 
 ENV = {"COLUMNS": "200", "TUNEFORGE_STORAGE": None, "NO_COLOR": "1"}
@@ -281,7 +282,7 @@ def test_demo_without_sklearn_names_the_extra(monkeypatch: pytest.MonkeyPatch,
 def console_script() -> str:
     script = Path(sys.executable).with_name("tuneforge")
     if not script.exists():
-        pytest.skip(f"the tuneforge console script is not installed next to {sys.executable}")
+        unavailable(f"the tuneforge console script is not installed next to {sys.executable}")
     return str(script)
 
 

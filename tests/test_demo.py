@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-pytest.importorskip("sklearn")
+from tests.conftest import require_module, unavailable
+
+require_module("sklearn", "sklearn")
 
 import tuneforge as tf  # noqa: E402
 from tuneforge.cli import app  # noqa: E402
@@ -93,7 +95,7 @@ def test_cli_demo_fast_prints_the_table(tmp_path: Path) -> None:
 def test_console_script_demo_interrupted_by_ctrl_c(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("tuneforge")
     if not script.exists():
-        pytest.skip("the tuneforge console script is not installed")
+        unavailable("the tuneforge console script is not installed (pip install -e .)")
     env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="200", NO_COLOR="1")
     proc = subprocess.Popen([str(script), "demo", "--fast", "--storage",
                              f"sqlite:///{tmp_path / 'demo.db'}"],

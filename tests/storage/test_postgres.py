@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from tests.conftest import require_module
 
 from tuneforge.exceptions import StorageError, StorageVersionError
 from tuneforge.storage import events as ev
@@ -16,7 +17,7 @@ from tuneforge.storage.url import open_storage, storage_url
 from tuneforge.testing import run_process_appends
 from tuneforge.trial.records import Direction
 
-psycopg = pytest.importorskip("psycopg")
+psycopg = require_module("psycopg", "postgres")
 from tuneforge.storage.postgres import PostgresStorage, redact  # noqa: E402
 
 MIN = (Direction.MINIMIZE,)

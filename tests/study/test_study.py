@@ -248,7 +248,9 @@ def test_export_csv_and_json(tmp_path):
 
 
 def test_trials_dataframe():
-    pd = pytest.importorskip("pandas")
+    from tests.conftest import require_module
+
+    pd = require_module("pandas", "pandas")
     study = tf.create_study(seed=0)
     study.optimize(quadratic, n_trials=3)
     df = study.trials_dataframe()
