@@ -7,13 +7,14 @@ VENV        ?= .venv
 EXTRAS      ?= sklearn,postgres,pandas,cmaes,dev
 PYTEST_ARGS ?=
 STAMP       := $(VENV)/.tuneforge-installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
 .PHONY: demo test postgresql
 
 demo: $(STAMP)
 	$(VENV)/bin/tuneforge demo
 
-test: $(STAMP) postgresql
+test: $(STAMP) $(BENCH_STAMP) postgresql
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
@@ -21,6 +22,11 @@ $(VENV)/bin/python:
 
 $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	touch $@
+
+# The benchmark peers (optuna, hyperopt, ...): the smoke test runs them side by side.
+$(BENCH_STAMP): benchmarks/requirements.txt | $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	touch $@
 
 # The tests start a throw-away PostgreSQL cluster themselves (tests/storage/conftest.py);

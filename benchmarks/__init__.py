@@ -1,0 +1,1 @@
+"""tuneforge benchmarks: suites run side by side with peer libraries (see BENCHMARKS.md)."""

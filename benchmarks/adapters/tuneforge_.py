@@ -1,0 +1,61 @@
+"""tuneforge: `study.optimize` with a define-by-run objective, any sampler by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.adapters.base import (
+    COMMON,
+    Adapter,
+    Objective,
+    Unavailable,
+    need,
+    preload,
+    suggest_all,
+)
+from benchmarks.problems.base import Problem
+
+# Modules tuneforge imports lazily during the first trials: imported in prepare().
+LAZY = ("tuneforge.study._loop", "tuneforge.study._heartbeat", "tuneforge.study._progress",
+        "tuneforge.samplers.tpe", "tuneforge.samplers.genetic", "tuneforge.samplers.cmaes",
+        "cmaes")
+
+
+class Tuneforge(Adapter):
+    multi_objective = True  # RandomSampler handles several objectives
+
+    def __init__(self, *, seed: int, sampler: str, multi_objective: bool = False,
+                 **options: Any) -> None:
+        super().__init__(seed=seed)
+        self.sampler_path = sampler
+        self.options = options
+        self.multi_objective = multi_objective
+
+    def _sampler_class(self) -> Any:
+        if ":" in self.sampler_path:  # "module:Class" for samplers outside the public API
+            module, _, cls = self.sampler_path.partition(":")
+            return getattr(need(module), cls)
+        return getattr(need("tuneforge"), self.sampler_path)
+
+    def prepare(self) -> None:
+        cls = self._sampler_class()
+        if cls is None:
+            raise Unavailable(f"tuneforge has no sampler {self.sampler_path!r}")
+        preload(*COMMON, *LAZY)
+        self.cls = cls
+        import logging
+
+        logging.getLogger("tuneforge").setLevel(logging.ERROR)
+
+    def run(self, problem: Problem, objective: Objective, budget: int) -> None:
+        import tuneforge as tf
+
+        sampler = self.cls(seed=self.seed, **self.options)
+        study = tf.create_study(directions=["minimize"] * problem.n_objectives,
+                                sampler=sampler, seed=self.seed)
+        space = problem.space
+
+        def fn(trial: Any) -> Any:
+            return objective(suggest_all(trial, space))
+
+        study.optimize(fn, n_trials=budget)

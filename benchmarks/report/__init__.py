@@ -1,0 +1,1 @@
+"""Reports: results files -> benchmarks/RESULTS.md and PNG plots."""

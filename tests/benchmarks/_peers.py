@@ -1,0 +1,22 @@
+"""The benchmark suite needs its peer libraries (benchmarks/requirements.txt). Locally a
+missing one skips these tests with the install command; under CI (CI=true) it fails."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import pytest
+
+PEERS = ("optuna", "hyperopt", "skopt", "cocoex", "pymoo", "sklearn", "matplotlib", "cmaes")
+
+
+def require_peers(*names: str) -> None:
+    missing = [n for n in (names or PEERS) if importlib.util.find_spec(n) is None]
+    if not missing:
+        return
+    msg = (f"benchmark peers not installed: {', '.join(missing)} "
+           "(.venv/bin/pip install -r benchmarks/requirements.txt)")
+    if os.environ.get("CI") == "true":
+        pytest.fail(msg)
+    pytest.skip(msg)
