@@ -89,6 +89,7 @@ class StudyState:
         self._records: list[TrialRecord] = []   # aligned with _trials, rebuilt when dirty
         self._dirty: set[int] = set()
         self._waiting: dict[str, None] = {}  # keys of WAITING trials, in creation order
+        self.finished_keys: list[str] = []   # append-only, in the order trials finished
 
     # -- reading ---------------------------------------------------------------------
     def trials(self, states: Container[TrialState] | None = None) -> list[TrialRecord]:
@@ -203,6 +204,7 @@ class StudyState:
                 if not state.is_finished:
                     raise ValueError(f"trial_finished with unfinished state {state.value}")
                 self._waiting.pop(b.key, None)
+                self.finished_keys.append(b.key)
                 b.state = state
                 vals = ev.get("values")
                 b.values = None if vals is None else tuple(decode_float(v) for v in vals)

@@ -49,7 +49,7 @@ class Study:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         self._seed_wanted = seed
         self._seed: int | None = None
-        self._space_cache: tuple[set[str], Any] = (set(), None)
+        self._space_cache: tuple[int, Any] = (0, None)  # (finished trials read, space)
         self._view.refresh()  # fail early, with the storage's message, if it is unreadable
 
     @property
@@ -194,15 +194,18 @@ class Study:
         return Trial(self, key, self._joint_sample(record))
 
     def _relative_space(self) -> Any:
-        """Intersection of the finished trials' spaces, updated incrementally."""
-        seen, space = self._space_cache
-        done = self._view.state.trials((TrialState.COMPLETE, TrialState.PRUNED))
-        new = [t for t in done if t.key not in seen]
-        if new:
-            merged = new if space is None else [_SpaceHolder(space)] + new
-            space = intersection_space(merged)
-            seen.update(t.key for t in new)
-            self._space_cache = (seen, space)
+        """Intersection of the COMPLETE/PRUNED trials' spaces, folded in incrementally:
+        finished trials never change, so each is read once."""
+        read, space = self._space_cache
+        state = self._view.state
+        keys = state.finished_keys
+        if len(keys) > read:
+            new = [state.trial(k) for k in keys[read:]]
+            new = [t for t in new if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+            if new:
+                merged = new if space is None else [_SpaceHolder(space)] + new
+                space = intersection_space(merged)
+            self._space_cache = (len(keys), space)
         return space or {}
 
     def _joint_sample(self, record: TrialRecord) -> dict[str, Any]:
