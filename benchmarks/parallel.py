@@ -250,12 +250,12 @@ def table(summary: list[dict[str, Any]], seconds_per_call: float, trials: int) -
             f"{r['median_trials_per_s'] / (ideal * r['workers']):.0%}",
             speed, "" if active is None else f"{active:.2f}", aspeed,
             f"{r['median_trial_s']:.3f}",
-            f"{r['repeats']}{' (all disturbed)' if r['all_disturbed'] else ''}"
-            f" / {r['disturbed_runs']}",
+            f"{0 if r['all_disturbed'] else r['repeats']} / {r['disturbed_runs']}"
+            f"{' (median of disturbed)' if r['all_disturbed'] else ''}",
         ])
     return _env.markdown_table(
         ["configuration", "workers", "trials/s (median)", "range", "of ideal", "speed-up",
-         "active trials/s", "active speed-up", "s per trial", "runs used / disturbed"], out)
+         "active trials/s", "active speed-up", "s per trial", "runs clean / disturbed"], out)
 
 
 def _child(args: argparse.Namespace) -> int:

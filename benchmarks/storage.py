@@ -154,7 +154,7 @@ def window_stats(run: dict[str, Any], window: int) -> dict[str, Any]:
     return out
 
 
-# -- the big study: build and load (in children) ----------------------------------------------------
+# -- the big study: build and load (in children) --------------------------------------
 def build_tuneforge(url: str, name: str, n: int, window: int, seed: int = 0) -> dict[str, Any]:
     """A realistic n-trial study, written with ask / 5 suggests / tell."""
     t0 = time.perf_counter()
@@ -259,9 +259,10 @@ def load_tuneforge(url: str, name: str) -> dict[str, Any]:
 
 
 def load_optuna(url: str, name: str) -> dict[str, Any]:
-    optuna = _quiet_optuna()
     import optuna.storages._rdb.storage  # noqa: F401  imports before the clock
     import sqlalchemy.orm  # noqa: F401
+
+    optuna = _quiet_optuna()
 
     t0 = time.perf_counter()
     trials = optuna.load_study(study_name=name, storage=url).trials
