@@ -11,7 +11,7 @@ def sphere5(trial):
 
 def sphere3_slow(trial):
     value = sum(trial.suggest_float(f"x{i}", -5, 5) ** 2 for i in range(3))
-    time.sleep(0.005)
+    time.sleep(0.25)  # slow enough that the second worker process joins in
     return value
 
 

@@ -46,7 +46,7 @@ def slow(trial):
 
 
 def quadratic_slow(trial):
-    time.sleep(0.1)
+    time.sleep(0.2)  # slow enough that the second worker process joins in
     return quadratic(trial)
 
 
