@@ -112,7 +112,6 @@ def test_same_seed_same_choices_and_params(stub_gp):
 
 
 def test_real_gp_when_present():
-    pytest.importorskip("tuneforge.samplers.gp")
     study = tf.create_study(sampler=AutoSampler(seed=0))
     study.optimize(objectives.sphere5, n_trials=8)
     assert {t.system_attrs["sampler"] for t in _joint(study)} == {"GPSampler"}

@@ -4,10 +4,11 @@ from tuneforge.samplers.auto import AutoSampler, sampler_report
 from tuneforge.samplers.base import QueueingSampler, Sampler, Suggestion, trial_rng
 from tuneforge.samplers.cmaes import CmaEsSampler
 from tuneforge.samplers.genetic import GeneticSampler
+from tuneforge.samplers.gp import GPSampler
 from tuneforge.samplers.grid import GridSampler
 from tuneforge.samplers.random import RandomSampler
 from tuneforge.samplers.tpe import TPESampler
 
-__all__ = ["AutoSampler", "CmaEsSampler", "GeneticSampler", "GridSampler", "QueueingSampler",
+__all__ = ["AutoSampler", "CmaEsSampler", "GPSampler", "GeneticSampler", "GridSampler", "QueueingSampler",
            "RandomSampler", "Sampler", "Suggestion", "TPESampler", "sampler_report",
            "trial_rng"]
