@@ -9,6 +9,6 @@ from tuneforge.samplers.grid import GridSampler
 from tuneforge.samplers.random import RandomSampler
 from tuneforge.samplers.tpe import TPESampler
 
-__all__ = ["AutoSampler", "CmaEsSampler", "GPSampler", "GeneticSampler", "GridSampler", "QueueingSampler",
-           "RandomSampler", "Sampler", "Suggestion", "TPESampler", "sampler_report",
-           "trial_rng"]
+__all__ = ["AutoSampler", "CmaEsSampler", "GPSampler", "GeneticSampler", "GridSampler",
+           "QueueingSampler", "RandomSampler", "Sampler", "Suggestion", "TPESampler",
+           "sampler_report", "trial_rng"]
