@@ -3,12 +3,12 @@
 Dimensions are continuous in [0, 1], ordinal (a sorted grid of allowed values in
 [0, 1]: integers, stepped floats) or categorical (the choice index 0..k-1). The search:
 
-1. score quasi-random candidates (scrambled Sobol, Owen 1998) plus perturbations of
-   given centres (the best observed points, as BoTorch's "sample around best"), all in
-   one vectorized call;
-2. refine the best few starts with one L-BFGS-B run on their concatenation (the starts
-   are independent, so the summed objective has a block gradient), continuous and
-   ordinal dimensions relaxed, categorical ones held;
+1. score quasi-random candidates (scrambled Sobol, Owen 1998), and optionally
+   perturbations of given centres (as BoTorch's "sample around best"), all in one
+   vectorized call;
+2. refine the best few of each kind with one L-BFGS-B run on their concatenation (the
+   starts are independent, so the summed objective has a block gradient), continuous
+   and ordinal dimensions relaxed, categorical ones held;
 3. snap ordinal dimensions to their grid and improve discrete coordinates by local
    search over neighbours (grid index +-1, +-2, +-4, ...; every other choice of a
    categorical), re-refining the continuous ones after a move, until no neighbour helps.
