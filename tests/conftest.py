@@ -39,8 +39,8 @@ class PostgresServer:
 
 def unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI") == "true":
-        pytest.fail(f"PostgreSQL tests cannot run on CI: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL tests skipped: {reason}")
+        pytest.fail(f"required on CI (CI=true): {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 def require_module(module: str, extra: str):

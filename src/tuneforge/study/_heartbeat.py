@@ -9,6 +9,7 @@ STALE_AFTER (a process killed on this or another host). Trials without a heartbe
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
     from tuneforge.study.study import Study
 
 log = logging.getLogger("tuneforge")
+
+def worker_name(pid: int) -> str:
+    """How a process is named on the trials it runs (system_attrs["worker"])."""
+    return f"{socket.gethostname()}:{pid}"
+
 
 HEARTBEAT_INTERVAL = 2.0   # seconds between a running trial's heartbeats
 STALE_AFTER = 30.0         # a RUNNING trial without a heartbeat for this long is FAIL

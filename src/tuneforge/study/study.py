@@ -6,7 +6,6 @@ import logging
 import math
 import os
 import secrets
-import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Real
 from pathlib import Path
@@ -26,6 +25,7 @@ from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
 from tuneforge.study import analysis
+from tuneforge.study._heartbeat import worker_name
 from tuneforge.study.trial import Trial, _plain
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
@@ -46,7 +46,7 @@ class Study:
         self.sampler: Sampler = sampler if sampler is not None else RandomSampler()
         self.pruner: Pruner = pruner if pruner is not None else NopPruner()
         self._stop_requested = False
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker_id = worker_name(os.getpid())
         self._seed_wanted = seed
         self._seed: int | None = None
         self._space_cache: tuple[int, Any] = (0, None)  # (finished trials read, space)
