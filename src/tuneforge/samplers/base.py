@@ -44,6 +44,15 @@ class QueueingSampler(Protocol):
     def initial_queue(self) -> tuple[str, Sequence[Mapping[str, Any]]]: ...
 
 
+def design_seed(sampler_seed: int | None, history: object) -> int:
+    """The seed of a sampler's space-filling (Sobol) design: the sampler's own seed, else
+    the study seed the history carries, so unseeded studies do not share one design."""
+    if sampler_seed is not None:
+        return int(sampler_seed)
+    seed = getattr(history, "seed", None)
+    return int(seed) if seed is not None else 0
+
+
 def trial_rng(seed: int, number: int, name: str | None = None) -> np.random.Generator:
     """The random state of trial `number` (and of one parameter `name` in it).
 

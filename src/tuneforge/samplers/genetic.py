@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from tuneforge.math import ga
-from tuneforge.samplers.base import Suggestion
+from tuneforge.samplers.base import Suggestion, design_seed
 from tuneforge.samplers.tpe import rank_losses, violation
 from tuneforge.space.distributions import Categorical, Distribution
 from tuneforge.space.encoding import from_unit, to_unit
@@ -105,7 +105,8 @@ class GeneticSampler:
         attrs: dict[str, Any] = {"sampler": "GeneticSampler", "generation": target}
         if target == 0 or len(pool) < 2:
             attrs["parents"] = []
-            return Suggestion(self._sobol(space, trial.number), attrs)
+            return Suggestion(self._sobol(space, trial.number, design_seed(self.seed, history)),
+                              attrs)
         rate = self.mutation_rate
         if rate is None:
             rate = ga.adaptive_rate(len(space), _success(done, by_gen.get(target - 1, []),
@@ -131,13 +132,13 @@ class GeneticSampler:
             pool += [i for i in best if i not in members]
         return pool
 
-    def _sobol(self, space: Mapping[str, Distribution], number: int) -> dict[str, Any]:
+    def _sobol(self, space: Mapping[str, Distribution], number: int,
+               seed: int) -> dict[str, Any]:
         from scipy.stats import qmc
 
         d = len(space)
         names = zlib.crc32("\0".join(space).encode())
-        sobol = qmc.Sobol(d, scramble=True, seed=np.random.default_rng([self.seed or 0, d,
-                                                                         names]))
+        sobol = qmc.Sobol(d, scramble=True, seed=np.random.default_rng([seed, d, names]))
         if number:
             sobol.fast_forward(number)
         u = sobol.random(1)[0]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tuneforge.exceptions import TuneforgeError
-from tuneforge.samplers.base import Suggestion
+from tuneforge.samplers.base import Suggestion, design_seed
 from tuneforge.space.distributions import Categorical, Distribution, Int
 from tuneforge.space.encoding import decode, from_unit, to_unit
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
@@ -186,13 +186,13 @@ class GPSampler:
         d = len(space)
         n_startup = self.n_startup_trials or min(max(5, d + 1), 20)
         if len(y_obs) < n_startup:
-            return self._sobol(space, trial, "startup")
+            return self._sobol(space, trial, "startup", history)
         try:
             with _single_blas_thread():
                 x, value, n_train = self._propose(layout, state, trials, trial, x_obs, y_obs,
                                                   cons, rng)
         except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
-            out = self._sobol(space, trial, "fallback")
+            out = self._sobol(space, trial, "fallback", history)
             return Suggestion(out.params, dict(out.attrs, gp_error=str(exc)[:200]))
         state.proposals[trial.key] = x
         while len(state.proposals) > 4 * _MAX_FANTASIES:
@@ -206,11 +206,11 @@ class GPSampler:
 
     # -- pieces -----------------------------------------------------------------------
     def _sobol(self, space: Mapping[str, Distribution], trial: TrialRecord,
-               phase: str) -> Suggestion:
+               phase: str, history: History) -> Suggestion:
         from scipy.stats import qmc
 
         names = zlib.crc32("\0".join(space).encode())
-        scramble = np.random.default_rng([self.seed or 0, len(space), names])
+        scramble = np.random.default_rng([design_seed(self.seed, history), len(space), names])
         sobol = qmc.Sobol(len(space), scramble=True, seed=scramble)
         if trial.number:
             sobol.fast_forward(trial.number)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tuneforge.samplers.base import Suggestion
+from tuneforge.samplers.base import Suggestion, design_seed
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.encoding import decode
 from tuneforge.trial.records import History, TrialRecord
@@ -41,10 +41,10 @@ class RandomSampler:
         if self.qmc:
             from scipy.stats import qmc
 
-            # One scrambled sequence per space (scramble from the sampler seed and the
+            # One scrambled sequence per space (scramble from the sampler or study seed and the
             # space size), indexed by trial number: parallel workers never repeat a point.
             names = zlib.crc32("\0".join(space).encode())
-            scramble = np.random.default_rng([self.seed or 0, d, names])
+            scramble = np.random.default_rng([design_seed(self.seed, history), d, names])
             sobol = qmc.Sobol(d, scramble=True, seed=scramble)
             if trial.number:
                 sobol.fast_forward(trial.number)

@@ -51,6 +51,12 @@ class StateHistory:
     def directions(self) -> tuple[Direction, ...]:
         return self._state.directions
 
+    @property
+    def seed(self) -> int | None:
+        """The study seed, once stored (samplers seed their space-filling designs from it)."""
+        seed = self._state.system_attrs.get("seed")
+        return None if seed is None else int(seed)
+
     def trials(self, states: Container[TrialState] | None = None) -> list[TrialRecord]:
         return self._state.trials(states)
 

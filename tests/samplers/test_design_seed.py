@@ -1,0 +1,28 @@
+"""Space-filling designs are seeded by the study when the sampler has no seed of its own."""
+
+import pytest
+
+import tuneforge as tf
+
+
+def _first_points(sampler_factory, seed, n=3):
+    study = tf.create_study(sampler=sampler_factory(), seed=seed)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=n)
+    return [tuple(t.params.values()) for t in study.trials]
+
+
+@pytest.mark.parametrize("factory", [
+    lambda: tf.RandomSampler(qmc=True),
+    lambda: tf.GPSampler(),
+    lambda: tf.GeneticSampler(),
+], ids=["qmc", "gp", "ga"])
+def test_unseeded_samplers_take_the_study_seed(factory):
+    a = _first_points(factory, seed=1)
+    assert a == _first_points(factory, seed=1)          # same study seed: same design
+    assert a != _first_points(factory, seed=2)          # another study: another design
+
+
+def test_a_sampler_seed_wins_over_the_study_seed():
+    a = _first_points(lambda: tf.RandomSampler(seed=7, qmc=True), seed=1)
+    b = _first_points(lambda: tf.RandomSampler(seed=7, qmc=True), seed=2)
+    assert a == b
