@@ -1,0 +1,300 @@
+"""Cross-validation, fold by fold, so that a trial can report and be pruned after each fold.
+
+`run_cv` fits a fresh clone of an estimator on each training split and scores it with
+every metric; `cross_val_objective` turns that into a study objective: it suggests the
+hyperparameters, reports the running mean after each fold (so the study's pruner can stop
+a hopeless trial after one or two folds) and stores the per-fold scores on the trial.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tuneforge.evaluate.scoring import Metric, _require_sklearn, metric_task, resolve_metrics
+from tuneforge.exceptions import TrialPruned, TuneforgeError
+
+if TYPE_CHECKING:
+    from tuneforge.study.trial import Trial
+
+
+@dataclass
+class CVResult:
+    """Per-fold scores of one cross-validation (only the folds that ran)."""
+
+    metrics: tuple[str, ...]
+    n_splits: int
+    test_scores: dict[str, list[float]] = field(default_factory=dict)
+    train_scores: dict[str, list[float]] = field(default_factory=dict)
+    fit_times: list[float] = field(default_factory=list)
+    score_times: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def n_done(self) -> int:
+        return len(self.fit_times)
+
+    @property
+    def primary(self) -> str:
+        return self.metrics[0]
+
+    def mean(self, metric: str | None = None) -> float:
+        vals = self.test_scores[metric or self.primary]
+        return float(np.mean(vals)) if vals else math.nan
+
+    def std(self, metric: str | None = None) -> float:
+        vals = self.test_scores[metric or self.primary]
+        return float(np.std(vals)) if vals else math.nan
+
+    def sem(self, metric: str | None = None) -> float:
+        """Standard error of the mean over folds (sample std / sqrt(k)); the CV noise."""
+        vals = self.test_scores[metric or self.primary]
+        if len(vals) < 2:
+            return math.nan
+        return float(np.std(vals, ddof=1) / math.sqrt(len(vals)))
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready: per metric the fold scores, mean, std and standard error."""
+        return {
+            "folds_done": self.n_done,
+            "n_splits": self.n_splits,
+            "scores": {m: list(v) for m, v in self.test_scores.items()},
+            "mean": {m: self.mean(m) for m in self.metrics},
+            "std": {m: self.std(m) for m in self.metrics},
+            "sem": {m: self.sem(m) for m in self.metrics},
+            "fit_time": float(sum(self.fit_times)),
+        }
+
+
+def make_splits(cv: Any, X: Any, y: Any, *, groups: Any = None,
+                classifier: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) index arrays of `cv` (an int, a splitter or an iterable), as
+    scikit-learn's `check_cv` reads it: an int means (Stratified)KFold."""
+    _require_sklearn()
+    from sklearn.model_selection import check_cv
+
+    splitter = check_cv(cv, y, classifier=classifier)
+    splits = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y, groups)]
+    if not splits:
+        raise ValueError(f"cv={cv!r} produced no splits")
+    return splits
+
+
+def _subset(X: Any, idx: np.ndarray) -> Any:
+    from sklearn.utils import _safe_indexing
+
+    return _safe_indexing(X, idx)
+
+
+def run_cv(estimator: Any, X: Any, y: Any, *, splits: Sequence[tuple[np.ndarray, np.ndarray]],
+           metrics: Mapping[str, Metric], fit_params: Mapping[str, Any] | None = None,
+           return_train_score: bool = False, error_score: Any = "raise",
+           on_fold: Callable[[int, CVResult], None] | None = None) -> CVResult:
+    """Fit a clone of `estimator` on each split and score it with every metric.
+
+    `on_fold(i, result)` runs after fold i (0-based) and may raise (e.g. TrialPruned) to
+    stop early. `error_score`: "raise" re-raises a failing fit; a number records that score
+    for every metric of the fold and a FitFailedWarning, as scikit-learn does.
+    """
+    _require_sklearn()
+    from sklearn.base import clone
+    from sklearn.exceptions import FitFailedWarning
+
+    names = tuple(metrics)
+    result = CVResult(metrics=names, n_splits=len(splits),
+                      test_scores={m: [] for m in names},
+                      train_scores={m: [] for m in names} if return_train_score else {})
+    for i, (train, test) in enumerate(splits):
+        model = clone(estimator)
+        X_tr, X_te = _subset(X, train), _subset(X, test)
+        y_tr = None if y is None else _subset(y, train)
+        y_te = None if y is None else _subset(y, test)
+        params = _fold_fit_params(fit_params, train, X)
+        t0 = time.perf_counter()
+        try:
+            model.fit(X_tr, y_tr, **params)
+        except Exception as exc:
+            if isinstance(error_score, str) and error_score == "raise":
+                raise
+            fit_time = time.perf_counter() - t0
+            msg = f"fold {i}: {type(exc).__name__}: {exc}"
+            result.errors.append(msg)
+            warnings.warn(f"fitting failed on {msg}; its score is set to {error_score}",
+                          FitFailedWarning, stacklevel=2)
+            for m in names:
+                result.test_scores[m].append(float(error_score))
+                if return_train_score:
+                    result.train_scores[m].append(float(error_score))
+            result.fit_times.append(fit_time)
+            result.score_times.append(0.0)
+        else:
+            fit_time = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            for m, metric in metrics.items():
+                result.test_scores[m].append(metric(model, X_te, y_te))
+                if return_train_score:
+                    result.train_scores[m].append(metric(model, X_tr, y_tr))
+            result.fit_times.append(fit_time)
+            result.score_times.append(time.perf_counter() - t1)
+        if on_fold is not None:
+            on_fold(i, result)
+    return result
+
+
+def _fold_fit_params(fit_params: Mapping[str, Any] | None, train: np.ndarray,
+                     X: Any) -> dict[str, Any]:
+    """Fit parameters indexed per sample (e.g. sample_weight) are cut to the fold."""
+    if not fit_params:
+        return {}
+    n = len(X) if hasattr(X, "__len__") else None
+    out = {}
+    for k, v in fit_params.items():
+        if n is not None and hasattr(v, "__len__") and not isinstance(v, (str, dict)) \
+                and len(v) == n:
+            out[k] = _subset(v, train)
+        else:
+            out[k] = v
+    return out
+
+
+class CrossValObjective:
+    """A study objective: suggest hyperparameters, cross-validate, return the mean score.
+
+    After each fold it reports the running mean of the optimized metric (step = fold
+    index) and asks the study's pruner whether to stop. The trial keeps, as user
+    attributes, ``cv`` (per-metric fold scores, mean, std, standard error) and, for each
+    metric, ``cv_<metric>`` (the mean). Picklable, so ``optimize(n_jobs=k)`` works.
+    """
+
+    def __init__(self, estimator: Any, X: Any, y: Any, *, space: Mapping[str, Any] | None,
+                 cv: Any, scoring: Any, groups: Any, fit_params: Mapping[str, Any] | None,
+                 prune: bool, error_score: Any) -> None:
+        _require_sklearn()
+        from sklearn.base import is_classifier
+
+        self.metrics = resolve_metrics(scoring)
+        self.metric = next(iter(self.metrics.values()))
+        self.estimator = estimator
+        self.space = space
+        self.X, self.y = X, y
+        if space is None and not callable(estimator):
+            raise TypeError("cross_val_objective needs an estimator factory (a function of the "
+                            "trial that returns an estimator) or an estimator and a space")
+        if space is not None:
+            classifier = is_classifier(estimator)
+        else:  # a factory: judge the task by the metric, then by the target
+            task = metric_task(self.metric)
+            classifier = task == "classification" if task else _looks_like_classes(y)
+        self.splits = make_splits(cv, X, y, groups=groups, classifier=classifier)
+        self.fit_params = dict(fit_params or {})
+        self.prune = prune
+        self.error_score = error_score
+
+    @property
+    def direction(self) -> str:
+        """The direction a study of this objective must have: that of the first metric."""
+        return self.metric.direction
+
+    def build(self, trial: Trial) -> Any:
+        """The estimator of this trial (its hyperparameters suggested on `trial`)."""
+        if self.space is not None:
+            from sklearn.base import clone
+
+            params = trial.suggest_space(self.space)
+            return clone(self.estimator).set_params(**params)
+        model = self.estimator(trial)
+        if model is None or not hasattr(model, "fit"):
+            raise TypeError(f"the estimator factory returned {model!r}, not an estimator")
+        return model
+
+    def __call__(self, trial: Trial) -> float:
+        study = getattr(trial, "study", None)
+        if study is not None and len(study.directions) == 1 \
+                and study.direction.value != self.direction:
+            better = "higher" if self.metric.greater_is_better else "lower"
+            raise TuneforgeError(
+                f"study {study.study_name!r} is set to {study.direction.value} but metric "
+                f"{self.metric.name!r} is better when {better}; create it with "
+                f"direction={self.direction!r}")
+        model = self.build(trial)
+        primary = self.metric.name
+
+        def on_fold(i: int, res: CVResult) -> None:
+            running = res.mean(primary)
+            if not math.isfinite(running):
+                return
+            trial.report(running, step=i)
+            if self.prune and i + 1 < res.n_splits and trial.should_prune():
+                _store(trial, res)
+                raise TrialPruned(f"pruned after fold {i + 1} of {res.n_splits}: running "
+                                  f"mean {primary} = {running:.6g}")
+
+        res = run_cv(model, self.X, self.y, splits=self.splits, metrics=self.metrics,
+                     fit_params=self.fit_params, error_score=self.error_score,
+                     on_fold=on_fold if hasattr(trial, "report") else None)
+        _store(trial, res)
+        return res.mean(primary)
+
+
+def _store(trial: Any, res: CVResult) -> None:
+    if not hasattr(trial, "set_user_attr"):
+        return
+    summary = res.summary()
+    trial.set_user_attr("cv", _json_safe(summary))
+    for m in res.metrics:
+        trial.set_user_attr(f"cv_{m}", _json_safe(summary["mean"][m]))
+    if res.errors:
+        trial.set_user_attr("cv_errors", res.errors)
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf become None: the trial's attributes are strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _looks_like_classes(y: Any) -> bool:
+    if y is None:
+        return False
+    from sklearn.utils.multiclass import type_of_target
+
+    try:
+        return type_of_target(y) in ("binary", "multiclass")
+    except ValueError:
+        return False
+
+
+def cross_val_objective(estimator: Any, X: Any, y: Any = None, *,
+                        space: Mapping[str, Any] | None = None, cv: Any = 5,
+                        scoring: Any = "accuracy", groups: Any = None,
+                        fit_params: Mapping[str, Any] | None = None, prune: bool = True,
+                        error_score: Any = "raise") -> CrossValObjective:
+    """An objective that cross-validates a model with the trial's hyperparameters.
+
+    `estimator` is either a factory ``f(trial) -> estimator`` (it calls ``trial.suggest_*``
+    itself, so the space may be conditional) or a scikit-learn estimator together with
+    `space` (a dict name -> distribution, set with ``set_params``). `scoring` is one metric
+    or several (list or dict): the first is optimized, the others recorded. Create the study
+    with ``direction=objective.direction``.
+
+        objective = cross_val_objective(SVC(), X, y, space={"C": Float(1e-3, 1e3, log=True)})
+        study = create_study(direction=objective.direction)
+        study.optimize(objective, n_trials=50)
+    """
+    return CrossValObjective(estimator, X, y, space=space, cv=cv, scoring=scoring,
+                             groups=groups, fit_params=fit_params, prune=prune,
+                             error_score=error_score)
+
+
+__all__ = ["CVResult", "CrossValObjective", "cross_val_objective", "make_splits", "run_cv"]

@@ -1,0 +1,132 @@
+"""A hold-out the search never touches, and the check that the tuned score holds on it.
+
+Tuning many configurations against the same CV folds over-fits those folds: the best CV
+score is optimistically biased. `holdout_split` puts a test part aside *before* any search
+(its indices are recorded so tests and users can verify it was never used), and
+`overtuning_check` compares the winner's CV score with its hold-out score against the CV
+noise (the standard error over folds): a gap beyond that noise is reported as a warning.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tuneforge.evaluate.scoring import Metric, _require_sklearn
+
+
+@dataclass(frozen=True)
+class HoldoutSplit:
+    """Row indices of the search part and of the hold-out part (disjoint, sorted)."""
+
+    search_index: np.ndarray
+    holdout_index: np.ndarray
+
+    def search(self, X: Any, y: Any = None) -> tuple[Any, Any]:
+        """The rows the search may use."""
+        return _take(X, self.search_index), _take(y, self.search_index)
+
+    def holdout(self, X: Any, y: Any = None) -> tuple[Any, Any]:
+        """The rows kept for the final check only."""
+        return _take(X, self.holdout_index), _take(y, self.holdout_index)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n_search": int(len(self.search_index)),
+                "n_holdout": int(len(self.holdout_index)),
+                "holdout_index": [int(i) for i in self.holdout_index]}
+
+
+def _take(data: Any, idx: np.ndarray) -> Any:
+    if data is None:
+        return None
+    from sklearn.utils import _safe_indexing
+
+    return _safe_indexing(data, idx)
+
+
+def holdout_split(X: Any, y: Any = None, *, test_size: float = 0.2, stratify: bool | None = None,
+                  seed: int = 0) -> HoldoutSplit:
+    """Split rows into a search part and a hold-out part of fraction `test_size`.
+
+    `stratify=None` stratifies when `y` looks like class labels (binary or multiclass).
+    """
+    _require_sklearn()
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils.multiclass import type_of_target
+
+    if not (isinstance(test_size, (int, float)) and 0 < test_size < 1):
+        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
+    n = len(X)
+    if n < 4:
+        raise ValueError(f"a hold-out needs at least 4 rows, got {n}")
+    if stratify is None:
+        try:
+            stratify = y is not None and type_of_target(y) in ("binary", "multiclass") \
+                and np.min(np.unique(np.asarray(y), return_counts=True)[1]) >= 2
+        except ValueError:
+            stratify = False
+    idx = np.arange(n)
+    search, hold = train_test_split(idx, test_size=test_size, random_state=seed,
+                                    stratify=np.asarray(y) if stratify else None)
+    return HoldoutSplit(np.sort(search), np.sort(hold))
+
+
+@dataclass(frozen=True)
+class GapReport:
+    """CV score vs hold-out score of the chosen configuration, and whether the gap is
+    larger than the CV noise (`threshold` standard errors)."""
+
+    metric: str
+    greater_is_better: bool
+    cv_score: float
+    cv_sem: float
+    holdout_score: float
+    threshold: float
+
+    @property
+    def gap(self) -> float:
+        """How much worse the hold-out is than CV (positive: worse), in metric units."""
+        d = self.cv_score - self.holdout_score
+        return d if self.greater_is_better else -d
+
+    @property
+    def noise(self) -> float:
+        return self.threshold * self.cv_sem if math.isfinite(self.cv_sem) else math.nan
+
+    @property
+    def overtuned(self) -> bool:
+        """True when the hold-out is worse than CV by more than the CV noise allows."""
+        return math.isfinite(self.noise) and self.gap > self.noise
+
+    @property
+    def message(self) -> str:
+        base = (f"{self.metric}: CV {self.cv_score:.4g} ± {self.cv_sem:.2g} (s.e.), "
+                f"hold-out {self.holdout_score:.4g}")
+        if self.overtuned:
+            return (base + f" — the hold-out is worse by {self.gap:.3g}, more than "
+                    f"{self.threshold:g} CV standard errors ({self.noise:.3g}): the search "
+                    "has likely over-fit its CV folds; trust the hold-out score")
+        if not math.isfinite(self.noise):
+            return base + " — CV noise unknown (fewer than 2 folds)"
+        return base + " — within the CV noise"
+
+    def to_json(self) -> dict[str, Any]:
+        def f(v: float) -> float | None:
+            return v if math.isfinite(v) else None
+
+        return {"metric": self.metric, "cv_score": f(self.cv_score), "cv_sem": f(self.cv_sem),
+                "holdout_score": f(self.holdout_score), "gap": f(self.gap),
+                "noise": f(self.noise), "overtuned": self.overtuned}
+
+
+def overtuning_check(metric: Metric, cv_score: float, cv_sem: float, holdout_score: float,
+                     *, threshold: float = 2.0) -> GapReport:
+    """Compare the winner's CV score (mean, standard error) with its hold-out score."""
+    return GapReport(metric.name, metric.greater_is_better, float(cv_score), float(cv_sem),
+                     float(holdout_score), float(threshold))
+
+
+__all__ = ["GapReport", "HoldoutSplit", "holdout_split", "overtuning_check"]

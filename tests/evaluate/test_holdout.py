@@ -1,0 +1,67 @@
+"""The hold-out split is disjoint, stratified and reproducible; the gap check is honest."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.conftest import require_module
+
+require_module("sklearn", "sklearn")
+
+from sklearn.datasets import load_diabetes, load_wine  # noqa: E402
+
+from tuneforge.evaluate import holdout_split, overtuning_check, resolve_metric  # noqa: E402
+
+
+def test_split_is_a_disjoint_partition_and_reproducible():
+    X, y = load_wine(return_X_y=True)
+    h = holdout_split(X, y, test_size=0.25, seed=3)
+    both = np.concatenate([h.search_index, h.holdout_index])
+    assert sorted(both) == list(range(len(y)))
+    assert not set(h.search_index) & set(h.holdout_index)
+    assert len(h.holdout_index) == math.ceil(0.25 * len(y))
+    again = holdout_split(X, y, test_size=0.25, seed=3)
+    np.testing.assert_array_equal(h.holdout_index, again.holdout_index)
+    other = holdout_split(X, y, test_size=0.25, seed=4)
+    assert not np.array_equal(h.holdout_index, other.holdout_index)
+    Xs, ys = h.search(X, y)
+    Xh, yh = h.holdout(X, y)
+    np.testing.assert_array_equal(Xh, X[h.holdout_index])
+    assert len(Xs) + len(Xh) == len(X) and len(ys) == len(Xs)
+
+
+def test_classes_are_stratified_and_regression_is_not():
+    X, y = load_wine(return_X_y=True)
+    h = holdout_split(X, y, test_size=0.3, seed=0)
+    full = np.bincount(y) / len(y)
+    part = np.bincount(y[h.holdout_index], minlength=3) / len(h.holdout_index)
+    assert np.abs(full - part).max() < 0.03
+    Xr, yr = load_diabetes(return_X_y=True)
+    hr = holdout_split(Xr, yr, seed=0)  # continuous target: a plain shuffled split
+    assert len(hr.holdout_index) == math.ceil(0.2 * len(yr))
+
+
+def test_bad_sizes():
+    X = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="fraction"):
+        holdout_split(X, test_size=1.5)
+    with pytest.raises(ValueError, match="at least 4 rows"):
+        holdout_split(X[:3])
+
+
+def test_gap_report_direction_aware():
+    acc = resolve_metric("accuracy")
+    bad = overtuning_check(acc, cv_score=0.95, cv_sem=0.01, holdout_score=0.90)
+    assert bad.gap == pytest.approx(0.05) and bad.overtuned
+    assert "over-fit" in bad.message
+    fine = overtuning_check(acc, cv_score=0.95, cv_sem=0.01, holdout_score=0.94)
+    assert not fine.overtuned and "within the CV noise" in fine.message
+    better = overtuning_check(acc, cv_score=0.90, cv_sem=0.001, holdout_score=0.99)
+    assert better.gap < 0 and not better.overtuned
+    rmse = resolve_metric("rmse")  # lower is better: a larger hold-out RMSE is a gap
+    worse = overtuning_check(rmse, cv_score=50.0, cv_sem=1.0, holdout_score=55.0)
+    assert worse.gap == pytest.approx(5.0) and worse.overtuned
+    unknown = overtuning_check(rmse, cv_score=50.0, cv_sem=float("nan"), holdout_score=80.0)
+    assert not unknown.overtuned and "unknown" in unknown.message
+    assert worse.to_json()["overtuned"] is True and unknown.to_json()["cv_sem"] is None
