@@ -178,3 +178,14 @@ def test_bad_arguments():
         TPESampler(n_ei_candidates=0)
     with pytest.raises(ValueError, match="prior_weight"):
         TPESampler(prior_weight=0)
+
+
+@pytest.mark.parametrize("multivariate", [True, False])
+def test_changed_bounds_mid_study_do_not_break_the_estimator(multivariate):
+    # after the change only one finished trial matches the new distribution: the "bad"
+    # set is empty and the estimator must still build (it used to raise in reshape)
+    study = tf.create_study(sampler=tf.TPESampler(seed=0, multivariate=multivariate))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=10)
+    study.optimize(lambda t: t.suggest_float("x", 0, 2), n_trials=5, catch=())
+    assert all(t.state is tf.TrialState.COMPLETE for t in study.trials)
+    assert all(0 <= t.params["x"] <= 2 for t in study.trials[10:])

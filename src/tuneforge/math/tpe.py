@@ -137,8 +137,11 @@ def build_mixture(num: np.ndarray, cat: np.ndarray, weights: np.ndarray, *,
     Categorical kernels put the observed choice's count plus `prior_weight / C` on every
     choice, normalized (smoothed counts with a uniform prior; Watanabe 2023, eq. 11).
     """
-    num = np.asarray(num, float).reshape(len(weights), -1)
-    cat = np.asarray(cat, int).reshape(len(weights), -1)
+    num, cat = np.asarray(num, float), np.asarray(cat, int)
+    if num.ndim != 2:  # (n, d) kept as is, even with n = 0 (an empty good or bad set)
+        num = num.reshape(len(weights), -1)
+    if cat.ndim != 2:
+        cat = cat.reshape(len(weights), -1)
     n, d = num.shape
     w = np.asarray(weights, float)
     if kernel_sigma is None:
