@@ -93,13 +93,24 @@ def test_without_the_gp_module_falls_back_to_tpe(monkeypatch):
     assert all("not available" in r for r in reasons)
 
 
-def test_several_objectives_are_not_supported_yet():
+def test_several_objectives_use_multi_objective_tpe():
     def two(trial):
-        return trial.suggest_float("x", 0, 1), trial.suggest_float("y", 0, 1)
+        x = trial.suggest_float("x", 0, 1)
+        return x, (x - 1) ** 2 + trial.suggest_float("y", 0, 1)
 
-    study = tf.create_study(directions=["minimize", "maximize"], sampler=AutoSampler())
-    with pytest.raises(tf.TuneforgeError, match="several objectives"):
-        study.optimize(two, n_trials=3, catch=())
+    study = tf.create_study(directions=["minimize", "minimize"], sampler=AutoSampler(seed=0))
+    study.optimize(two, n_trials=15, catch=())
+    joint = _joint(study)
+    assert joint and {t.system_attrs["sampler"] for t in joint} == {"TPESampler"}
+    assert all("2 objectives" in t.system_attrs["auto_reason"] for t in joint)
+    assert len(study.best_trials) >= 2  # a front, not a single winner
+
+
+def test_auto_is_the_default_sampler():
+    study = tf.create_study(seed=0)
+    assert isinstance(study.sampler, AutoSampler)
+    study.optimize(objectives.sphere5, n_trials=3)
+    assert study.sampler_report()
 
 
 def test_same_seed_same_choices_and_params(stub_gp):

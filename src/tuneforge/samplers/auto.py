@@ -3,7 +3,7 @@ parallelism, and records on the trial which one proposed it and why.
 
 Rules (first match wins), re-evaluated at every trial so the choice follows the study:
 
-1. Several objectives: not supported yet (NSGA-II comes later): a clear error.
+1. Several objectives: multi-objective TPE (NSGA-II comes later).
 2. The space is conditional (finished trials have different parameter sets), or
    categorical-heavy (more than half of the parameters): TPE, which groups conditional
    parameters and models categories directly.
@@ -80,11 +80,8 @@ class AutoSampler:
                history: History) -> tuple[str, str]:
         """(sampler name, reason) for the next trial of `history` over `space`."""
         if len(history.directions) > 1:
-            raise TuneforgeError(
-                f"AutoSampler does not support several objectives yet (this study has "
-                f"{len(history.directions)}); NSGA-II will come in a later release. Pass a "
-                "sampler explicitly, e.g. TPESampler(), which handles several objectives."
-            )
+            return "TPESampler", (f"{len(history.directions)} objectives: multi-objective "
+                                  "TPE (ranks trials by Pareto front)")
         finished = history.trials((TrialState.COMPLETE, TrialState.PRUNED))
         running = sum(1 for t in history.trials((TrialState.RUNNING,)))
         n = sum(t.state is TrialState.COMPLETE for t in finished)

@@ -18,8 +18,8 @@ from tuneforge.exceptions import (
     TuneforgeError,
 )
 from tuneforge.pruners.base import NopPruner, Pruner
+from tuneforge.samplers.auto import AutoSampler
 from tuneforge.samplers.base import QueueingSampler, Sampler, trial_rng
-from tuneforge.samplers.random import RandomSampler
 from tuneforge.space.search_space import intersection_space
 from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
@@ -43,7 +43,7 @@ class Study:
         self._storage = storage
         self._ref = ref
         self._view = StudyView(storage, ref)
-        self.sampler: Sampler = sampler if sampler is not None else RandomSampler()
+        self.sampler: Sampler = sampler if sampler is not None else AutoSampler()
         self.pruner: Pruner = pruner if pruner is not None else NopPruner()
         self._stop_requested = False
         self.worker_id = worker_name(os.getpid())
@@ -211,8 +211,11 @@ class Study:
     def _joint_sample(self, record: TrialRecord) -> dict[str, Any]:
         if not getattr(self.sampler, "relative", True):
             return {}
-        space = {k: v for k, v in self._relative_space().items()
-                 if k not in record.fixed_params}
+        space = self._relative_space()
+        declared = getattr(self.sampler, "joint_space", None)
+        if declared is not None:  # a sampler may declare the joint space (study/refine.py)
+            space = declared(space)
+        space = {k: v for k, v in space.items() if k not in record.fixed_params}
         if not space:
             return {}
         rng = trial_rng(self.seed, record.number)
