@@ -7,6 +7,12 @@ from tuneforge.space.distributions import (
     Int,
     distribution_from_json,
 )
+from tuneforge.space.refine import (
+    ParamChange,
+    project_params,
+    refine_space,
+    refine_space_report,
+)
 from tuneforge.space.search_space import SearchSpace, intersection_space
 
 __all__ = [
@@ -14,7 +20,11 @@ __all__ = [
     "Distribution",
     "Float",
     "Int",
+    "ParamChange",
     "SearchSpace",
     "distribution_from_json",
     "intersection_space",
+    "project_params",
+    "refine_space",
+    "refine_space_report",
 ]

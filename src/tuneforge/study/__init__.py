@@ -1,7 +1,19 @@
-"""Studies: create/load/delete, the live Trial handle, and the optimize loop."""
+"""Studies: create/load/delete, the live Trial handle, the optimize loop, and refining a
+study's space around its best trials."""
 
 from tuneforge.study.api import create_study, delete_study, load_study
+from tuneforge.study.refine import (
+    RefinedSampler,
+    SpaceVersion,
+    continue_on,
+    record_space,
+    refine,
+    refine_report,
+    space_versions,
+)
 from tuneforge.study.study import Study
 from tuneforge.study.trial import Trial
 
-__all__ = ["Study", "Trial", "create_study", "delete_study", "load_study"]
+__all__ = ["RefinedSampler", "SpaceVersion", "Study", "Trial", "continue_on", "create_study",
+           "delete_study", "load_study", "record_space", "refine", "refine_report",
+           "space_versions"]

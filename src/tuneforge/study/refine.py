@@ -1,0 +1,223 @@
+"""Refine a study's search space around its best trials, keep its versions, continue on it.
+
+`refine` picks the best COMPLETE trials and narrows (or, at a bound, widens) the space with
+`tuneforge.space.refine`. `record_space` appends a version to the study's system attribute
+"space_versions"; `continue_on` records the refined space and wraps the study's sampler in
+a `RefinedSampler`, which shows the sampler the old trials with their values mapped into
+the refined space (clipped into the new bounds, removed categorical choices dropped). The
+stored trials are never changed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from tuneforge.exceptions import TuneforgeError
+from tuneforge.samplers.base import QueueingSampler, Sampler, Suggestion
+from tuneforge.space.distributions import Distribution
+from tuneforge.space.refine import ParamChange, project_params, refine_space_report
+from tuneforge.space.search_space import SearchSpace
+from tuneforge.storage import events as ev
+from tuneforge.storage.cached import Snapshot
+from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from tuneforge.study.study import Study
+
+VERSIONS_ATTR = "space_versions"
+
+
+@dataclass(frozen=True)
+class SpaceVersion:
+    """One recorded search space of a study, used from trial `trial_number_from` on."""
+
+    version: int
+    space: SearchSpace
+    note: str
+    trial_number_from: int
+
+
+def top_trials(study: Study, top: float | int = 0.2) -> list[TrialRecord]:
+    """The best COMPLETE trials of a single-objective study, best first.
+
+    `top` is a count (int >= 1) or a fraction in (0, 1] of the complete trials (at least
+    two when there are two: a box needs more than one point).
+    """
+    if len(study.directions) != 1:
+        raise TuneforgeError(f"study {study.study_name!r} has {len(study.directions)} "
+                             "objectives; refining needs a single objective")
+    complete = [t for t in study.get_trials([TrialState.COMPLETE]) if t.values]
+    n = len(complete)
+    if isinstance(top, bool) or not isinstance(top, (int, float)):
+        raise ValueError(f"top must be a count or a fraction, got {top!r}")
+    if isinstance(top, numbers.Integral):
+        top = int(top)
+        if top < 1:
+            raise ValueError(f"top must be a count >= 1 or a fraction in (0, 1], got {top}")
+        count = min(top, n)
+    else:
+        if not 0 < top <= 1:
+            raise ValueError(f"top as a fraction must be in (0, 1], got {top}")
+        count = min(n, max(2, math.ceil(top * n - 1e-9)))
+    sign = -1.0 if study.direction is Direction.MAXIMIZE else 1.0
+    ranked = sorted(complete, key=lambda t: (sign * t.values[0], t.number))  # type: ignore[index]
+    return ranked[:count]
+
+
+def refine_report(study: Study, space: SearchSpace, *, top: float | int = 0.2,
+                  min_trials: int = 5, quantiles: tuple[float, float] = (0.0, 1.0),
+                  margin: float = 0.1, edge_tolerance: float = 0.02, widen: float = 2.0
+                  ) -> tuple[SearchSpace, dict[str, ParamChange]]:
+    """`refine`, with what changed per parameter (see `refine_space_report`)."""
+    n_complete = len(study.get_trials([TrialState.COMPLETE]))
+    if n_complete < min_trials:
+        raise TuneforgeError(
+            f"study {study.study_name!r} has {n_complete} COMPLETE trial(s); refining its "
+            f"space needs at least min_trials={min_trials}")
+    best = top_trials(study, top)
+    return refine_space_report(space, [t.params for t in best], quantiles=quantiles,
+                               margin=margin, edge_tolerance=edge_tolerance, widen=widen)
+
+
+def refine(study: Study, space: SearchSpace, *, top: float | int = 0.2, min_trials: int = 5,
+           quantiles: tuple[float, float] = (0.0, 1.0), margin: float = 0.1,
+           edge_tolerance: float = 0.02, widen: float = 2.0) -> SearchSpace:
+    """`space` refined around the study's `top` best COMPLETE trials (direction-aware);
+    raises TuneforgeError with fewer than `min_trials` complete trials."""
+    return refine_report(study, space, top=top, min_trials=min_trials, quantiles=quantiles,
+                         margin=margin, edge_tolerance=edge_tolerance, widen=widen)[0]
+
+
+# -- versions --------------------------------------------------------------------------
+def space_versions(study: Study) -> list[SpaceVersion]:
+    """The spaces recorded on the study, oldest first."""
+    raw = study.system_attrs.get(VERSIONS_ATTR, [])
+    if not isinstance(raw, list):
+        raise TuneforgeError(f"study {study.study_name!r}: system attribute "
+                             f"{VERSIONS_ATTR!r} is not a list: {raw!r}")
+    out = []
+    for i, item in enumerate(raw):
+        try:
+            out.append(SpaceVersion(int(item["version"]), SearchSpace(item["space"]),
+                                    str(item.get("note", "")), int(item["trial_number_from"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TuneforgeError(f"study {study.study_name!r}: space version entry {i} is "
+                                 f"malformed ({exc}): {item!r}") from None
+    return out
+
+
+def record_space(study: Study, space: SearchSpace, note: str = "") -> SpaceVersion:
+    """Append `space` as the study's next space version, starting at the next trial.
+
+    Read-then-write: two processes recording at the same moment may lose one version.
+    """
+    if not isinstance(space, SearchSpace):
+        space = SearchSpace(space)
+    raw = list(study.system_attrs.get(VERSIONS_ATTR, []))
+    version = SpaceVersion(len(raw) + 1, space, str(note), len(study.trials))
+    raw.append({"version": version.version, "space": space.to_json(), "note": version.note,
+                "trial_number_from": version.trial_number_from})
+    study._append([ev.make("attr_set", key=None, scope="system", name=VERSIONS_ATTR,
+                           value=raw)])
+    return version
+
+
+# -- continuing on a refined space -----------------------------------------------------
+def continue_on(study: Study, space: SearchSpace, *, note: str = "refined",
+                outside: Literal["clip", "drop"] = "clip") -> SpaceVersion:
+    """Let the study go on in `space`: record it (unless it is already the latest version)
+    and wrap the study's sampler in a RefinedSampler. The objective must then ask for the
+    space's parameters with its distributions, e.g. ``trial.suggest_space(space)``."""
+    base = study.sampler.inner if isinstance(study.sampler, RefinedSampler) else study.sampler
+    study.sampler = RefinedSampler(base, space, outside=outside)
+    versions = space_versions(study)
+    if versions and versions[-1].space == space:
+        return versions[-1]
+    return record_space(study, space, note)
+
+
+class RefinedSampler:
+    """Runs `inner` on a refined `space` with the history mapped into that space.
+
+    Trials run on an earlier space are shown to `inner` with values clipped into the new
+    bounds (`outside="drop"`: left out) and categorical values that are no longer choices
+    left out; a mapped trial gets a derived key, so caches keyed by trial never mix the
+    stored and the mapped record. The joint space is the refined one, so its parameters
+    are sampled together even after the stored distributions stopped agreeing.
+    """
+
+    def __init__(self, inner: Sampler, space: SearchSpace, *,
+                 outside: Literal["clip", "drop"] = "clip") -> None:
+        if isinstance(inner, QueueingSampler):
+            raise TypeError(f"{inner!r} proposes a fixed set of points; it cannot continue "
+                            "on a refined space")
+        if outside not in ("clip", "drop"):
+            raise ValueError(f"outside must be 'clip' or 'drop', got {outside!r}")
+        self.inner = inner
+        self.space = space if isinstance(space, SearchSpace) else SearchSpace(space)
+        self.outside = outside
+        text = json.dumps(self.space.to_json(), sort_keys=True)
+        self._tag = f"{zlib.crc32(text.encode()):08x}"
+        self._mapped: dict[str, TrialRecord] = {}  # finished trial key -> mapped record
+
+    def __repr__(self) -> str:
+        return f"RefinedSampler({self.inner!r}, {self.space!r}, outside={self.outside!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_mapped"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._mapped = {}
+
+    @property
+    def seed(self) -> int | None:
+        return getattr(self.inner, "seed", None)
+
+    @property
+    def relative(self) -> bool:
+        return bool(getattr(self.inner, "relative", True))
+
+    def joint_space(self, space: Mapping[str, Distribution]) -> dict[str, Distribution]:
+        """The refined space, then any other parameter of the study's joint space."""
+        out: dict[str, Distribution] = dict(self.space)
+        out.update({k: v for k, v in space.items() if k not in self.space})
+        return out
+
+    def sample(self, space: Mapping[str, Distribution], history: History,
+               rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
+        return self.inner.sample(space, self.mapped_history(history, trial), rng, trial)
+
+    def mapped_history(self, history: History, current: TrialRecord | None = None) -> History:
+        """`history` with every other trial's values mapped into the refined space."""
+        records = []
+        for t in history.trials():
+            if current is not None and t.key == current.key:
+                records.append(t)
+            elif t.state.is_finished:
+                m = self._mapped.get(t.key)
+                if m is None:
+                    m = self._mapped[t.key] = self._map(t)
+                records.append(m)
+            else:
+                records.append(self._map(t))
+        return Snapshot(history.directions, records)
+
+    def _map(self, t: TrialRecord) -> TrialRecord:
+        if all(t.distributions.get(n) == d for n, d in self.space.items() if n in t.params):
+            return t
+        params = project_params(self.space, t.params, outside=self.outside)
+        dists = {n: self.space.get(n, d) for n, d in t.distributions.items() if n in params}
+        return replace(t, key=f"{t.key}~{self._tag}", params=params, distributions=dists)
+
+
+__all__ = ["RefinedSampler", "SpaceVersion", "continue_on", "record_space", "refine",
+           "refine_report", "space_versions", "top_trials"]

@@ -1,0 +1,153 @@
+"""Refining a study's space, recording its versions, and continuing on the refined space."""
+
+import pytest
+
+import tuneforge as tf
+from tuneforge import Categorical, Float, Int, SearchSpace, TrialState
+from tuneforge.samplers.base import Suggestion
+from tuneforge.study.refine import (
+    RefinedSampler,
+    continue_on,
+    record_space,
+    refine,
+    refine_report,
+    space_versions,
+    top_trials,
+)
+
+SPACE = SearchSpace({"x": Float(-5.0, 5.0), "y": Float(-5.0, 5.0)})
+
+
+def quadratic_on(space):
+    """A 2-d quadratic whose optimum (x = 6) lies beyond the high bound of x."""
+    def objective(trial):
+        p = trial.suggest_space(space)
+        return (p["x"] - 6.0) ** 2 + (p["y"] - 0.5) ** 2
+    return objective
+
+
+def base_study():
+    """30 TPE trials on SPACE, its first version recorded."""
+    study = tf.create_study(sampler=tf.TPESampler(seed=0))
+    record_space(study, SPACE, "initial")
+    study.optimize(quadratic_on(SPACE), n_trials=30)
+    return study
+
+
+def test_refine_widens_the_bound_at_the_optimum_and_narrows_the_rest():
+    study = base_study()
+    refined, changes = refine_report(study, SPACE)
+    assert changes["x"].action == "widened-high" and refined["x"].high > 5.0
+    assert refined["x"].low > -5.0  # the low side of x is narrowed
+    assert changes["y"].action == "narrowed"
+    assert -5.0 < refined["y"].low < 0.5 < refined["y"].high < 5.0
+    top = top_trials(study, 0.2)
+    assert len(top) == 6
+    assert all(refined.validate(t.params) is None for t in top if t.params["x"] <= 5.0)
+
+
+@pytest.mark.parametrize("make_sampler", [
+    lambda: tf.TPESampler(seed=1), lambda: tf.GPSampler(seed=1), lambda: tf.RandomSampler(seed=1),
+    lambda: tf.AutoSampler(seed=1),
+], ids=["tpe", "gp", "random", "auto"])
+def test_continue_on_refined_space(make_sampler):
+    study = base_study()
+    before = [(dict(t.params), dict(t.distributions)) for t in study.trials]
+    refined = refine(study, SPACE)
+    study.sampler = make_sampler()
+    continue_on(study, refined, note="around the best 20%")
+    study.optimize(quadratic_on(refined), n_trials=10)
+
+    trials = study.trials
+    assert len(trials) == 40
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    for t in trials[30:]:
+        assert dict(t.distributions) == dict(refined)
+        refined.validate(t.params)
+        # the refined parameters were sampled together, never one by one as a fallback
+        if getattr(study.sampler, "relative", True):
+            assert "independent_params" not in t.system_attrs, t.system_attrs
+        if isinstance(study.sampler.inner, tf.GPSampler):
+            assert t.system_attrs.get("gp_phase") == "model"
+    # the stored old trials are untouched
+    assert [(dict(t.params), dict(t.distributions)) for t in trials[:30]] == before
+
+    versions = space_versions(study)
+    assert [v.version for v in versions] == [1, 2]
+    assert [v.trial_number_from for v in versions] == [0, 30]
+    assert versions[0].space == SPACE and versions[1].space == refined
+    assert versions[1].note == "around the best 20%"
+    continue_on(study, refined)  # the same space again: no new version
+    assert len(space_versions(study)) == 2
+
+
+class Recorder:
+    """A sampler that keeps the history it was shown."""
+
+    relative = True
+    seed = None
+
+    def __init__(self):
+        self.seen = []
+
+    def sample(self, space, history, rng, trial):
+        self.seen.append(history.trials())
+        return Suggestion({n: d.low if not isinstance(d, Categorical) else d.choices[0]
+                           for n, d in space.items()})
+
+
+def test_refined_sampler_maps_old_values_into_the_new_space():
+    old = SearchSpace({"x": Float(0.0, 10.0), "n": Int(1, 9), "k": ["a", "b", "c"]})
+    study = tf.create_study(seed=0)
+    points = [{"x": 9.5, "n": 1, "k": "c"}, {"x": 4.0, "n": 4, "k": "a"},
+              {"x": 0.5, "n": 9, "k": "b"}]
+    for p in points:
+        study.enqueue_trial(p)
+    study.optimize(lambda trial: sum(v for v in trial.suggest_space(old).values()
+                                     if not isinstance(v, str)), n_trials=3)
+    new = SearchSpace({"x": Float(2.0, 6.0), "n": Int(2, 8, step=3), "k": ["a", "b"]})
+    inner = Recorder()
+    continue_on(study, new)
+    study.sampler = RefinedSampler(inner, new)
+    study.optimize(lambda trial: trial.suggest_space(new)["x"], n_trials=1)
+
+    seen = [t for t in inner.seen[0] if t.number < 3]
+    assert [t.params for t in seen] == [{"x": 6.0, "n": 2}, {"x": 4.0, "n": 5, "k": "a"},
+                                        {"x": 2.0, "n": 8, "k": "b"}]
+    for t in seen:
+        assert all(t.distributions[n] == new[n] for n in t.params)
+        assert t.key != study.trials[t.number].key  # a mapped record has a key of its own
+    assert [dict(t.params) for t in study.trials[:3]] == points  # storage untouched
+    assert study.trials[3].params["x"] == 2.0
+
+
+def test_refine_needs_enough_complete_trials():
+    study = tf.create_study(seed=0)
+    study.optimize(quadratic_on(SPACE), n_trials=3)
+    with pytest.raises(tf.TuneforgeError, match="3 COMPLETE trial.*min_trials=5"):
+        refine(study, SPACE)
+    assert refine(study, SPACE, min_trials=3) != SPACE
+
+
+def test_top_trials_is_direction_aware():
+    for direction, best in (("minimize", [0.0, 1.0]), ("maximize", [4.0, 3.0])):
+        study = tf.create_study(direction=direction, seed=0)
+        for v in (2.0, 0.0, 4.0, 1.0, 3.0):
+            study.enqueue_trial({"x": v})
+        study.optimize(lambda trial: trial.suggest_float("x", 0, 4), n_trials=5)
+        assert [t.value for t in top_trials(study, 0.2)] == best  # at least two
+        assert [t.value for t in top_trials(study, 1)] == best[:1]
+    with pytest.raises(ValueError, match="fraction"):
+        top_trials(study, 1.5)
+
+
+def test_refine_rejects_several_objectives():
+    study = tf.create_study(directions=["minimize", "minimize"])
+    with pytest.raises(tf.TuneforgeError, match="single objective"):
+        top_trials(study)
+
+
+def test_continue_on_rejects_a_grid():
+    study = tf.create_study(sampler=tf.GridSampler({"x": [0.0, 1.0]}))
+    with pytest.raises(TypeError, match="fixed set of points"):
+        continue_on(study, SPACE)
