@@ -56,7 +56,7 @@ def test_gap_report_direction_aware():
     assert bad.gap == pytest.approx(0.05) and bad.overtuned
     assert "over-fit" in bad.message
     fine = overtuning_check(acc, cv_score=0.95, cv_sem=0.01, holdout_score=0.94)
-    assert not fine.overtuned and "within the CV noise" in fine.message
+    assert not fine.overtuned and "within the noise" in fine.message
     better = overtuning_check(acc, cv_score=0.90, cv_sem=0.001, holdout_score=0.99)
     assert better.gap < 0 and not better.overtuned
     rmse = resolve_metric("rmse")  # lower is better: a larger hold-out RMSE is a gap
@@ -65,3 +65,19 @@ def test_gap_report_direction_aware():
     unknown = overtuning_check(rmse, cv_score=50.0, cv_sem=float("nan"), holdout_score=80.0)
     assert not unknown.overtuned and "unknown" in unknown.message
     assert worse.to_json()["overtuned"] is True and unknown.to_json()["cv_sem"] is None
+
+
+def test_holdout_noise_widens_the_allowed_gap():
+    from tuneforge.evaluate import holdout_sem_estimate
+
+    rmse = resolve_metric("rmse")
+    # 5 folds on 350 rows (70 per fold), a 88-row hold-out: se ~ cv_sem * sqrt(350 / 88)
+    se = holdout_sem_estimate(1.4, 5, 350, 88)
+    assert se == pytest.approx(1.4 * math.sqrt(350 / 88))
+    alone = overtuning_check(rmse, cv_score=54.2, cv_sem=1.4, holdout_score=58.6)
+    both = overtuning_check(rmse, cv_score=54.2, cv_sem=1.4, holdout_score=58.6, holdout_sem=se)
+    assert alone.overtuned and not both.overtuned       # 4.4 < 2 * sqrt(1.4^2 + 2.79^2)
+    assert both.noise == pytest.approx(2 * math.sqrt(1.4 ** 2 + se ** 2))
+    far = overtuning_check(rmse, cv_score=54.2, cv_sem=1.4, holdout_score=64.0, holdout_sem=se)
+    assert far.overtuned
+    assert math.isnan(holdout_sem_estimate(1.0, 1, 100, 20))

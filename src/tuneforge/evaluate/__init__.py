@@ -11,7 +11,14 @@ from tuneforge.evaluate.cv import (
     make_splits,
     run_cv,
 )
-from tuneforge.evaluate.holdout import GapReport, HoldoutSplit, holdout_split, overtuning_check
+from tuneforge.evaluate.holdout import (
+    GapReport,
+    HoldoutSplit,
+    holdout_sem_estimate,
+    holdout_split,
+    overtuning_check,
+)
+from tuneforge.evaluate.nested import NestedCVResult, nested_cv
 from tuneforge.evaluate.scoring import (
     Metric,
     metric_names,
@@ -19,6 +26,7 @@ from tuneforge.evaluate.scoring import (
     resolve_metric,
     resolve_metrics,
 )
+from tuneforge.evaluate.stopping import NoiseAwareStopping
 
 __all__ = [
     "CVResult",
@@ -26,12 +34,16 @@ __all__ = [
     "GapReport",
     "HoldoutSplit",
     "Metric",
+    "NestedCVResult",
+    "NoiseAwareStopping",
     "cross_val_objective",
     "make_splits",
     "metric_names",
     "metric_task",
+    "nested_cv",
     "resolve_metric",
     "resolve_metrics",
+    "holdout_sem_estimate",
     "holdout_split",
     "overtuning_check",
     "run_cv",

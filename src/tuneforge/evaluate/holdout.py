@@ -3,8 +3,9 @@
 Tuning many configurations against the same CV folds over-fits those folds: the best CV
 score is optimistically biased. `holdout_split` puts a test part aside *before* any search
 (its indices are recorded so tests and users can verify it was never used), and
-`overtuning_check` compares the winner's CV score with its hold-out score against the CV
-noise (the standard error over folds): a gap beyond that noise is reported as a warning.
+`overtuning_check` compares the winner's CV score with its hold-out score against the noise
+of both (the CV standard error over folds and, when given, the hold-out score's own
+standard error): a gap beyond that noise is reported as a warning.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def holdout_split(X: Any, y: Any = None, *, test_size: float = 0.2, stratify: bo
 @dataclass(frozen=True)
 class GapReport:
     """CV score vs hold-out score of the chosen configuration, and whether the gap is
-    larger than the CV noise (`threshold` standard errors)."""
+    larger than the noise (`threshold` standard errors of the difference)."""
 
     metric: str
     greater_is_better: bool
@@ -85,6 +86,7 @@ class GapReport:
     cv_sem: float
     holdout_score: float
     threshold: float
+    holdout_sem: float = 0.0
 
     @property
     def gap(self) -> float:
@@ -94,7 +96,11 @@ class GapReport:
 
     @property
     def noise(self) -> float:
-        return self.threshold * self.cv_sem if math.isfinite(self.cv_sem) else math.nan
+        """`threshold` standard errors of (CV score - hold-out score)."""
+        if not math.isfinite(self.cv_sem):
+            return math.nan
+        hold = self.holdout_sem if math.isfinite(self.holdout_sem) else 0.0
+        return self.threshold * math.sqrt(self.cv_sem ** 2 + hold ** 2)
 
     @property
     def overtuned(self) -> bool:
@@ -107,26 +113,44 @@ class GapReport:
                 f"hold-out {self.holdout_score:.4g}")
         if self.overtuned:
             return (base + f" — the hold-out is worse by {self.gap:.3g}, more than "
-                    f"{self.threshold:g} CV standard errors ({self.noise:.3g}): the search "
+                    f"{self.threshold:g} standard errors ({self.noise:.3g}): the search "
                     "has likely over-fit its CV folds; trust the hold-out score")
         if not math.isfinite(self.noise):
             return base + " — CV noise unknown (fewer than 2 folds)"
-        return base + " — within the CV noise"
+        return base + " — within the noise"
 
     def to_json(self) -> dict[str, Any]:
         def f(v: float) -> float | None:
             return v if math.isfinite(v) else None
 
         return {"metric": self.metric, "cv_score": f(self.cv_score), "cv_sem": f(self.cv_sem),
-                "holdout_score": f(self.holdout_score), "gap": f(self.gap),
+                "holdout_score": f(self.holdout_score), "holdout_sem": f(self.holdout_sem),
+                "gap": f(self.gap),
                 "noise": f(self.noise), "overtuned": self.overtuned}
 
 
+def holdout_sem_estimate(cv_sem: float, n_folds: int, n_search: int, n_holdout: int) -> float:
+    """The standard error of one score on `n_holdout` rows, from the CV folds' spread.
+
+    A fold's score on n_search / n_folds rows varies with std = cv_sem * sqrt(n_folds);
+    a score's variance shrinks as 1 / rows, so on the hold-out
+    se = cv_sem * sqrt(n_folds) * sqrt((n_search / n_folds) / n_holdout).
+    Small hold-outs are noisy: without this, a 50-row hold-out raises false alarms.
+    """
+    if n_folds < 2 or n_holdout < 1 or not math.isfinite(cv_sem):
+        return math.nan
+    return float(cv_sem * math.sqrt(n_search / n_holdout))
+
+
 def overtuning_check(metric: Metric, cv_score: float, cv_sem: float, holdout_score: float,
-                     *, threshold: float = 2.0) -> GapReport:
-    """Compare the winner's CV score (mean, standard error) with its hold-out score."""
+                     *, threshold: float = 2.0, holdout_sem: float | None = None) -> GapReport:
+    """Compare the winner's CV score (mean, standard error) with its hold-out score; the
+    gap must exceed `threshold` standard errors of the difference (CV and, when given,
+    hold-out noise combined) to count as over-tuning."""
+    hold = 0.0 if holdout_sem is None else float(holdout_sem)
     return GapReport(metric.name, metric.greater_is_better, float(cv_score), float(cv_sem),
-                     float(holdout_score), float(threshold))
+                     float(holdout_score), float(threshold), hold)
 
 
-__all__ = ["GapReport", "HoldoutSplit", "holdout_split", "overtuning_check"]
+__all__ = ["GapReport", "HoldoutSplit", "holdout_sem_estimate", "holdout_split",
+           "overtuning_check"]
