@@ -1,0 +1,51 @@
+"""Model selection across model families, with documented preset search spaces.
+
+    from tuneforge.automl import select
+    selection = select(X, y, models=["logreg", "svc", "rf"], budget=40)
+    print(selection.best_family, selection.best_params)
+
+Needs the `sklearn` extra.
+"""
+
+try:
+    import sklearn  # noqa: F401
+except ImportError:
+    from tuneforge.exceptions import missing_extra
+
+    raise missing_extra("scikit-learn", "sklearn") from None
+
+from tuneforge.automl.families import MODEL_PARAM, Families, prefixed, resolve_models
+from tuneforge.automl.presets import (
+    PER_FEATURE,
+    TASKS,
+    Preset,
+    UnknownPresetError,
+    get_preset,
+    presets,
+    register_preset,
+    unregister_preset,
+)
+from tuneforge.automl.select import OvertuningWarning, enqueue_defaults, select
+from tuneforge.automl.selection import Selection
+from tuneforge.automl.tasks import DEFAULT_SCORING, infer_task
+
+__all__ = [
+    "DEFAULT_SCORING",
+    "MODEL_PARAM",
+    "PER_FEATURE",
+    "TASKS",
+    "Families",
+    "OvertuningWarning",
+    "Preset",
+    "Selection",
+    "UnknownPresetError",
+    "enqueue_defaults",
+    "get_preset",
+    "infer_task",
+    "prefixed",
+    "presets",
+    "register_preset",
+    "resolve_models",
+    "select",
+    "unregister_preset",
+]

@@ -1,0 +1,192 @@
+"""`select`: tune several model families in one study and pick the best, honestly.
+
+The rows of a hold-out are put aside before anything else; one study searches a
+conditional space (family, then its hyperparameters) by cross-validation on the other rows,
+starting from each family's library defaults; then each family's best is refitted on the
+search rows and scored once on the hold-out, and the winner's CV-vs-hold-out gap is checked
+against the CV noise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from tuneforge.automl.families import Families, resolve_models
+from tuneforge.automl.presets import Preset
+from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
+from tuneforge.automl.selection import Selection, family_rows
+from tuneforge.automl.tasks import check_task
+from tuneforge.evaluate import (
+    cross_val_objective,
+    holdout_sem_estimate,
+    holdout_split,
+    overtuning_check,
+)
+from tuneforge.exceptions import TuneforgeError
+from tuneforge.pruners import Pruner
+from tuneforge.samplers import Sampler, TPESampler
+from tuneforge.study import Study, create_study
+from tuneforge.trial.records import TrialState
+
+CONFIG_ATTR = "automl"            # study user attr: what the study compares (checked on resume)
+DEFAULT_ATTR = "automl_default"   # trial user attr: the family whose defaults it runs
+
+
+class OvertuningWarning(UserWarning):
+    """The winner's hold-out score is worse than its CV score by more than the CV noise."""
+
+
+def select(X: Any, y: Any, *, task: str | None = None,
+           models: Sequence[str | Preset] | None = None, budget: int = 50,
+           timeout: float | None = None, scoring: Any = None, cv: Any = 5,
+           holdout: float | None = 0.2, sampler: Sampler | None = None,
+           pruner: Pruner | None = None, storage: Any = None, study_name: str | None = None,
+           seed: int = 0, n_jobs: int = 1, show_progress: bool = False) -> Selection:
+    """Compare model families (preset names, default: every available preset of the task)
+    with `budget` trials of one study, and return the leaderboard and the refitted winner.
+
+    `task` is inferred from `y` when None; `scoring` defaults to accuracy / RMSE; `holdout`
+    is the fraction of rows kept out of the search for the final check (None: no check).
+    An existing study of the same name in `storage` is resumed: `budget` more trials.
+    """
+    if y is None:
+        raise ValueError("select needs a target y")
+    task, scoring = check_task(task, y, scoring)
+    families = Families(resolve_models(models, task), random_state=seed)
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise ValueError(f"budget must be a positive number of trials, got {budget!r}")
+    n_rows, n_features = _shape(X, y)
+    split = holdout_split(X, y, test_size=holdout, seed=seed) if holdout else None
+    X_search, y_search = split.search(X, y) if split is not None else (X, y)
+    objective = cross_val_objective(families, X_search, y_search,
+                                    cv=_splitter(cv, task, seed), scoring=scoring)
+    study = create_study(study_name, direction=objective.direction, storage=storage,
+                         sampler=sampler if sampler is not None else TPESampler(seed=seed),
+                         pruner=pruner, seed=seed, load_if_exists=True)
+    config = {"task": task, "models": families.names, "metric": objective.metric.name,
+              "holdout": holdout or None, "seed": seed, "n_rows": n_rows,
+              "n_features": n_features, "cv": cv if isinstance(cv, int) else None}
+    _check_resume(study, config)
+    enqueue_defaults(study, families, n_features)
+    threads = None if n_jobs == 1 else 1
+    study.optimize(QuietObjective(objective, threads), n_trials=budget, timeout=timeout,
+                   n_jobs=n_jobs, show_progress=show_progress)
+
+    rows = family_rows(study.trials, families, objective.metric)
+    if rows[0]["cv_score"] is None:
+        raise TuneforgeError(f"study {study.study_name!r}: no trial completed; "
+                             f"{_failures(study)}")
+    best_model = _refit_and_score(rows, families, objective.metric, X_search, y_search,
+                                  None if split is None else split.holdout(X, y))
+    gap = None
+    if split is not None:
+        top = rows[0]
+        cv_sem = float("nan") if top["cv_sem"] is None else top["cv_sem"]
+        # the hold-out score is noisy too (small hold-outs very much so): count both
+        hold_sem = holdout_sem_estimate(cv_sem, len(objective.splits),
+                                        len(split.search_index), len(split.holdout_index))
+        gap = overtuning_check(objective.metric, top["cv_score"], cv_sem,
+                               top["holdout_score"], holdout_sem=hold_sem)
+        if gap.overtuned:
+            warnings.warn(f"model selection ({top['family']}): {gap.message}",
+                          OvertuningWarning, stacklevel=2)
+    return Selection(study=study, task=task, metric=objective.metric, families=families,
+                     leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split)
+
+
+def enqueue_defaults(study: Study, families: Families, n_features: int) -> list[str]:
+    """Queue each family's library defaults unless the study already has that trial
+    (a resumed study); returns the families queued now."""
+    done = {t.user_attrs.get(DEFAULT_ATTR) for t in study.trials}
+    queued = []
+    for family in families.names:
+        if family not in done:
+            study.enqueue_trial(families.default_params(family, n_features),
+                                user_attrs={DEFAULT_ATTR: family})
+            queued.append(family)
+    return queued
+
+
+def _check_resume(study: Study, config: dict[str, Any]) -> None:
+    """A resumed study must compare the same families on the same data split and metric."""
+    stored = study.user_attrs.get(CONFIG_ATTR)
+    if stored is None:
+        if study.trials:
+            raise TuneforgeError(f"study {study.study_name!r} already has trials that select() "
+                                 "did not make; choose another study_name")
+        study.set_user_attr(CONFIG_ATTR, config)
+        return
+    differ = {k: (stored.get(k), v) for k, v in config.items() if stored.get(k) != v}
+    if differ:
+        what = "; ".join(f"{k}: stored {a!r}, now {b!r}" for k, (a, b) in differ.items())
+        raise TuneforgeError(f"study {study.study_name!r} was made by select() with other "
+                             f"settings ({what}); resume it with the same ones or choose "
+                             "another study_name")
+
+
+def _refit_and_score(rows: list[dict[str, Any]], families: Families, metric: Any,
+                     X: Any, y: Any, holdout: tuple[Any, Any] | None) -> Any:
+    """Refit the winner (and, with a hold-out, every family's best) on the search rows;
+    fill in the hold-out scores; return the fitted winner."""
+    winner = None
+    for i, row in enumerate(rows):
+        if row["trial"] is None or (holdout is None and i > 0):
+            continue
+        counter = ConvergenceCounter()
+        try:
+            with counter:
+                model = families.preset(row["family"]).build(
+                    row["params"], random_state=families.random_state).fit(X, y)
+            if counter.count:
+                row["convergence_warnings"] = counter.count
+            if holdout is not None:
+                row["holdout_score"] = float(metric(model, *holdout))
+        except Exception as exc:
+            if i == 0:
+                raise TuneforgeError(f"refitting the best model {row['family']!r} (trial "
+                                     f"{row['trial']}) on the search rows failed: "
+                                     f"{type(exc).__name__}: {exc}") from exc
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            continue
+        if i == 0:
+            winner = model
+    return winner
+
+
+def _splitter(cv: Any, task: str, seed: int) -> Any:
+    """An int becomes shuffled (stratified, for classes) K-fold seeded by `seed`, so that
+    rows sorted by target or time do not make lopsided folds; anything else is kept."""
+    if isinstance(cv, bool) or not isinstance(cv, int):
+        return cv
+    if cv < 2:
+        raise ValueError(f"cv must be at least 2 folds, got {cv}")
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    kind = StratifiedKFold if task == "classification" else KFold
+    return kind(n_splits=cv, shuffle=True, random_state=seed)
+
+
+def _shape(X: Any, y: Any) -> tuple[int, int]:
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        import numpy as np
+
+        shape = np.shape(X)
+    if len(shape) != 2:
+        raise ValueError(f"X must be two-dimensional (rows, features), got shape {shape}")
+    if len(y) != shape[0]:
+        raise ValueError(f"X has {shape[0]} rows but y has {len(y)}")
+    return int(shape[0]), int(shape[1])
+
+
+def _failures(study: Study) -> str:
+    failed = study.get_trials([TrialState.FAIL])
+    if not failed:
+        return "no trial ran (is the timeout too short?)"
+    reasons = sorted({str(t.system_attrs.get("fail_reason", "?")) for t in failed})
+    return f"{len(failed)} failed, e.g. {'; '.join(reasons[:3])}"
+
+
+__all__ = ["OvertuningWarning", "enqueue_defaults", "select"]

@@ -1,0 +1,147 @@
+"""The result of a model selection: leaderboard per family, winner, hold-out check."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tuneforge.automl.families import MODEL_PARAM, Families
+from tuneforge.trial.records import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from tuneforge.evaluate import GapReport, HoldoutSplit, Metric
+    from tuneforge.study import Study
+
+
+def family_rows(trials: Sequence[TrialRecord], families: Families,
+                metric: Metric) -> list[dict[str, Any]]:
+    """One leaderboard row per family from its best COMPLETE trial, best CV score first;
+    families without a complete trial come last with empty scores."""
+    rows = []
+    for family in families.names:
+        own = [t for t in trials if t.params.get(MODEL_PARAM) == family and t.state.is_finished]
+        best: TrialRecord | None = None
+        best_value = math.nan
+        for t in own:
+            if t.state is TrialState.COMPLETE and t.value is not None \
+                    and (best is None or metric.is_better(t.value, best_value)):
+                best, best_value = t, t.value
+        rows.append({
+            "family": family,
+            "trials": len(own),
+            "failed": sum(t.state is TrialState.FAIL for t in own),
+            "trial": None if best is None else best.number,
+            "cv_score": None if best is None else _finite(best_value),
+            "cv_sem": None if best is None else _cv_sem(best, metric.name),
+            "holdout_score": None,
+            "params": {} if best is None else families.unprefix(best.params)[1],
+        })
+    scored = [r for r in rows if r["cv_score"] is not None]
+    sign = -1.0 if metric.greater_is_better else 1.0
+
+    def rank(row: dict[str, Any]) -> tuple[float, int]:
+        return sign * row["cv_score"], row["trial"]
+
+    scored.sort(key=rank)
+    return scored + [r for r in rows if r["cv_score"] is None]
+
+
+def _cv_sem(trial: TrialRecord, metric_name: str) -> float | None:
+    cv = trial.user_attrs.get("cv") or {}
+    value = (cv.get("sem") or {}).get(metric_name)
+    return _finite(value)
+
+
+def _finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _num(value: float | None, sem: float | None = None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if sem is None else f"{value:.4g} ± {sem:.2g}"
+
+
+@dataclass
+class Selection:
+    """What `select` found: the study, the leaderboard, the refitted winner, the gap check.
+
+    `best_model` is fitted on the search part (every row but the hold-out); the leaderboard
+    is ranked by CV score, since choosing by the hold-out would spend it.
+    """
+
+    study: Study
+    task: str
+    metric: Metric
+    families: Families
+    leaderboard: list[dict[str, Any]]
+    best_model: Any
+    gap: GapReport | None
+    holdout_split: HoldoutSplit | None
+
+    @property
+    def best_family(self) -> str:
+        return self.leaderboard[0]["family"]
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        """The winner's hyperparameters, without the family prefix."""
+        return dict(self.leaderboard[0]["params"])
+
+    def new_estimator(self, family: str | None = None) -> Any:
+        """An unfitted estimator with a family's best parameters (default: the winner),
+        e.g. to refit on every row once the hold-out check is done."""
+        family = family or self.best_family
+        for row in self.leaderboard:
+            if row["family"] == family and row["trial"] is not None:
+                return self.families.preset(family).build(
+                    row["params"], random_state=self.families.random_state)
+        raise KeyError(f"model {family!r} has no complete trial; families with one: "
+                       f"{[r['family'] for r in self.leaderboard if r['trial'] is not None]}")
+
+    def table(self) -> Table:
+        """The leaderboard as a rich Table, the gap check as its caption."""
+        from rich.table import Table
+
+        name = self.metric.name
+        better = "higher" if self.metric.greater_is_better else "lower"
+        table = Table(title=f"model selection: {name} ({better} is better), study "
+                            f"{self.study.study_name!r}",
+                      caption=None if self.gap is None else self.gap.message)
+        for column in ("#", "model", "trials", f"CV {name}", f"hold-out {name}"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("params", overflow="fold")
+        for i, row in enumerate(self.leaderboard, 1):
+            trials = str(row["trials"]) + (f" ({row['failed']} failed)" if row["failed"] else "")
+            params = ", ".join(f"{k}={_short(v)}" for k, v in row["params"].items())
+            table.add_row(str(i), row["family"], trials, _num(row["cv_score"], row["cv_sem"]),
+                          _num(row["holdout_score"]), params)
+        return table
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything but the fitted model and the study object, as JSON values."""
+        return {
+            "study_name": self.study.study_name,
+            "task": self.task,
+            "metric": self.metric.name,
+            "direction": self.metric.direction,
+            "best_family": self.best_family,
+            "best_params": self.best_params,
+            "leaderboard": [dict(r, params=dict(r["params"])) for r in self.leaderboard],
+            "gap": None if self.gap is None else self.gap.to_json(),
+            "holdout": None if self.holdout_split is None else self.holdout_split.to_json(),
+        }
+
+
+def _short(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+__all__ = ["Selection", "family_rows"]

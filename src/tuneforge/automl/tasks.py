@@ -1,0 +1,57 @@
+"""Which task a target is: classification or regression, and the default metric of each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tuneforge.automl.presets import TASKS
+from tuneforge.evaluate import metric_task, resolve_metric
+
+DEFAULT_SCORING = {"classification": "accuracy", "regression": "rmse"}
+MAX_CLASSES = 20  # a float target with more distinct values than this is a regression
+
+
+def infer_task(y: Any) -> str:
+    """"regression" for a float target with fractional values or more than MAX_CLASSES
+    distinct values; otherwise (labels, strings, booleans, integers) "classification"."""
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"y must be one-dimensional to infer the task, got shape {arr.shape}; "
+                         "pass task='classification' or task='regression'")
+    if arr.dtype.kind != "f":
+        return "classification"
+    finite = arr[np.isfinite(arr)]
+    if len(finite) != len(arr):
+        raise ValueError("y contains NaN or infinite values")
+    if np.any(finite != np.round(finite)) or len(np.unique(finite)) > MAX_CLASSES:
+        return "regression"
+    return "classification"
+
+
+def check_task(task: str | None, y: Any, scoring: Any) -> tuple[str, Any]:
+    """The task (given or inferred) and the scoring (given or the task's default); raises
+    when a named metric belongs to the other task."""
+    inferred = task is None
+    if task is None:
+        task = infer_task(y)
+    elif task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS} or None (infer from y), got {task!r}")
+    if scoring is None:
+        return task, DEFAULT_SCORING[task]
+    first = scoring
+    if isinstance(scoring, (list, tuple)):
+        first = scoring[0] if scoring else None
+    elif isinstance(scoring, dict):
+        first = next(iter(scoring.values()), None)
+    if isinstance(first, str):
+        kind = metric_task(resolve_metric(first))
+        if kind is not None and kind != task:
+            raise ValueError(f"scoring {first!r} is a {kind} metric but the task is {task}"
+                             f"{' (inferred from y)' if inferred else ''}; pass a "
+                             f"{task} metric or task={kind!r}")
+    return task, scoring
+
+
+__all__ = ["DEFAULT_SCORING", "MAX_CLASSES", "check_task", "infer_task"]
