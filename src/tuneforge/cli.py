@@ -6,6 +6,7 @@
     tuneforge export my-study --format json
     tuneforge delete my-study --yes
     tuneforge demo --fast
+    tuneforge run config.yaml --trials 20  # the model selection a YAML file declares
 
 `--storage` (or the TUNEFORGE_STORAGE variable) picks the database: ``sqlite:///file.db``
 (the default is ``sqlite:///tuneforge.db``) or ``postgresql://user@host/db``. Read-only
@@ -21,7 +22,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -35,6 +36,10 @@ from tuneforge.storage.cached import StudyView
 from tuneforge.storage.url import DEFAULT_URL, open_storage
 from tuneforge.study import analysis
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from tuneforge.automl import Selection
+    from tuneforge.config import RunConfig
 
 app = typer.Typer(
     name="tuneforge",
@@ -265,6 +270,81 @@ def demo(storage: StorageOption = DEFAULT_URL,
     from tuneforge.demo import run_demo
 
     run_demo(storage, fast, console=_stdout())
+
+
+@_command("run")
+def run(config: Annotated[Path, typer.Argument(
+            help="YAML file declaring the study: data, models, metric, CV, budget...",
+            show_default=False)],
+        storage: Annotated[str | None, typer.Option(
+            "--storage", "-s", envvar="TUNEFORGE_STORAGE", show_envvar=True,
+            help="Storage URL; overrides the config's `storage`.")] = None,
+        trials: Annotated[int | None, typer.Option(
+            "--trials", "-n", min=1, help="Number of trials; overrides budget.trials.")] = None,
+        check: Annotated[bool, typer.Option(
+            "--check", help="Only validate the config and its data file; run nothing.")] = False,
+        quiet: Annotated[bool, typer.Option(
+            "--quiet", "-q", help="No progress bar or preamble; just the results.")] = False,
+        ) -> None:
+    """Run the model selection a YAML config declares; print the leaderboard and hold-out check.
+
+    Every problem in the config is reported (file:line: key: what) before anything runs.
+    """
+    from tuneforge.config import ConfigError, load_run_config
+
+    try:
+        cfg = load_run_config(config).with_overrides(storage=storage, trials=trials)
+        if check:
+            _stdout().print(f"{config}: OK\n{_run_summary(cfg)}", markup=False)
+            return
+        X, y = cfg.load_xy()
+    except ConfigError as exc:
+        err = Console(stderr=True)
+        for line in exc.lines:  # one line each, whatever a message holds
+            err.print(Text(f"error: {' '.join(line.split())}", style="bold red"),
+                      soft_wrap=True)
+        raise typer.Exit(1) from None
+    console = _stdout()
+    if not quiet:
+        console.print(_run_summary(cfg, X.shape), markup=False)
+    selection = _select(X, y, cfg, progress=not quiet)
+    table = selection.table()
+    table.caption = None  # the gap check is printed below, in colour
+    console.print(table)
+    if selection.gap is not None:
+        style = "bold yellow" if selection.gap.overtuned else "green"
+        console.print(Text(f"hold-out check: {selection.gap.message}", style=style))
+    best = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in selection.best_params.items())
+    console.print(f"best: {selection.best_family} ({best})", markup=False)
+    console.print(f"study {cfg.study!r} stored in {cfg.storage}; see: tuneforge trials "
+                  f"{cfg.study} --storage {cfg.storage}", markup=False)
+
+
+def _run_summary(cfg: RunConfig, shape: tuple[int, int] | None = None) -> str:
+    """What a run config will do, in three lines (with the data's shape once loaded)."""
+    models = "every preset" if cfg.models is None else ", ".join(m.name for m in cfg.models)
+    rows = "" if shape is None else f", {shape[0]} rows, {shape[1]} features"
+    holdout = "no hold-out" if cfg.holdout is None else f"{cfg.holdout:.0%} hold-out"
+    timeout = "" if cfg.timeout is None else f" (at most {cfg.timeout:g} s)"
+    return (f"study {cfg.study!r} in {cfg.storage}\n"
+            f"data: {cfg.data.path} ({cfg.data.format}), target {cfg.data.target!r}{rows}\n"
+            f"models: {models}; {cfg.trials} trials{timeout}, {cfg.cv}-fold CV, {holdout}")
+
+
+def _select(X: Any, y: Any, cfg: RunConfig, *, progress: bool) -> Selection:
+    """Call `tuneforge.automl.select`; its argument errors become one red line."""
+    import warnings
+
+    from tuneforge.automl import select
+    from tuneforge.automl.select import OvertuningWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OvertuningWarning)  # printed from the gap report
+        try:
+            return select(X, y, **cfg.select_kwargs(), show_progress=progress)
+        except ValueError as exc:
+            raise TuneforgeError(f"{cfg.source}: study {cfg.study!r}: {exc}") from None
 
 
 def main() -> None:

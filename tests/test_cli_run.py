@@ -1,0 +1,119 @@
+"""`tuneforge run config.yaml`: check-only, error reporting, and a real run of the example."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import tuneforge as tf
+from tests.conftest import require_module
+from tests.test_cli import ENV, assert_one_line_error, invoke
+from tuneforge.cli import app
+
+require_module("sklearn", "sklearn")
+require_module("pandas", "pandas")
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "run" / "config.yaml"
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the example config and its CSV; its default storage would land in tmp."""
+    for name in ("config.yaml", "wine.csv"):
+        shutil.copy(EXAMPLE.parent / name, tmp_path / name)
+    return tmp_path / "config.yaml"
+
+
+def test_help() -> None:
+    result = invoke("run", "--help")
+    assert result.exit_code == 0, result.output
+    for option in ("--storage", "TUNEFORGE_STORAGE", "--trials", "--check", "--quiet"):
+        assert option in result.stdout
+
+
+def test_check_only_validates(example: Path, tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", "--check", str(example))
+    assert result.exit_code == 0, result.output
+    assert f"{example}: OK" in result.stdout
+    assert "models: logreg, rf, hgb; 30 trials" in result.stdout
+    assert not (tmp_path / "tuneforge.db").exists()  # nothing ran, nothing stored
+
+
+def test_every_config_error_is_a_red_line_and_nothing_runs(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(textwrap.dedent("""\
+        study: bad
+        data: {path: missing.csv, target: y}
+        models: [logreg, svm]
+        budget: {trials: -3}
+        """))
+    db = tmp_path / "s.db"
+    for args in (["run", str(config)], ["run", "--check", str(config)]):
+        result = invoke(*args, "--storage", f"sqlite:///{db}")
+        assert result.exit_code == 1, result.output
+        assert result.stderr.splitlines() == [
+            f"error: {config}:2: data.path: no such file: {tmp_path}/missing.csv (a relative "
+            "path starts from the config's folder)",
+            f"error: {config}:3: models[1]: unknown model 'svm' (did you mean 'svc'?); known: "
+            "extra_trees, hgb, knn, lightgbm, logreg, mlp, rf, svc, xgboost",
+            f"error: {config}:4: budget.trials: must be a positive integer, got -3",
+        ]
+        assert result.stdout == ""
+    assert not db.exists()
+
+
+def test_yaml_syntax_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("study: x\ndata: [oops\n")
+    assert_one_line_error(invoke("run", str(config)), f"{config}:3: invalid YAML")
+
+
+def test_trials_must_be_positive(example: Path) -> None:
+    assert invoke("run", str(example), "--trials", "0").exit_code == 2
+
+
+def test_a_problem_select_finds_is_one_red_line(example: Path, tmp_path: Path) -> None:
+    text = example.read_text().replace("task: classification", "").replace(
+        "metric: accuracy", "metric: rmse")     # the wine target is inferred: classes
+    example.write_text(text)
+    db = tmp_path / "s.db"
+    result = invoke("run", str(example), "--storage", f"sqlite:///{db}")
+    assert_one_line_error(result, str(example), "'wine-models'", "'rmse' is a regression "
+                          "metric but the task is classification")
+
+
+def test_run_the_example_end_to_end(example: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    result = CliRunner().invoke(app, ["run", str(example), "--trials", "3", "--storage", url],
+                                env=ENV)
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "hold-out accuracy" in out and "CV accuracy" in out
+    for family in ("logreg", "rf", "hgb"):  # 3 trials: each family's defaults once
+        cells = _row_of_family(out, family)
+        assert cells[2] == "1"
+        cv = float(cells[3].split("±")[0])
+        holdout = float(cells[4])
+        assert 0.5 < cv <= 1 and 0.5 < holdout <= 1
+    assert "hold-out check: accuracy: CV" in out
+    assert f"study 'wine-models' stored in {url}" in out
+    stored = tf.load_study("wine-models", storage=url)
+    assert len(stored.trials) == 3
+    assert {t.params["model"] for t in stored.trials} == {"logreg", "rf", "hgb"}
+    assert all(t.state is tf.TrialState.COMPLETE for t in stored.trials)
+
+
+def _row_of_family(output: str, family: str) -> list[str]:
+    """The leaderboard row of `family` (its second cell), whatever its rank."""
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip().strip("│").split("│")]
+        if len(cells) > 2 and cells[1] == family:
+            return cells
+    raise AssertionError(f"no row for {family!r} in:\n{output}")
