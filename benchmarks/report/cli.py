@@ -79,6 +79,8 @@ def _ordered(data: dict[str, Any]) -> list[str]:
 def report_command(args: argparse.Namespace, argv: list[str]) -> int:
     files = args.files or sorted(glob.glob(str(BENCH_DIR / "results" / "*.json")))
     data, machinery = load_files(files)
+    searchcv = [m for m in machinery if m.get("benchmark") == "searchcv"]
+    machinery = [m for m in machinery if m.get("benchmark") != "searchcv"]
     out = Path(args.output)
     plots_dir = Path(args.plots_dir) if args.plots_dir else out.parent / "plots"
     parts = [_header(data, argv)]
@@ -92,6 +94,12 @@ def report_command(args: argparse.Namespace, argv: list[str]) -> int:
             parts.append(overhead.section(runs, machinery, links))
         else:
             parts.append(markdown.section_single(TITLES.get(suite, suite), runs, links))
+    for payload in searchcv:
+        env = payload.get("env", {})
+        parts.append("## ml/searchcv — TuneSearchCV against scikit-learn's search estimators\n"
+                     f"\n`{env.get('command', '?')}` — {env.get('date', '?')}, "
+                     f"{env.get('cpu_model', '?')} x{env.get('nproc', '?')} "
+                     f"(from `{payload['file']}`)\n\n{payload.get('table_markdown', '')}\n")
     if machinery and "overhead" not in data:
         parts.append(overhead.section([], machinery, []))
     parts.append(NOTES)
