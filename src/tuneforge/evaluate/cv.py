@@ -246,21 +246,24 @@ def _store(trial: Any, res: CVResult) -> None:
     if not hasattr(trial, "set_user_attr"):
         return
     summary = res.summary()
-    trial.set_user_attr("cv", _json_safe(summary))
+    trial.set_user_attr("cv", json_safe(summary))
     for m in res.metrics:
-        trial.set_user_attr(f"cv_{m}", _json_safe(summary["mean"][m]))
+        trial.set_user_attr(f"cv_{m}", json_safe(summary["mean"][m]))
     if res.errors:
         trial.set_user_attr("cv_errors", res.errors)
 
 
-def _json_safe(value: Any) -> Any:
-    """NaN/inf become None: the trial's attributes are strict JSON."""
+def json_safe(value: Any, *, inf_as_text: bool = False) -> Any:
+    """Strict JSON for trial attributes: NaN becomes None; +-inf None too, or "inf"/"-inf"
+    with `inf_as_text` (for readers that turn them back into numbers)."""
     if isinstance(value, float):
+        if inf_as_text and math.isinf(value):
+            return "inf" if value > 0 else "-inf"
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v, inf_as_text=inf_as_text) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v, inf_as_text=inf_as_text) for v in value]
     return value
 
 
@@ -297,4 +300,5 @@ def cross_val_objective(estimator: Any, X: Any, y: Any = None, *,
                              error_score=error_score)
 
 
-__all__ = ["CVResult", "CrossValObjective", "cross_val_objective", "make_splits", "run_cv"]
+__all__ = ["CVResult", "CrossValObjective", "cross_val_objective", "json_safe", "make_splits",
+           "run_cv"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tuneforge.evaluate.cv import CVResult, run_cv
+from tuneforge.evaluate.cv import CVResult, json_safe, run_cv
 from tuneforge.evaluate.scoring import Metric
 from tuneforge.exceptions import TrialPruned, TuneforgeError
 from tuneforge.sklearn.space import ParamSpace
@@ -106,15 +106,7 @@ def store(trial: Any, res: CVResult, failed: Sequence[int]) -> None:
 
 def _json_safe(value: Any) -> Any:
     """Strict JSON: NaN -> null, +-inf -> "inf"/"-inf" (read back by `fold_arrays`)."""
-    if isinstance(value, float):
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
+    return json_safe(value, inf_as_text=True)
 
 
 __all__ = ["CV_ATTR", "CandidateFitFailed", "SearchObjective", "store"]
