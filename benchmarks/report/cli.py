@@ -34,7 +34,11 @@ NOTES = """## Notes
   0.1 decade of BBOB regret; 0.5 % of a log-loss, error rate, RMSE or hypervolume
   (0.2 % for RMSE); 0.001 absolute for accuracy and error rate.
 - The machines are shared and noisy: read ranks, ratios and medians; never a single
-  absolute time.
+  absolute time. Runs made while other benchmark processes shared the 2 cores show higher
+  absolute overheads; ours and the peers' ran under the same load.
+- Which optimizers a suite's committed run left out, and why: benchmarks/README.md,
+  "Deviations and notes". In Optuna 5, `TPESampler()` is multivariate by default, so
+  optuna-tpe and optuna-tpe-mv coincide.
 """
 
 

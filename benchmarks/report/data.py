@@ -26,7 +26,7 @@ def load_files(paths: Iterable[str | Path]) -> tuple[dict[str, dict[str, Any]], 
     machinery: list[dict[str, Any]] = []
     for path in paths:
         doc = json.loads(Path(path).read_text())
-        if "benchmark" in doc and "runs" in doc and "suite" in doc and "meta" not in doc:
+        if "benchmark" in doc and "suite" in doc and "meta" not in doc:
             machinery.append(dict(doc, file=str(path)))
             continue
         if "runs" not in doc or not doc.get("suite"):

@@ -169,3 +169,19 @@ def test_ranks_ties_and_win_tie_loss() -> None:
     assert stats.win_tie_loss(runs, "tuneforge-tpe", ["optuna-tpe", "numpy-random"], ["p"]) \
         == (0, 1, 0, 0)
     assert stats.win_tie_loss(runs, "tuneforge-tpe", ["numpy-random"], ["p"]) == (1, 0, 0, 0)
+
+
+def test_report_reads_machinery_files_with_or_without_runs(tmp_path: Path) -> None:
+    import json
+
+    from benchmarks.report.data import load_files
+
+    storage = {"suite": "overhead", "benchmark": "storage", "env": {},
+               "cycle_table_markdown": "| a |"}          # benchmarks.storage writes no "runs"
+    parallel = {"suite": "overhead", "benchmark": "parallel", "env": {}, "runs": [],
+                "table_markdown": "| b |"}
+    for name, doc in (("storage", storage), ("parallel", parallel)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(doc))
+    suites, machinery = load_files([tmp_path / "storage.json", tmp_path / "parallel.json"])
+    assert suites == {}
+    assert [m["benchmark"] for m in machinery] == ["storage", "parallel"]
