@@ -11,7 +11,9 @@ import zlib
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")  # the sklearn extra; `make test` installs it
+from tests.conftest import require_module  # noqa: E402
+
+require_module("sklearn", "sklearn")  # skip locally without the extra; fail under CI=true
 
 from sklearn.dummy import DummyClassifier  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402

@@ -9,7 +9,9 @@ import warnings
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")  # the sklearn extra; `make test` installs it
+from tests.conftest import require_module  # noqa: E402
+
+require_module("sklearn", "sklearn")  # skip locally without the extra; fail under CI=true
 
 from rich.console import Console  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_diabetes  # noqa: E402
