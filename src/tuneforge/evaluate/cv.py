@@ -226,20 +226,29 @@ class CrossValObjective:
         primary = self.metric.name
 
         def on_fold(i: int, res: CVResult) -> None:
-            running = res.mean(primary)
-            if not math.isfinite(running):
-                return
-            trial.report(running, step=i)
-            if self.prune and i + 1 < res.n_splits and trial.should_prune():
-                _store(trial, res)
-                raise TrialPruned(f"pruned after fold {i + 1} of {res.n_splits}: running "
-                                  f"mean {primary} = {running:.6g}")
+            report_fold(trial, res, i, primary, prune=self.prune,
+                        before_prune=lambda: _store(trial, res))
 
         res = run_cv(model, self.X, self.y, splits=self.splits, metrics=self.metrics,
                      fit_params=self.fit_params, error_score=self.error_score,
                      on_fold=on_fold if hasattr(trial, "report") else None)
         _store(trial, res)
         return res.mean(primary)
+
+
+def report_fold(trial: Any, res: CVResult, fold: int, metric: str, *, prune: bool = True,
+                before_prune: Callable[[], None] | None = None) -> None:
+    """After fold `fold`: report the running mean of `metric` (step = fold) and, when the
+    study's pruner says so before the last fold, save what ran and raise TrialPruned."""
+    running = res.mean(metric)
+    if not math.isfinite(running):
+        return
+    trial.report(running, step=fold)
+    if prune and fold + 1 < res.n_splits and trial.should_prune():
+        if before_prune is not None:
+            before_prune()
+        raise TrialPruned(f"pruned after fold {fold + 1} of {res.n_splits}: running "
+                          f"mean {metric} = {running:.6g}")
 
 
 def _store(trial: Any, res: CVResult) -> None:
@@ -301,4 +310,4 @@ def cross_val_objective(estimator: Any, X: Any, y: Any = None, *,
 
 
 __all__ = ["CVResult", "CrossValObjective", "cross_val_objective", "json_safe", "make_splits",
-           "run_cv"]
+           "report_fold", "run_cv"]

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from tuneforge.evaluate.cv import CVResult, json_safe, run_cv
+from tuneforge.evaluate.cv import CVResult, json_safe, report_fold, run_cv
 from tuneforge.evaluate.scoring import Metric
-from tuneforge.exceptions import TrialPruned, TuneforgeError
+from tuneforge.exceptions import TuneforgeError
 from tuneforge.sklearn.space import ParamSpace
 
 CV_ATTR = "cv"
@@ -61,14 +61,8 @@ class SearchObjective:
             if len(res.errors) > len(failed):
                 failed.append(i)
                 self._score_failed_fold(res, i)
-            running = res.mean(self.primary)
-            if not math.isfinite(running):
-                return
-            trial.report(running, step=i)
-            if i + 1 < res.n_splits and trial.should_prune():
-                store(trial, res, failed)
-                raise TrialPruned(f"pruned after fold {i + 1} of {res.n_splits}: running "
-                                  f"mean {self.primary} = {running:.6g}")
+            report_fold(trial, res, i, self.primary,
+                        before_prune=lambda: store(trial, res, failed))
 
         with warnings.catch_warnings():  # fit failures are summarized once, by the search
             warnings.simplefilter("ignore", FitFailedWarning)
