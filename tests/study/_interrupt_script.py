@@ -3,14 +3,14 @@
 import sys
 
 import tuneforge as tf
-from tests.study._objectives import slow
+from tests.study._objectives import slow_then_stuck
 
 if __name__ == "__main__":
     url, n_jobs = sys.argv[1], int(sys.argv[2])
     study = tf.create_study(study_name="int", storage=url)
     print("started", flush=True)
     try:
-        study.optimize(slow, n_trials=1000, n_jobs=n_jobs)
+        study.optimize(slow_then_stuck, n_trials=1000, n_jobs=n_jobs)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         sys.exit(130)

@@ -45,6 +45,14 @@ def slow(trial):
     return x
 
 
+def slow_then_stuck(trial):
+    """Trials 0-2 finish quickly; later ones sleep a minute, so a test can interrupt
+    while one is certainly inside the objective."""
+    x = trial.suggest_float("x", 0, 1)
+    time.sleep(0.3 if trial.number < 3 else 60)
+    return x
+
+
 def quadratic_slow(trial):
     time.sleep(0.2)  # slow enough that the second worker process joins in
     return quadratic(trial)

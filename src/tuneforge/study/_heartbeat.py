@@ -44,6 +44,22 @@ def fail_stale_trials(study: Study, stale_after: float | None = None) -> None:
             log.warning("trial %d: %s", t.number, reason)
 
 
+def fail_worker_trials(study: Study, worker: str, reason: str,
+                       keep: frozenset[str] = frozenset()) -> None:
+    """Mark FAIL the RUNNING trials that process `worker` runs (except keys in `keep`):
+    used when the process is gone or interrupted, so no trial is left RUNNING."""
+    for t in study.get_trials((TrialState.RUNNING,)):
+        if t.system_attrs.get("worker") == worker and t.key not in keep:
+            study._append([ev.finished(t.key, "FAIL", None, reason)])
+            log.warning("trial %d: %s", t.number, reason)
+
+
+def running_trials_of(study: Study, worker: str) -> frozenset[str]:
+    """Keys of the RUNNING trials that process `worker` owns right now."""
+    return frozenset(t.key for t in study.get_trials((TrialState.RUNNING,))
+                     if t.system_attrs.get("worker") == worker)
+
+
 class Heartbeat:
     """Appends a heartbeat event for the current trial every `interval` seconds."""
 

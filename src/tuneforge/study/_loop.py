@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from tuneforge.exceptions import SearchExhausted, StorageError, TrialPruned
 from tuneforge.storage.memory import InMemoryStorage
-from tuneforge.study._heartbeat import HEARTBEAT_INTERVAL, Heartbeat, fail_stale_trials
+from tuneforge.study._heartbeat import (
+    HEARTBEAT_INTERVAL,
+    Heartbeat,
+    fail_stale_trials,
+    fail_worker_trials,
+    running_trials_of,
+)
 from tuneforge.study._progress import ProgressBar
 from tuneforge.trial.records import TrialRecord, TrialState
 
@@ -56,6 +62,8 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
         # shared storage: other processes may be running trials of this study too
         fail_stale_trials(study)
         heartbeat = Heartbeat(study, HEARTBEAT_INTERVAL)
+    # trials this process already holds (ask/tell by hand) are not this loop's to fail
+    held = running_trials_of(study, study.worker_id)
     try:
         while not study._stop_requested:
             if n_trials is not None and done >= n_trials:
@@ -77,6 +85,12 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
             bar.advance(record)
             for callback in callbacks:
                 callback(study, record)
+    except KeyboardInterrupt:
+        # Ctrl-C may land outside the objective (inside ask, or before tell is stored):
+        # whatever trial this loop left RUNNING becomes FAIL, nothing stays RUNNING
+        fail_worker_trials(study, study.worker_id,
+                           "interrupted by the user (KeyboardInterrupt)", keep=held)
+        raise
     finally:
         bar.close()
         if heartbeat is not None:

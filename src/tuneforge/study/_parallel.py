@@ -20,18 +20,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tuneforge.exceptions import SearchExhausted, TuneforgeError
-from tuneforge.storage import events as ev
 from tuneforge.storage.memory import InMemoryStorage
 from tuneforge.storage.url import open_storage, storage_url
 from tuneforge.study._heartbeat import (
     HEARTBEAT_INTERVAL,
     Heartbeat,
     fail_stale_trials,
+    fail_worker_trials,
     worker_name,
 )
 from tuneforge.study._loop import expected_trials
 from tuneforge.study._progress import ProgressBar
-from tuneforge.trial.records import TrialState
 
 if TYPE_CHECKING:
     from tuneforge.study.study import Callback, Objective, Study
@@ -161,11 +160,7 @@ def _shutdown(workers: dict[int, Any]) -> None:
 
 def _fail_worker_trials(study: Study, pid: int, reason: str) -> None:
     """Mark FAIL the RUNNING trials of a worker process that is gone."""
-    worker = worker_name(pid)
-    for t in study.get_trials((TrialState.RUNNING,)):
-        if t.system_attrs.get("worker") == worker:
-            study._append([ev.finished(t.key, "FAIL", None, reason)])
-            log.warning("trial %d: %s", t.number, reason)
+    fail_worker_trials(study, worker_name(pid), reason)
 
 
 def _worker_main(url: str, study_name: str, payload: bytes, budget: Any, limit: int,
