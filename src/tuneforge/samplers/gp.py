@@ -158,6 +158,9 @@ class GPSampler:
         self.beta = beta
         self.max_fit_trials = max_fit_trials
         self._states: OrderedDict[tuple[Any, ...], _State] = OrderedDict()
+        # trial key -> {param: (distribution, value)} proposed jointly for its branch
+        self._branch_cache: OrderedDict[str, dict[str, tuple[Distribution, Any]]] = \
+            OrderedDict()
 
     relative = True
 
@@ -176,9 +179,8 @@ class GPSampler:
             return Suggestion({})
         trials = history.trials()
         if len(space) == 1 and not _in_joint_space(space, trials):
-            # a define-by-run parameter outside the joint space: uniform, recorded as
-            # a fallback by the study
-            return Suggestion(decode(space, rng.random(1)), {"sampler": "GPSampler"})
+            # a define-by-run parameter outside the joint space (a conditional branch)
+            return self._sample_branch(space, trials, trial, rng, history.directions[0])
         layout = _Layout(space)
         state = self._state(trials, space)
         x_obs, y_obs, cons = self._observations(layout, state, trials,
@@ -204,6 +206,48 @@ class GPSampler:
             attrs["gp_n_train"] = n_train
         return Suggestion(layout.decode(x), attrs)
 
+    # -- conditional branches ---------------------------------------------------------
+    def _sample_branch(self, space: Mapping[str, Distribution], trials: Sequence[TrialRecord],
+                       trial: TrialRecord, rng: np.random.Generator,
+                       direction: Direction) -> Suggestion:
+        """A parameter outside the joint space, e.g. `svc_C` once `model` = "svc".
+
+        The branch is the finished trials that agree with this trial on every
+        categorical value it already has and that also have this parameter; its space
+        is the parameters all of them share and this trial does not have yet. With
+        enough of them, one GP over that space proposes all of its parameters at once
+        (the others are kept for this trial's next calls); before that, a uniform draw.
+        The study records either as outside the joint space (`independent_params`);
+        the `gp_branch` attribute says which were modelled.
+        """
+        ((name, dist),) = space.items()
+        cached = self._branch_cache.get(trial.key, {})
+        if name in cached and cached[name][0] == dist:
+            return Suggestion({name: cached[name][1]}, {})
+        context, members, branch = _branch(name, dist, trial, trials)
+        n_complete = sum(t.state is TrialState.COMPLETE for t in members)
+        d = len(branch)
+        n_startup = self.n_startup_trials or min(max(5, d + 1), 20)
+        if n_complete < n_startup:
+            return Suggestion(decode(space, rng.random(1)), {"sampler": "GPSampler"})
+        layout = _Layout(branch)
+        state = self._state(trials, branch, tag=repr(sorted(context.items(), key=str)))
+        x_obs, y_obs, cons = self._observations(layout, state, members, direction)
+        try:
+            with _single_blas_thread():
+                x, _, n_train = self._propose(layout, state, members, trial, x_obs, y_obs,
+                                              cons, rng)
+        except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
+            return Suggestion(decode(space, rng.random(1)),
+                              {"sampler": "GPSampler", "gp_error": str(exc)[:200]})
+        state.proposals[trial.key] = x
+        values = layout.decode(x)
+        self._branch_cache[trial.key] = {n: (branch[n], v) for n, v in values.items()}
+        while len(self._branch_cache) > 4 * _MAX_FANTASIES:
+            self._branch_cache.popitem(last=False)
+        info = {"context": context, "params": list(branch), "n_train": n_train}
+        return Suggestion({name: values[name]}, {"sampler": "GPSampler", "gp_branch": info})
+
     # -- pieces -----------------------------------------------------------------------
     def _sobol(self, space: Mapping[str, Distribution], trial: TrialRecord,
                phase: str, history: History) -> Suggestion:
@@ -217,9 +261,9 @@ class GPSampler:
         return Suggestion(decode(space, sobol.random(1)[0]),
                           {"sampler": "GPSampler", "gp_phase": phase})
 
-    def _state(self, trials: Sequence[TrialRecord], space: Mapping[str, Distribution]
-               ) -> _State:
-        key = (trials[0].key if trials else None, tuple(space.items()))
+    def _state(self, trials: Sequence[TrialRecord], space: Mapping[str, Distribution],
+               tag: str = "") -> _State:
+        key = (trials[0].key if trials else None, tuple(space.items()), tag)
         state = self._states.get(key)
         if state is None:
             state = self._states[key] = _State()
@@ -417,6 +461,30 @@ def _standardize_constraint(vals: np.ndarray) -> tuple[np.ndarray, float]:
     if not s > 0:
         s = max(abs(m), 1.0)
     return (vals - m) / s, -m / s
+
+
+def _branch(name: str, dist: Distribution, trial: TrialRecord,
+            trials: Sequence[TrialRecord]
+            ) -> tuple[dict[str, Any], list[TrialRecord], dict[str, Distribution]]:
+    """The branch of `trial` for parameter `name`: the categorical values the trial
+    already has (its context), the trials that share that context and have `name` with
+    `dist` (finished or running), and the space the finished ones all share, less the
+    trial's own parameters (`name` first)."""
+    context = {k: v for k, v in trial.params.items()
+               if isinstance(trial.distributions.get(k), Categorical)}
+    members = [t for t in trials if t.key != trial.key and t.distributions.get(name) == dist
+               and all(k in t.params and t.params[k] == v for k, v in context.items())]
+    shared: dict[str, Distribution] | None = None
+    for t in members:
+        if t.state not in _FINISHED:
+            continue
+        if shared is None:
+            shared = {k: v for k, v in t.distributions.items() if k not in trial.params}
+        else:
+            shared = {k: v for k, v in shared.items() if t.distributions.get(k) == v}
+    shared = shared or {name: dist}
+    branch = {name: dist, **{k: v for k, v in shared.items() if k != name}}
+    return context, members, branch
 
 
 def _in_joint_space(space: Mapping[str, Distribution], trials: Sequence[TrialRecord]) -> bool:
