@@ -146,3 +146,49 @@ def test_bad_arguments():
         GeneticSampler(mutation_rate=2.0)
     with pytest.raises(ValueError, match="tournament_size"):
         GeneticSampler(tournament_size=0)
+
+
+def test_restart_after_stagnation_starts_a_fresh_epoch():
+    """A flat objective never brings a new best: after `restart_after` generations the
+    next generation is a fresh design in epoch 1, bred only from epoch 1."""
+    study = tf.create_study(sampler=GeneticSampler(population_size=4, restart_after=2,
+                                                   seed=0))
+    study.optimize(lambda t: 0.0 * t.suggest_float("x", 0, 1) + 1.0, n_trials=40)
+    trials = study.trials
+    restarts = [t for t in trials if "restart" in t.system_attrs]
+    assert restarts, "no restart on a flat objective"
+    first = restarts[0]
+    assert "no new best in the last 2 generations" in first.system_attrs["restart"]
+    assert first.system_attrs["epoch"] == 1 and first.system_attrs["parents"] == []
+    g = first.system_attrs["generation"]
+    by_number = {t.number: t for t in trials}
+    for t in trials:
+        if t.system_attrs.get("generation", 0) == g:
+            assert t.system_attrs["epoch"] == 1 and t.system_attrs["parents"] == []
+        if t.system_attrs.get("generation", 0) > g and t.system_attrs.get("epoch") == 1:
+            assert all(by_number[p].system_attrs.get("epoch") == 1
+                       for p in t.system_attrs["parents"])
+
+
+def test_no_restart_without_stagnation_and_when_disabled():
+    for restart_after in (None, 50):
+        study = tf.create_study(sampler=GeneticSampler(population_size=6, seed=3,
+                                                       restart_after=restart_after))
+        study.optimize(objectives.sphere5, n_trials=60)
+        assert not any("restart" in t.system_attrs for t in study.trials)
+
+
+def test_collapsed_population_restarts():
+    """Every member identical (a one-choice space besides a fixed number): the next
+    generation restarts, whatever `restart_after` says."""
+    study = tf.create_study(sampler=GeneticSampler(population_size=3, restart_after=None,
+                                                   seed=0))
+    study.optimize(lambda t: float(t.suggest_int("k", 2, 2)
+                                   + len(t.suggest_categorical("c", ["only"]))), n_trials=12)
+    reasons = [t.system_attrs.get("restart") for t in study.trials]
+    assert any(r and "collapsed to one point" in r for r in reasons), reasons
+
+
+def test_restart_after_must_be_positive():
+    with pytest.raises(ValueError, match="restart_after"):
+        GeneticSampler(restart_after=0)

@@ -15,6 +15,13 @@ Operators (tuneforge.math.ga): SBX on numeric genes and uniform crossover on
 categorical ones (or uniform on all with crossover="uniform"), then polynomial / random
 resetting mutation with a per-gene rate that adapts to the last generation's success
 (the 1/5 rule), unless `mutation_rate` fixes it.
+
+Restarts: a GA converges on one basin; on multimodal functions it then stalls where
+random search keeps finding better basins. When the last `restart_after` generations of
+the current epoch brought no new best of that epoch, or the last generation collapsed to
+one point (every gene's spread under 1e-3 of its range), the next generation starts a
+new epoch: a fresh Sobol sample, whose parents and elites come from the new epoch only.
+The epoch number and the reason are stored on each trial ("epoch", "restart").
 """
 
 from __future__ import annotations
@@ -42,6 +49,12 @@ class GeneticSampler:
     - `tournament_size`: individuals per tournament when choosing a parent.
     - `elite`: best individuals so far that join every generation's parent pool
       (None: a fifth of the population, at least 1).
+    - `restart_after`: generations without a new best of the current epoch before
+      a restart (None: never restart; a collapsed population restarts regardless).
+      On BBOB (5 seeds, 300 evaluations) 6 took Gallagher's f21 at d = 5 from log10
+      regret 0.93 to 0.52 and left f1, f2, f8 and f17 unchanged; 3 helped f21 more but
+      cost up to 1.1 on sphere and Rosenbrock, where slow steady progress looks like
+      stagnation.
     - `seed`: becomes the study seed (see `create_study`); also scrambles generation 0.
     """
 
@@ -49,7 +62,7 @@ class GeneticSampler:
 
     def __init__(self, *, population_size: int | None = None, mutation_rate: float | None = None,
                  crossover: str = "sbx", tournament_size: int = 2, elite: int | None = None,
-                 seed: int | None = None) -> None:
+                 restart_after: int | None = 6, seed: int | None = None) -> None:
         if population_size is not None and population_size < 2:
             raise ValueError(f"population_size must be >= 2, got {population_size}")
         if mutation_rate is not None and not 0.0 <= mutation_rate <= 1.0:
@@ -60,16 +73,20 @@ class GeneticSampler:
             raise ValueError(f"tournament_size must be >= 1, got {tournament_size}")
         if elite is not None and elite < 0:
             raise ValueError(f"elite must be >= 0, got {elite}")
+        if restart_after is not None and restart_after < 1:
+            raise ValueError(f"restart_after must be >= 1 or None, got {restart_after}")
         self.population_size = population_size
         self.mutation_rate = mutation_rate
         self.crossover = crossover
         self.tournament_size = tournament_size
         self.elite = elite
+        self.restart_after = restart_after
         self.seed = seed
 
     def __repr__(self) -> str:
         return (f"GeneticSampler(population_size={self.population_size}, "
-                f"crossover={self.crossover!r}, seed={self.seed!r})")
+                f"crossover={self.crossover!r}, restart_after={self.restart_after}, "
+                f"seed={self.seed!r})")
 
     def sample(self, space: Mapping[str, Distribution], history: History,
                rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
@@ -78,12 +95,14 @@ class GeneticSampler:
         signs = np.array([1.0 if d is Direction.MINIMIZE else -1.0
                           for d in history.directions])
         counts: dict[int, int] = {}
+        epochs: dict[int, int] = {}  # generation -> its epoch (from its first member)
         done: list[TrialRecord] = []  # COMPLETE trials that have every gene of `space`
         for t in history.trials():
             if t.key == trial.key or t.state is TrialState.FAIL:
                 continue
             g = _generation(t)
             counts[g] = counts.get(g, 0) + 1
+            epochs.setdefault(g, _epoch(t))
             if t.state is TrialState.COMPLETE and t.values is not None \
                     and len(t.values) == len(signs) and _compatible(t, space):
                 done.append(t)
@@ -95,18 +114,32 @@ class GeneticSampler:
         by_gen: dict[int, list[int]] = {}
         for i, t in enumerate(done):
             by_gen.setdefault(_generation(t), []).append(i)
-        if target > 0:
-            pool = self._pool(target, by_gen, rank, elite)
-            if len(pool) < 2 and target == top + 1:
-                target = top  # too few finished to breed g + 1: one more member of g
-                pool = self._pool(target, by_gen, rank, elite) if target > 0 else []
-        else:
-            pool = []
         attrs: dict[str, Any] = {"sampler": "GeneticSampler", "generation": target}
-        if target == 0 or len(pool) < 2:
+        if target == 0:
             attrs["parents"] = []
-            return Suggestion(self._sobol(space, trial.number, design_seed(self.seed, history)),
-                              attrs)
+            return self._fresh(space, trial, history, attrs)
+        epoch = epochs.get(target)
+        if epoch is None:  # the first member of a new generation decides a restart
+            epoch = epochs.get(target - 1, 0)
+            reason = self._stagnation(target - 1, epoch, epochs, by_gen, rank, space, done)
+            if reason is not None:
+                attrs.update(epoch=epoch + 1, restart=reason, parents=[])
+                return self._fresh(space, trial, history, attrs)
+        attrs["epoch"] = epoch
+        if epoch != epochs.get(target - 1, 0):  # a restart generation: all fresh
+            attrs["parents"] = []
+            return self._fresh(space, trial, history, attrs)
+        pool = self._pool(target, epoch, epochs, by_gen, rank, elite)
+        if len(pool) < 2 and target == top + 1 and epochs.get(top) == epoch:
+            target = top  # too few finished to breed g + 1: one more member of g
+            attrs["generation"] = target
+            if target == 0 or epoch != epochs.get(target - 1, 0):
+                attrs["parents"] = []
+                return self._fresh(space, trial, history, attrs)
+            pool = self._pool(target, epoch, epochs, by_gen, rank, elite)
+        if len(pool) < 2:
+            attrs["parents"] = []
+            return self._fresh(space, trial, history, attrs)
         rate = self.mutation_rate
         if rate is None:
             rate = ga.adaptive_rate(len(space), _success(done, by_gen.get(target - 1, []),
@@ -119,14 +152,43 @@ class GeneticSampler:
         attrs["mutation_rate"] = round(float(rate), 6)
         return Suggestion(params, attrs)
 
+    def _fresh(self, space: Mapping[str, Distribution], trial: TrialRecord, history: History,
+               attrs: dict[str, Any]) -> Suggestion:
+        """A Sobol point (generation 0, or the first generation of a new epoch)."""
+        return Suggestion(self._sobol(space, trial.number, design_seed(self.seed, history)),
+                          attrs)
+
+    def _stagnation(self, last: int, epoch: int, epochs: dict[int, int],
+                    by_gen: dict[int, list[int]], rank: np.ndarray,
+                    space: Mapping[str, Distribution], done: list[TrialRecord]) -> str | None:
+        """Why epoch `epoch`, whose latest generation is `last`, should restart (None:
+        it should not): its population collapsed, or `restart_after` generations
+        brought no new best of the epoch."""
+        members = by_gen.get(last, [])
+        if len(members) >= 2:
+            x = np.array([[to_unit(d, done[i].params[n]) for n, d in space.items()]
+                          for i in members])
+            if float(np.max(np.ptp(x, axis=0))) < 1e-3:
+                return f"generation {last} collapsed to one point"
+        k = self.restart_after
+        gens = sorted(g for g in by_gen if epochs.get(g, 0) == epoch and g <= last)
+        if k is None or len(gens) <= k or gens[-1] != last:
+            return None
+        best = [float(np.min(rank[by_gen[g]])) for g in gens]
+        before = min(best[:-k])
+        if min(best[-k:]) < before:
+            return None
+        return f"no new best in the last {k} generations of epoch {epoch}"
+
     # -- population ------------------------------------------------------------------
-    def _pool(self, target: int, by_gen: dict[int, list[int]], rank: np.ndarray,
-              elite: int) -> list[int]:
+    def _pool(self, target: int, epoch: int, epochs: dict[int, int],
+              by_gen: dict[int, list[int]], rank: np.ndarray, elite: int) -> list[int]:
         """Indices (into the finished trials) of generation target - 1 plus the elites of
-        every generation before `target`."""
+        every earlier generation of the same epoch."""
         pool = list(by_gen.get(target - 1, []))
         if elite:
-            earlier = [i for g, idx in by_gen.items() if g < target for i in idx]
+            earlier = [i for g, idx in by_gen.items()
+                       if g < target and epochs.get(g, 0) == epoch for i in idx]
             best = sorted(earlier, key=lambda i: rank[i])[:elite]
             members = set(pool)
             pool += [i for i in best if i not in members]
@@ -172,6 +234,11 @@ class GeneticSampler:
 def _generation(t: TrialRecord) -> int:
     g = t.system_attrs.get("generation", 0)
     return g if isinstance(g, int) and not isinstance(g, bool) and g >= 0 else 0
+
+
+def _epoch(t: TrialRecord) -> int:
+    e = t.system_attrs.get("epoch", 0)
+    return e if isinstance(e, int) and not isinstance(e, bool) and e >= 0 else 0
 
 
 def _compatible(t: TrialRecord, space: Mapping[str, Distribution]) -> bool:
