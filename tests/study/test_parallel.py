@@ -1,4 +1,6 @@
+import gc
 import multiprocessing as mp
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +30,11 @@ def test_in_memory_study_moves_to_temporary_sqlite_for_processes():
     study.optimize(objectives.quadratic, n_trials=6, n_jobs=2)
     assert len(study.trials) == 9
     assert isinstance(study.storage, tf.SQLiteStorage)
+    folder = Path(study.storage.path).parent
+    assert folder.is_dir()
+    del study
+    gc.collect()
+    assert not folder.exists()  # the temporary file goes with the study
 
 
 def test_grid_exhaustive_exactly_once_with_two_processes(tmp_path):

@@ -13,9 +13,11 @@ import logging
 import multiprocessing as mp
 import os
 import pickle  # ipc only: sends the objective to worker processes, never stored
+import shutil
 import signal
 import tempfile
 import time
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +59,8 @@ def _move_to_sqlite(study: Study) -> None:
     study._view.refresh()
     log.info("n_jobs > 1: study %r moved to a temporary SQLite file %s",
              study.study_name, target.path)
+    # the file is the study's storage from now on: removed with the study (or at exit)
+    weakref.finalize(study, shutil.rmtree, folder, True)
 
 
 def optimize(study: Study, objective: Objective, *, n_trials: int | None,
