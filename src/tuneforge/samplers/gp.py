@@ -8,6 +8,8 @@ probability of feasibility of each constraint (`tuneforge.math.acquisition`) wit
 quasi-random screening, batched L-BFGS-B and a discrete local search
 (`tuneforge.math.optimize`). Pending (RUNNING) trials are fantasized with the kriging
 believer (Ginsbourger et al. 2010) so parallel workers do not propose the same point.
+In a conditional space, a parameter outside the joint space is proposed, together with
+the rest of its branch, by a GP on the trials of that branch (`_sample_branch`).
 """
 
 from __future__ import annotations
