@@ -11,7 +11,18 @@ from benchmarks import adapters
 from benchmarks._env import markdown_table
 from benchmarks.problems import all_names
 from benchmarks.report import stats
-from benchmarks.report.data import by, cell, fmt, label, levels, median, ms, usable
+from benchmarks.report.data import (
+    by,
+    cell,
+    fmt,
+    label,
+    levels,
+    median,
+    ms,
+    shown,
+    usable,
+    value_at,
+)
 
 
 def order_optimizers(names: set[str]) -> list[str]:
@@ -126,7 +137,8 @@ def _wtl(runs: list[dict[str, Any]], opts: list[str], probs: list[str],
 
 def _per_problem(runs: list[dict[str, Any]], opts: list[str], probs: list[str],
                  metrics: dict[str, dict[str, Any]]) -> str:
-    parts = ["<details><summary>Median at each checkpoint, per problem</summary>\n"]
+    parts = ["<details><summary>Median at each checkpoint, per problem (and the mean and "
+             "standard deviation over seeds of the final value)</summary>\n"]
     groups = by(runs, "optimizer", "problem")
     for p in probs:
         cps = next((r.get("checkpoints") for r in runs if r["problem"] == p), None) or []
@@ -139,12 +151,25 @@ def _per_problem(runs: list[dict[str, Any]], opts: list[str], probs: list[str],
                 continue
             ok = usable(rs)
             evals = median([r.get("n_evals") or 0 for r in ok]) if ok else math.nan
-            rows.append([o] + [fmt(cell(rs, c)) for c in cps]
+            rows.append([o] + [fmt(cell(rs, c)) for c in cps] + [_mean_sd(ok)]
                         + [f"{len(ok)}/{len(rs)}", fmt(evals)])
         parts.append(markdown_table(["optimizer"] + [f"@{c}" for c in cps]
-                                    + ["usable runs", "evals (median)"], rows) + "\n")
+                                    + ["final: mean ± sd", "usable runs", "evals (median)"],
+                                    rows) + "\n")
     parts.append("</details>\n")
     return "\n".join(parts)
+
+
+def _mean_sd(ok: list[dict[str, Any]]) -> str:
+    """Mean and sample standard deviation over seeds of the shown final value: with
+    3-5 seeds the median is one run, so this shows how far apart the seeds are."""
+    if not ok:
+        return "n/a"
+    vals = [shown(r["metric"], value_at(r, r["budget"])) for r in ok]
+    mean = sum(vals) / len(vals)
+    sd = math.sqrt(sum((v - mean) ** 2 for v in vals) / (len(vals) - 1)) if len(vals) > 1 \
+        else math.nan
+    return f"{fmt(mean)} ± {fmt(sd)}"
 
 
 def section_fidelity(runs: list[dict[str, Any]], plot_links: Sequence[str]) -> str:
