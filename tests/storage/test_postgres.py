@@ -74,6 +74,33 @@ def test_open_storage_url_and_pickle(postgres_url: str) -> None:
     storage.close()
 
 
+def test_read_only_reads_but_never_writes(postgres_url: str) -> None:
+    with pytest.raises(StorageError, match="no schema"):
+        PostgresStorage(postgres_url, read_only=True)  # and it created none:
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT to_regclass('tuneforge_meta')").fetchone() == (None,)
+    writer = PostgresStorage(postgres_url)
+    ref = writer.create_study("s", MIN)
+    writer.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=1)])
+    reader = open_storage(postgres_url, read_only=True)
+    assert isinstance(reader, PostgresStorage) and reader.read_only
+    assert reader.list_studies() == [ref]
+    assert [e["value"] for _, e in reader.read(ref)] == [1]
+    for write in (lambda r: r.append(ref, [ev.make("attr_set", key=None, scope="user",
+                                                   name="a", value=2)]),
+                  lambda r: r.create_study("t", MIN), lambda r: r.delete_study(ref)):
+        with pytest.raises(StorageError, match="read-only"):
+            write(reader)
+    # the session itself is read-only: even a write the class does not know is refused
+    with pytest.raises(StorageError, match="read-only"), reader._tx("raw insert") as cur:
+        cur.execute("DELETE FROM events")
+    clone = pickle.loads(pickle.dumps(reader))
+    assert clone.read_only
+    assert [e["value"] for _, e in writer.read(ref)] == [1]
+    for s in (clone, reader, writer):
+        s.close()
+
+
 def test_newer_schema_version_refused(postgres_url: str) -> None:
     PostgresStorage(postgres_url).close()
     _sql(postgres_url, "UPDATE tuneforge_meta SET value = '999' WHERE key = 'schema_version'")

@@ -71,16 +71,19 @@ class PostgresStorage:
     ``PostgresStorage("postgresql://user:pw@host:5432/tuneforge")``.
 
     Thread-safe (one connection behind a lock), reconnects in a forked child and after a
-    lost connection, and pickles as its URL only.
+    lost connection, and pickles as its URL only. `read_only=True` (dashboards, the CLI)
+    refuses every write and runs its session read-only, so nothing it does can change
+    the database; the schema must already exist.
     """
 
-    def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+    def __init__(self, url: str, *, read_only: bool = False, connect_timeout: int = 10) -> None:
         try:
             import psycopg
         except ImportError:
             raise missing_extra("psycopg", "postgres") from None
         self._pg: Any = psycopg
         self.url = url
+        self.read_only = read_only
         self._connect_timeout = connect_timeout
         self._safe = redact(url)
         self._lock = threading.Lock()
@@ -94,10 +97,12 @@ class PostgresStorage:
 
     def __getstate__(self) -> dict[str, object]:
         # Crossing to a worker process sends only the URL; the worker reconnects.
-        return {"url": self.url, "connect_timeout": self._connect_timeout}
+        return {"url": self.url, "read_only": self.read_only,
+                "connect_timeout": self._connect_timeout}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["url"], connect_timeout=state["connect_timeout"])  # type: ignore[misc]
+        self.__init__(state["url"], read_only=state.get("read_only", False),  # type: ignore[misc]
+                      connect_timeout=state["connect_timeout"])
 
     # -- connection ------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -110,6 +115,8 @@ class PostgresStorage:
                 f"cannot connect to PostgreSQL at {self._safe}: {str(exc).strip()}"
             ) from None
         try:
+            if self.read_only:
+                conn.read_only = True  # the server refuses any write in this session
             self._init_schema(conn)
         except BaseException:
             conn.close()
@@ -126,6 +133,9 @@ class PostgresStorage:
                 cur.execute("SELECT to_regclass('tuneforge_meta'), to_regclass('studies'),"
                             " to_regclass('events')")
                 meta, studies, events = cur.fetchone()
+                if meta is None and self.read_only:
+                    raise StorageError(f"{self._safe} has no tuneforge studies (no schema); "
+                                       "opened read-only, so none is created")
                 if meta is None:
                     if studies is not None or events is not None:
                         raise StorageError(
@@ -165,9 +175,11 @@ class PostgresStorage:
             pass
 
     @contextmanager
-    def _tx(self, what: str) -> Iterator[Any]:
+    def _tx(self, what: str, *, write: bool = False) -> Iterator[Any]:
         """One transaction on the shared connection; `what` names the operation."""
         pg = self._pg
+        if write and self.read_only:
+            raise StorageError(f"{self._safe} is opened read-only ({what})")
         with self._lock:
             if os.getpid() != self._pid:
                 # Forked: the inherited socket belongs to the parent. Drop it without
@@ -206,7 +218,7 @@ class PostgresStorage:
     def create_study(self, name: str, directions: Sequence[Direction], *,
                      exist_ok: bool = False) -> StudyRef:
         dirs = json.dumps([Direction(d).value for d in directions])
-        with self._tx(f"creating study {name!r}") as cur:
+        with self._tx(f"creating study {name!r}", write=True) as cur:
             cur.execute("INSERT INTO studies (name, directions) VALUES (%s, %s) "
                         "ON CONFLICT (name) DO NOTHING RETURNING study_id", (name, dirs))
             row = cur.fetchone()
@@ -228,13 +240,13 @@ class PostgresStorage:
         return [self._ref(r) for r in rows]
 
     def delete_study(self, study: StudyRef) -> None:
-        with self._tx(f"deleting study {study.name!r}") as cur:
+        with self._tx(f"deleting study {study.name!r}", write=True) as cur:
             cur.execute("DELETE FROM studies WHERE study_id = %s", (study.study_id,))
             if cur.rowcount == 0:
                 raise self._missing(study)
 
     def append(self, study: StudyRef, events: Sequence[Event]) -> int:
-        with self._tx(f"appending to study {study.name!r}") as cur:
+        with self._tx(f"appending to study {study.name!r}", write=True) as cur:
             # The row lock serializes appends per study: seq order == commit order.
             cur.execute("SELECT extract(epoch from clock_timestamp())::float8 FROM studies "
                         "WHERE study_id = %s FOR UPDATE", (study.study_id,))

@@ -31,7 +31,7 @@ def open_storage(storage: str | Storage | None, *, read_only: bool = False) -> S
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         from tuneforge.storage.postgres import PostgresStorage
 
-        return PostgresStorage(url)
+        return PostgresStorage(url, read_only=read_only)
     raise StorageError(
         f"unsupported storage URL {url!r}: use sqlite:///file.db or postgresql://user@host/db"
     )
