@@ -5,6 +5,7 @@ import pytest
 import tuneforge as tf
 from tuneforge import Categorical, Float, Int, SearchSpace, TrialState
 from tuneforge.samplers.base import Suggestion
+from tuneforge.storage import events as ev
 from tuneforge.study.refine import (
     RefinedSampler,
     continue_on,
@@ -151,3 +152,30 @@ def test_continue_on_rejects_a_grid():
     study = tf.create_study(sampler=tf.GridSampler({"x": [0.0, 1.0]}))
     with pytest.raises(TypeError, match="fixed set of points"):
         continue_on(study, SPACE)
+
+
+def test_two_handles_recording_at_once_keep_both_versions(tmp_path):
+    """Each version is its own attribute: a second process's record never overwrites
+    the first's (the old single-list attribute lost one of two concurrent versions)."""
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    a = tf.create_study(study_name="v", storage=url)
+    b = tf.load_study("v", storage=url)
+    s1 = SearchSpace({"x": Float(0.0, 1.0)})
+    s2 = SearchSpace({"x": Float(0.0, 0.5)})
+    assert a.system_attrs == b.system_attrs  # both handles have read the study
+    v1 = record_space(a, s1, "a")
+    v2 = record_space(b, s2, "b")
+    assert (v1.version, v2.version) == (1, 2)
+    versions = space_versions(tf.load_study("v", storage=url))
+    assert [(v.version, v.space, v.note) for v in versions] == [(1, s1, "a"), (2, s2, "b")]
+
+
+def test_versions_written_as_one_list_are_still_read_first():
+    study = tf.create_study()
+    old = SearchSpace({"x": Float(0.0, 1.0)})
+    study._append([ev.make("attr_set", key=None, scope="system", name="space_versions",
+                           value=[{"version": 1, "space": old.to_json(), "note": "v0.1",
+                                   "trial_number_from": 0}])])
+    new = record_space(study, SearchSpace({"x": Float(0.2, 0.8)}), "next")
+    assert new.version == 2
+    assert [v.note for v in space_versions(study)] == ["v0.1", "next"]

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from tuneforge.study.study import Study
 
 VERSIONS_ATTR = "space_versions"
+VERSION_PREFIX = "space_version:"  # + a unique key: one attribute per version
 
 
 @dataclass(frozen=True)
@@ -98,36 +99,45 @@ def refine(study: Study, space: SearchSpace, *, top: float | int = 0.2, min_tria
 
 # -- versions --------------------------------------------------------------------------
 def space_versions(study: Study) -> list[SpaceVersion]:
-    """The spaces recorded on the study, oldest first."""
-    raw = study.system_attrs.get(VERSIONS_ATTR, [])
+    """The spaces recorded on the study, oldest first (numbered 1, 2, ... in the order
+    the storage logged them)."""
+    out = []
+    for number, (name, item) in enumerate(_version_items(study), start=1):
+        try:
+            out.append(SpaceVersion(number, SearchSpace(item["space"]),
+                                    str(item.get("note", "")), int(item["trial_number_from"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TuneforgeError(f"study {study.study_name!r}: space version {name!r} is "
+                                 f"malformed ({exc}): {item!r}") from None
+    return out
+
+
+def _version_items(study: Study) -> list[tuple[str, Any]]:
+    """(attribute name, stored entry) of every space version, oldest first."""
+    raw = study.system_attrs.get(VERSIONS_ATTR, [])  # written by tuneforge 0.1 as one list
     if not isinstance(raw, list):
         raise TuneforgeError(f"study {study.study_name!r}: system attribute "
                              f"{VERSIONS_ATTR!r} is not a list: {raw!r}")
-    out = []
-    for i, item in enumerate(raw):
-        try:
-            out.append(SpaceVersion(int(item["version"]), SearchSpace(item["space"]),
-                                    str(item.get("note", "")), int(item["trial_number_from"])))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise TuneforgeError(f"study {study.study_name!r}: space version entry {i} is "
-                                 f"malformed ({exc}): {item!r}") from None
-    return out
+    items = [(f"{VERSIONS_ATTR}[{i}]", item) for i, item in enumerate(raw)]
+    # since then one attribute per version: attributes keep the order of their events
+    return items + [(name, item) for name, item in study.system_attrs.items()
+                    if name.startswith(VERSION_PREFIX)]
 
 
 def record_space(study: Study, space: SearchSpace, note: str = "") -> SpaceVersion:
     """Append `space` as the study's next space version, starting at the next trial.
 
-    Read-then-write: two processes recording at the same moment may lose one version.
+    Each version is one attribute of its own with a fresh name, written in one event:
+    processes recording at the same moment each add theirs, none overwrites another.
     """
     if not isinstance(space, SearchSpace):
         space = SearchSpace(space)
-    raw = list(study.system_attrs.get(VERSIONS_ATTR, []))
-    version = SpaceVersion(len(raw) + 1, space, str(note), len(study.trials))
-    raw.append({"version": version.version, "space": space.to_json(), "note": version.note,
-                "trial_number_from": version.trial_number_from})
-    study._append([ev.make("attr_set", key=None, scope="system", name=VERSIONS_ATTR,
-                           value=raw)])
-    return version
+    name = VERSION_PREFIX + ev.new_key()
+    study._append([ev.make("attr_set", key=None, scope="system", name=name,
+                           value={"space": space.to_json(), "note": str(note),
+                                  "trial_number_from": len(study.trials)})])
+    names = [n for n, _ in _version_items(study)]
+    return space_versions(study)[names.index(name)]  # numbered in the storage's order
 
 
 # -- continuing on a refined space -----------------------------------------------------
