@@ -73,3 +73,30 @@ def test_gamma_and_weights():
     assert r[0] == 1.0 and r[-1] == 0.5 and np.all(np.diff(r) < 0)
     below, above = tpe.split(np.array([3, 1, 2, 0]), 2)
     assert below.tolist() == [3, 1] and above.tolist() == [2, 0]
+
+
+def test_is_repeat_compares_slices_and_choices():
+    levels = np.array([4.0, 10.0])
+    seen_num = np.array([[0.125, 0.05], [0.625, 0.95]])   # slices (0, 0) and (2, 9)
+    seen_cat = np.array([[1], [0]])
+    num = np.array([[0.2, 0.01], [0.2, 0.01], [0.6, 0.99], [0.9, 0.5]])
+    cat = np.array([[1], [0], [0], [1]])
+    assert tpe._is_repeat(num, cat, seen_num, seen_cat, levels).tolist() == \
+        [True, False, True, False]
+    # huge radix: the pairwise comparison gives the same answer
+    big = np.array([2.0 ** 40, 2.0 ** 40])
+    assert tpe._is_repeat(num, cat, seen_num, seen_cat, big).tolist() == \
+        [False, False, False, False]
+
+
+def test_propose_avoids_seen_points_in_a_discrete_space():
+    rng = np.random.default_rng(0)
+    below = _mix([[0.5]], levels=[3.0])
+    above = _mix([[0.1]], levels=[3.0])
+    favourite = int(np.floor(tpe.propose(below, above, rng, 64)[0][0] * 3))
+    seen = (np.array([[(favourite + 0.5) / 3]]), np.zeros((1, 0), dtype=int))
+    for _ in range(5):
+        assert int(np.floor(tpe.propose(below, above, rng, 64, seen)[0][0] * 3)) != favourite
+    # every slice seen: a repeat is still returned rather than nothing
+    seen_all = (np.array([[1 / 6], [0.5], [5 / 6]]), np.zeros((3, 0), dtype=int))
+    assert 0.0 <= tpe.propose(below, above, rng, 64, seen_all)[0][0] <= 1.0

@@ -189,3 +189,21 @@ def test_changed_bounds_mid_study_do_not_break_the_estimator(multivariate):
     study.optimize(lambda t: t.suggest_float("x", 0, 2), n_trials=5, catch=())
     assert all(t.state is tf.TrialState.COMPLETE for t in study.trials)
     assert all(0 <= t.params["x"] <= 2 for t in study.trials[10:])
+
+
+def _small_discrete(trial):
+    k = trial.suggest_int("k", 0, 4)
+    c = trial.suggest_categorical("c", ["a", "b", "c"])
+    return (k - 3) ** 2 + (c != "b")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_discrete_space_does_not_repeat_configurations(seed):
+    """15 configurations: after the start-up trials, TPE proposes ones not yet tried
+    (a deterministic objective gains nothing from a repeat)."""
+    study = tf.create_study(sampler=TPESampler(seed=seed, n_startup_trials=5))
+    study.optimize(_small_discrete, n_trials=15)
+    configs = [(t.params["k"], t.params["c"]) for t in study.trials]
+    for i in range(5, 15):
+        assert configs[i] not in configs[:i], (i, configs)
+    assert study.best_value == 0.0  # so the optimum (3, "b") was found

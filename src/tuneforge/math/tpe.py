@@ -226,15 +226,45 @@ def log_density(mix: Mixture, num: np.ndarray, cat: np.ndarray) -> np.ndarray:
 
 
 def propose(below: Mixture, above: Mixture, rng: np.random.Generator,
-            n_candidates: int) -> tuple[np.ndarray, np.ndarray, float]:
+            n_candidates: int, seen: tuple[np.ndarray, np.ndarray] | None = None
+            ) -> tuple[np.ndarray, np.ndarray, float]:
     """Draw `n_candidates` from l(x) (the good set's estimator) and return the one with
     the largest log l(x) - log g(x), which maximizes expected improvement
-    (Bergstra et al. 2011, eq. 4): numeric (d,), categorical (c,), and its score."""
+    (Bergstra et al. 2011, eq. 4): numeric (d,), categorical (c,), and its score.
+
+    `seen` (numeric (n, d), categorical (n, c)): points already evaluated or running.
+    In a space where every dimension is discrete, a candidate equal to one of them is
+    taken only when all candidates are (a deterministic objective gains nothing from
+    it, and small discrete spaces otherwise fill up with repeats)."""
     num, cat = sample(below, rng, n_candidates)
     score = log_density(below, num, cat) - log_density(above, num, cat)
     score = np.nan_to_num(score, nan=-np.inf)
+    if seen is not None and len(seen[0]) and bool(np.all(below.levels > 0)):
+        repeat = _is_repeat(num, cat, seen[0], seen[1], below.levels)
+        if not repeat.all():
+            score = np.where(repeat, -np.inf, score)
     best = int(np.argmax(score))
     return num[best], cat[best], float(score[best])
+
+
+def _is_repeat(num: np.ndarray, cat: np.ndarray, seen_num: np.ndarray, seen_cat: np.ndarray,
+               levels: np.ndarray) -> np.ndarray:
+    """(m,) True where candidate i falls in the same slice of every discrete numeric
+    dimension, and has the same choices, as some seen point (n,). Each point becomes
+    one mixed-radix integer, so the test is a sorted lookup: O((m + n) log n)."""
+    def cells(x: np.ndarray, c: np.ndarray) -> np.ndarray:
+        idx = np.minimum(np.floor(np.asarray(x, float) * levels), levels - 1)
+        return np.hstack([idx, np.asarray(c, float)]).astype(np.int64)
+
+    a, b = cells(num, cat), cells(seen_num, seen_cat)
+    if a.shape[1] == 0:
+        return np.ones(len(a), dtype=bool)
+    radix = np.maximum(np.concatenate([levels, np.zeros(a.shape[1] - len(levels))]),
+                       np.vstack([a, b]).max(axis=0) + 1).astype(np.int64)
+    if float(np.prod(radix.astype(float))) < 2.0 ** 62:
+        weights = np.concatenate([[1], np.cumprod(radix[:-1])]).astype(np.int64)
+        return np.isin(a @ weights, b @ weights)
+    return (a[:, None, :] == b[None, :, :]).all(axis=2).any(axis=1)
 
 
 def split(order: np.ndarray, n_below: int) -> tuple[np.ndarray, np.ndarray]:

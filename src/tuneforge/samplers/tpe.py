@@ -14,6 +14,11 @@ objective reaches it, and the sampler then samples its whole group jointly from 
 trials that have that group, keeps the other values of the group for this trial, and
 hands them out as the objective asks for them.
 
+A group whose parameters are all discrete (integers, steps, categoricals) has finitely
+many configurations: there a candidate equal to a finished or running trial's is taken
+only if every candidate is one (multivariate mode), so small spaces do not fill up with
+repeats (on ml-cond-cancer, 21 of 50 trials repeated an earlier configuration).
+
 Components (tuneforge.math.tpe; chosen by measurement against Optuna's TPE on
 sphere/ellipsoid/Rosenbrock/Rastrigin, d = 2, 5, 10): the good set is the best
 ceil(0.1 n) <= 25 feasible trials, weighted by rank (1 down to 0.5); the bad set's
@@ -334,18 +339,21 @@ class TPESampler:
         above_rows = rows[above_idx]
         num_b, cat_b = cols.num[below_rows], cols.cat[below_rows]
         num_a, cat_a = cols.num[above_rows], cols.cat[above_rows]
-        if self.constant_liar and running:
-            enc = [e for e in (cols.encode(t) for t in running) if e is not None]
-            if enc:
-                num_a = np.vstack([num_a] + [e[0][None] for e in enc])
-                cat_a = np.vstack([cat_a] + [e[1][None] for e in enc])
+        enc = [e for e in (cols.encode(t) for t in running) if e is not None]
+        seen = None
+        if np.all(cols.levels > 0):  # all discrete: repeats are possible, avoid them
+            seen = (np.vstack([cols.num[rows[use]]] + [e[0][None] for e in enc]),
+                    np.vstack([cols.cat[rows[use]]] + [e[1][None] for e in enc]))
+        if self.constant_liar and enc:
+            num_a = np.vstack([num_a] + [e[0][None] for e in enc])
+            cat_a = np.vstack([cat_a] + [e[1][None] for e in enc])
         w_b = tpe_math.rank_weights(len(num_b))  # below_rows are best first
         w_a = tpe_math.ramp_weights(len(num_a))
         # neighbour widths while the good set fills up, Scott's rule once it is full
         blend = max(0.0, 1.0 - len(num_b) / _FULL_GOOD_SET)
         if self.multivariate:
             num, cat = self._propose(cols.levels, cols.n_choices, num_b, cat_b, w_b,
-                                     num_a, cat_a, w_a, blend, rng)
+                                     num_a, cat_a, w_a, blend, rng, seen)
         else:
             num = np.empty(len(cols.num_items))
             cat = np.empty(len(cols.cat_items), dtype=np.int64)
@@ -361,8 +369,9 @@ class TPESampler:
 
     def _propose(self, levels: np.ndarray, n_choices: np.ndarray, num_b: np.ndarray,
                  cat_b: np.ndarray, w_b: np.ndarray, num_a: np.ndarray, cat_a: np.ndarray,
-                 w_a: np.ndarray, blend: float,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                 w_a: np.ndarray, blend: float, rng: np.random.Generator,
+                 seen: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
         def mixture(num: np.ndarray, cat: np.ndarray, w: np.ndarray) -> tpe_math.Mixture:
             sigma = None
             if len(num) and num.shape[1]:
@@ -380,7 +389,7 @@ class TPESampler:
 
         below = mixture(num_b, cat_b, w_b)
         above = mixture(num_a, cat_a, w_a)
-        num, cat, _ = tpe_math.propose(below, above, rng, self.n_ei_candidates)
+        num, cat, _ = tpe_math.propose(below, above, rng, self.n_ei_candidates, seen)
         return num, cat
 
 
