@@ -62,8 +62,7 @@ class GeneticSampler:
 
     def __init__(self, *, population_size: int | None = None, mutation_rate: float | None = None,
                  crossover: str = "sbx", tournament_size: int = 2, elite: int | None = None,
-                 restart_after: int | None = 6, immigrants: float = 0.0,
-                 seed: int | None = None) -> None:
+                 restart_after: int | None = 6, seed: int | None = None) -> None:
         if population_size is not None and population_size < 2:
             raise ValueError(f"population_size must be >= 2, got {population_size}")
         if mutation_rate is not None and not 0.0 <= mutation_rate <= 1.0:
@@ -82,7 +81,6 @@ class GeneticSampler:
         self.tournament_size = tournament_size
         self.elite = elite
         self.restart_after = restart_after
-        self.immigrants = immigrants
         self.seed = seed
 
     def __repr__(self) -> str:
@@ -130,9 +128,6 @@ class GeneticSampler:
         attrs["epoch"] = epoch
         if epoch != epochs.get(target - 1, 0):  # a restart generation: all fresh
             attrs["parents"] = []
-            return self._fresh(space, trial, history, attrs)
-        if counts.get(target, 0) < round(self.immigrants * size):
-            attrs.update(parents=[], immigrant=True)  # random immigrants come first
             return self._fresh(space, trial, history, attrs)
         pool = self._pool(target, epoch, epochs, by_gen, rank, elite)
         if len(pool) < 2 and target == top + 1 and epochs.get(top) == epoch:
