@@ -82,6 +82,21 @@ class GeneticSampler:
         self.elite = elite
         self.restart_after = restart_after
         self.seed = seed
+        self._reset_caches()
+
+    def _reset_caches(self) -> None:
+        # finished trials never change: what a call reads from each is kept by key
+        self._facts: dict[str, tuple[int, int, float]] = {}  # generation, epoch, violation
+        self._compat: dict[tuple[Any, ...], dict[str, bool]] = {}  # space -> key -> has it
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_facts"], state["_compat"]  # rebuilt on demand (workers, copies)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._reset_caches()
 
     def __repr__(self) -> str:
         return (f"GeneticSampler(population_size={self.population_size}, "
@@ -97,23 +112,39 @@ class GeneticSampler:
         counts: dict[int, int] = {}
         epochs: dict[int, int] = {}  # generation -> its epoch (from its first member)
         done: list[TrialRecord] = []  # COMPLETE trials that have every gene of `space`
+        viols: list[float] = []
+        by_gen: dict[int, list[int]] = {}  # generation -> indices into `done`
+        space_key = tuple(space.items())
+        compat = self._compat.get(space_key)
+        if compat is None:
+            if len(self._compat) >= 8:
+                self._compat.clear()
+            compat = self._compat[space_key] = {}
         for t in history.trials():
             if t.key == trial.key or t.state is TrialState.FAIL:
                 continue
-            g = _generation(t)
+            facts = self._facts.get(t.key)
+            if facts is None:
+                facts = (_generation(t), _epoch(t), violation(t))
+                if t.state.is_finished:
+                    self._facts[t.key] = facts
+            g = facts[0]
             counts[g] = counts.get(g, 0) + 1
-            epochs.setdefault(g, _epoch(t))
+            epochs.setdefault(g, facts[1])
             if t.state is TrialState.COMPLETE and t.values is not None \
-                    and len(t.values) == len(signs) and _compatible(t, space):
-                done.append(t)
+                    and len(t.values) == len(signs):
+                ok = compat.get(t.key)
+                if ok is None:
+                    ok = compat[t.key] = _compatible(t, space)
+                if ok:
+                    by_gen.setdefault(g, []).append(len(done))
+                    done.append(t)
+                    viols.append(facts[2])
         size = self.population_size or max(10, 2 * len(space))
         elite = self.elite if self.elite is not None else max(1, size // 5)
         top = max(counts) if counts else 0
         target = top if counts.get(top, 0) < size else top + 1
-        rank = _fitness_rank(done, signs)
-        by_gen: dict[int, list[int]] = {}
-        for i, t in enumerate(done):
-            by_gen.setdefault(_generation(t), []).append(i)
+        rank = _fitness_rank(done, signs, np.array(viols))
         attrs: dict[str, Any] = {"sampler": "GeneticSampler", "generation": target}
         if target == 0:
             attrs["parents"] = []
@@ -245,19 +276,22 @@ def _compatible(t: TrialRecord, space: Mapping[str, Distribution]) -> bool:
     return all(n in t.params and t.distributions.get(n) == d for n, d in space.items())
 
 
-def _fitness_rank(done: list[TrialRecord], signs: np.ndarray) -> np.ndarray:
+def _fitness_rank(done: list[TrialRecord], signs: np.ndarray,
+                  viol: np.ndarray | None = None) -> np.ndarray:
     """Rank (n,) of the finished trials, 0 = best: feasible ones by value (front for
-    several objectives), then infeasible ones by total constraint violation."""
+    several objectives), then infeasible ones by total constraint violation (`viol`,
+    (n,), computed from the trials when not given)."""
     n = len(done)
     rank = np.empty(n, dtype=float)
     if not n:
         return rank
-    viol = np.array([violation(t) for t in done])
+    if viol is None:
+        viol = np.array([violation(t) for t in done])
     feas = np.flatnonzero(viol <= 0.0)
     infeas = np.flatnonzero(viol > 0.0)
     if len(feas):
-        losses = np.array([[v * s for v, s in zip(done[i].values or (), signs, strict=True)]
-                           for i in feas], dtype=float)
+        losses = np.array([done[i].values for i in feas], dtype=float).reshape(
+            len(feas), len(signs)) * signs
         rank[feas[rank_losses(losses)]] = np.arange(len(feas))
     if len(infeas):
         order = infeas[np.argsort(viol[infeas], kind="stable")]
