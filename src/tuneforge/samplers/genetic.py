@@ -147,29 +147,25 @@ class GeneticSampler:
         rank = _fitness_rank(done, signs, np.array(viols))
         attrs: dict[str, Any] = {"sampler": "GeneticSampler", "generation": target}
         if target == 0:
-            attrs["parents"] = []
             return self._fresh(space, trial, history, attrs)
         epoch = epochs.get(target)
         if epoch is None:  # the first member of a new generation decides a restart
             epoch = epochs.get(target - 1, 0)
             reason = self._stagnation(target - 1, epoch, epochs, by_gen, rank, space, done)
             if reason is not None:
-                attrs.update(epoch=epoch + 1, restart=reason, parents=[])
+                attrs.update(epoch=epoch + 1, restart=reason)
                 return self._fresh(space, trial, history, attrs)
         attrs["epoch"] = epoch
         if epoch != epochs.get(target - 1, 0):  # a restart generation: all fresh
-            attrs["parents"] = []
             return self._fresh(space, trial, history, attrs)
         pool = self._pool(target, epoch, epochs, by_gen, rank, elite)
         if len(pool) < 2 and target == top + 1 and epochs.get(top) == epoch:
             target = top  # too few finished to breed g + 1: one more member of g
             attrs["generation"] = target
             if target == 0 or epoch != epochs.get(target - 1, 0):
-                attrs["parents"] = []
                 return self._fresh(space, trial, history, attrs)
             pool = self._pool(target, epoch, epochs, by_gen, rank, elite)
         if len(pool) < 2:
-            attrs["parents"] = []
             return self._fresh(space, trial, history, attrs)
         rate = self.mutation_rate
         if rate is None:
@@ -185,7 +181,9 @@ class GeneticSampler:
 
     def _fresh(self, space: Mapping[str, Distribution], trial: TrialRecord, history: History,
                attrs: dict[str, Any]) -> Suggestion:
-        """A Sobol point (generation 0, or the first generation of a new epoch)."""
+        """A Sobol point without parents (generation 0, a new epoch's first generation,
+        or too few finished to breed)."""
+        attrs["parents"] = []
         return Suggestion(self._sobol(space, trial.number, design_seed(self.seed, history)),
                           attrs)
 

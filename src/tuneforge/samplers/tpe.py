@@ -339,9 +339,11 @@ class TPESampler:
         above_rows = rows[above_idx]
         num_b, cat_b = cols.num[below_rows], cols.cat[below_rows]
         num_a, cat_a = cols.num[above_rows], cols.cat[above_rows]
-        enc = [e for e in (cols.encode(t) for t in running) if e is not None]
+        discrete = bool(np.all(cols.levels > 0))  # all discrete: repeats are possible
+        enc = [e for e in (cols.encode(t) for t in running) if e is not None] \
+            if running and (discrete or self.constant_liar) else []
         seen = None
-        if np.all(cols.levels > 0):  # all discrete: repeats are possible, avoid them
+        if discrete:
             seen = (np.vstack([cols.num[rows[use]]] + [e[0][None] for e in enc]),
                     np.vstack([cols.cat[rows[use]]] + [e[1][None] for e in enc]))
         if self.constant_liar and enc:

@@ -117,8 +117,9 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
                     if p.exitcode == _UNCAUGHT:
                         stop.set()
                     continue
-                _fail_worker_trials(study, pid, f"worker process {pid} died "
-                                    f"({_describe_exit(p.exitcode)}) while running this trial")
+                fail_worker_trials(study, worker_name(pid),
+                                   f"worker process {pid} died "
+                                   f"({_describe_exit(p.exitcode)}) while running this trial")
                 if not stop.is_set() and (limit < 0 or budget.value < limit):
                     log.warning("worker %d died (%s); starting a replacement", pid,
                                 _describe_exit(p.exitcode))
@@ -136,7 +137,8 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
         stop.set()
         _shutdown(workers)
         for pid in list(workers):
-            _fail_worker_trials(study, pid, "interrupted by the user (KeyboardInterrupt)")
+            fail_worker_trials(study, worker_name(pid),
+                               "interrupted by the user (KeyboardInterrupt)")
         raise
     finally:
         bar.close()
@@ -160,11 +162,6 @@ def _shutdown(workers: dict[int, Any]) -> None:
         if p.exitcode is None:
             p.terminate()
             p.join(timeout=5)
-
-
-def _fail_worker_trials(study: Study, pid: int, reason: str) -> None:
-    """Mark FAIL the RUNNING trials of a worker process that is gone."""
-    fail_worker_trials(study, worker_name(pid), reason)
 
 
 def _worker_main(url: str, study_name: str, payload: bytes, budget: Any, limit: int,

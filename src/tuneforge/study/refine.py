@@ -101,15 +101,17 @@ def refine(study: Study, space: SearchSpace, *, top: float | int = 0.2, min_tria
 def space_versions(study: Study) -> list[SpaceVersion]:
     """The spaces recorded on the study, oldest first (numbered 1, 2, ... in the order
     the storage logged them)."""
-    out = []
-    for number, (name, item) in enumerate(_version_items(study), start=1):
-        try:
-            out.append(SpaceVersion(number, SearchSpace(item["space"]),
-                                    str(item.get("note", "")), int(item["trial_number_from"])))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise TuneforgeError(f"study {study.study_name!r}: space version {name!r} is "
-                                 f"malformed ({exc}): {item!r}") from None
-    return out
+    return [_parse_version(study, number, name, item)
+            for number, (name, item) in enumerate(_version_items(study), start=1)]
+
+
+def _parse_version(study: Study, number: int, name: str, item: Any) -> SpaceVersion:
+    try:
+        return SpaceVersion(number, SearchSpace(item["space"]), str(item.get("note", "")),
+                            int(item["trial_number_from"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TuneforgeError(f"study {study.study_name!r}: space version {name!r} is "
+                             f"malformed ({exc}): {item!r}") from None
 
 
 def _version_items(study: Study) -> list[tuple[str, Any]]:
@@ -136,8 +138,9 @@ def record_space(study: Study, space: SearchSpace, note: str = "") -> SpaceVersi
     study._append([ev.make("attr_set", key=None, scope="system", name=name,
                            value={"space": space.to_json(), "note": str(note),
                                   "trial_number_from": len(study.trials)})])
-    names = [n for n, _ in _version_items(study)]
-    return space_versions(study)[names.index(name)]  # numbered in the storage's order
+    items = _version_items(study)
+    number = [n for n, _ in items].index(name)  # numbered in the storage's order
+    return _parse_version(study, number + 1, name, items[number][1])
 
 
 # -- continuing on a refined space -----------------------------------------------------
