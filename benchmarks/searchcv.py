@@ -3,9 +3,10 @@
     python -m benchmarks.searchcv [--problems ...] [--seeds 3] [--n-iter 50] [--grid-factor 4]
                                   [--out benchmarks/results/searchcv.json]
 
-The real meta-estimators, fitted as a user would: on the non-conditional problems of the
-`ml` suite (same data, same 5-fold shuffled splitter with seed 0, same scoring, the model
-seeded with 0), each of
+The real meta-estimators, fitted as a user would: on the problems of the `ml` suite (same
+data, same 5-fold shuffled splitter with seed 0, same scoring, the model seeded with 0;
+the conditional problem is a ``Pipeline(scale, clf)`` searched with a list of dicts, one
+per model family, as scikit-learn's documentation writes it), each of
 
 - ``TuneSearchCV`` with tuneforge's GPSampler (and TPESampler) and ``n_trials = n_iter``;
 - scikit-learn's ``RandomizedSearchCV`` with ``n_iter`` (loguniform/randint distributions,
@@ -15,16 +16,19 @@ seeded with 0), each of
   run).
 
 reports ``best_score_`` (scikit-learn's convention: greater is better, losses negated),
-the number of candidates fitted and the wall time. Each (method, problem, seed) runs in
-its own process with one BLAS thread. The claim checked: TuneSearchCV(GP) beats
-RandomizedSearchCV at the same number of candidates, and matches GridSearchCV's best with
-a quarter of its candidates (within the ml suite's tie tolerance).
+the number of candidates fitted, the wall time, and each candidate's mean CV score in the
+order it was fitted, so the best score after the first k candidates can be read for any
+k <= n_iter. Each (method, problem, seed) runs in its own process with one BLAS thread.
+The claims checked, by the median over seeds within the ml suite's tie tolerance:
+TuneSearchCV(GP) beats RandomizedSearchCV at the same number of candidates (k = 10, 20,
+n_iter), and reaches GridSearchCV's best after a quarter of the grid's candidates.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 import warnings
@@ -35,7 +39,9 @@ from benchmarks import _env
 
 MODULE = "benchmarks.searchcv"
 DEFAULT_OUT = _env.RESULTS_DIR / "searchcv.json"
-PROBLEMS = ("ml-hgb-cancer", "ml-svc-digits", "ml-rf-wine", "ml-elasticnet-diabetes")
+PROBLEMS = ("ml-hgb-cancer", "ml-svc-digits", "ml-rf-wine", "ml-elasticnet-diabetes",
+            "ml-cond-cancer")
+CHECKPOINTS = (10, 20)  # besides n_iter and a quarter of the grid
 METHODS = ("tuneforge-gp", "tuneforge-tpe", "sklearn-random", "sklearn-grid")
 
 
@@ -53,6 +59,11 @@ def _estimator(problem: str) -> Any:
     if problem == "ml-elasticnet-diabetes":
         from sklearn.linear_model import ElasticNet
         return ElasticNet(max_iter=10_000, random_state=0)
+    if problem == "ml-cond-cancer":
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+        return Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
     raise KeyError(f"unknown problem {problem!r}; known: {', '.join(PROBLEMS)}")
 
 
@@ -69,41 +80,73 @@ def _setup(problem: str) -> tuple[Any, Any, Any, str, list[Any]]:
     return X, y, cv, scoring, list(space)
 
 
-def _tuneforge_space(space: list[Any]) -> dict[str, Any]:
+def _family(name: str) -> Any:
+    """The unfitted model of one family of the conditional problem (as in problems.ml)."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+
+    return {"logreg": LogisticRegression(max_iter=2000), "svc": SVC(),
+            "rf": RandomForestClassifier(random_state=0, n_jobs=1),
+            "knn": KNeighborsClassifier()}[name]
+
+
+def _branches(space: list[Any]) -> list[tuple[dict[str, list[Any]], list[Any]]]:
+    """Per branch: the fixed settings (``clf``: the family's model) and its parameters,
+    renamed ``clf__<param>``; one branch without fixed settings for a plain space."""
+    from dataclasses import replace
+
+    parent = next((p for p in space if any(q.condition and q.condition[0] == p.name
+                                          for q in space)), None)
+    if parent is None:
+        return [({}, space)]
+    return [({"clf": [_family(v)]},
+             [replace(q, name="clf__" + q.name.split("_", 1)[1], condition=None)
+              for q in space if q.condition == (parent.name, v)])
+            for v in parent.choices]
+
+
+def _tuneforge_dist(p: Any) -> Any:
     import tuneforge as tf
 
-    out: dict[str, Any] = {}
-    for p in space:
-        if p.kind == "cat":
-            out[p.name] = tf.Categorical(list(p.choices))
-        elif p.kind == "int":
-            out[p.name] = tf.Int(int(p.low), int(p.high), log=p.log)
-        else:
-            out[p.name] = tf.Float(p.low, p.high, log=p.log)
-    return out
+    if p.kind == "cat":
+        return tf.Categorical(list(p.choices))
+    if p.kind == "int":
+        return tf.Int(int(p.low), int(p.high), log=p.log)
+    return tf.Float(p.low, p.high, log=p.log)
+
+
+def _spec(branches: list[tuple[dict[str, list[Any]], list[Any]]], dist: Any) -> Any:
+    """A dict (one branch) or scikit-learn's list of dicts, each parameter through `dist`."""
+    dicts = [dict(fixed, **{p.name: dist(p) for p in free}) for fixed, free in branches]
+    return dicts[0] if len(dicts) == 1 else dicts
 
 
 def _search(method: str, problem: str, seed: int, n_iter: int, grid_factor: int) -> Any:
     X, y, cv, scoring, space = _setup(problem)
     est = _estimator(problem)
+    branches = _branches(space)
     if method.startswith("tuneforge-"):
         import tuneforge as tf
         from tuneforge.sklearn import TuneSearchCV
 
         sampler = (tf.GPSampler(seed=seed) if method == "tuneforge-gp"
                    else tf.TPESampler(seed=seed))
-        return TuneSearchCV(est, _tuneforge_space(space), n_trials=n_iter, scoring=scoring,
+        return TuneSearchCV(est, _spec(branches, _tuneforge_dist), n_trials=n_iter,
+                            scoring=scoring,
                             sampler=sampler, cv=cv, refit=False, random_state=seed), X, y
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
     from benchmarks.adapters.sklearn_ import _distribution, grid_for
 
     if method == "sklearn-random":
-        dists = {p.name: _distribution(p) for p in space}
-        return RandomizedSearchCV(est, dists, n_iter=n_iter, scoring=scoring, cv=cv,
-                                  refit=False, random_state=seed), X, y
-    grid = grid_for(space, grid_factor * n_iter)
-    return GridSearchCV(est, grid, scoring=scoring, cv=cv, refit=False), X, y
+        return RandomizedSearchCV(est, _spec(branches, _distribution), n_iter=n_iter,
+                                  scoring=scoring, cv=cv, refit=False, random_state=seed), X, y
+    share = grid_factor * n_iter // len(branches)  # the grid budget, split between branches
+    grids = [dict(fixed, **grid_for(free, share)) for fixed, free in branches]
+    return GridSearchCV(est, grids[0] if len(grids) == 1 else grids, scoring=scoring, cv=cv,
+                        refit=False), X, y
 
 
 def _child(args: argparse.Namespace) -> int:
@@ -115,11 +158,15 @@ def _child(args: argparse.Namespace) -> int:
         search.fit(X, y)
     wall = time.perf_counter() - t0
     res = search.cv_results_
+    scores = [float(v) for v in res["mean_test_score"]]
     _env.emit_result({"method": args.child, "problem": args.problem, "seed": args.seed,
                       "best_score": float(search.best_score_),
-                      "best_params": {k: (v.item() if hasattr(v, "item") else v)
+                      "best_params": {k: (v.item() if hasattr(v, "item") else
+                                          v if isinstance(v, (int, float, str, bool)) or v is None
+                                          else type(v).__name__)
                                       for k, v in search.best_params_.items()},
-                      "candidates": len(res["params"]), "wall_s": wall})
+                      "candidates": len(res["params"]), "wall_s": wall,
+                      "scores": [v if math.isfinite(v) else None for v in scores]})
     return 0
 
 
@@ -139,44 +186,88 @@ def _verdict(ours: float, theirs: float, tol: float) -> str:
     return "win" if ours > theirs else "loss"
 
 
+def best_after(run: dict[str, Any], k: int) -> float | None:
+    """The best mean CV score among a run's first `k` candidates (None: failed or too
+    short a record; runs made before trajectories were recorded have none)."""
+    scores = run.get("scores")
+    if scores is None or len(scores) < k:
+        return None
+    finite = [v for v in scores[:k] if v is not None]
+    return max(finite) if finite else -math.inf
+
+
 def summarize(runs: list[dict[str, Any]], problems: list[str], methods: list[str]
               ) -> tuple[str, dict[str, Any]]:
-    """The markdown table (median best_score_ over seeds per method and problem) and the
-    verdicts of the claim, per problem."""
+    """The markdown tables (median best_score_ over seeds per method and problem; median
+    best after k candidates for TuneSearchCV vs RandomizedSearchCV) and the verdicts of
+    the claims, per problem."""
     from benchmarks.problems import ml
 
+    def pick(m: str, p: str) -> list[dict[str, Any]]:
+        return [r for r in runs if r["method"] == m and r["problem"] == p]
+
     def med(m: str, p: str, field: str) -> float | None:
-        vals = [r[field] for r in runs if r["method"] == m and r["problem"] == p]
+        vals = [r[field] for r in pick(m, p)]
         return _env.median(vals) if vals else None
+
+    def med_after(m: str, p: str, k: int) -> float | None:
+        vals = [best_after(r, k) for r in pick(m, p)]
+        return _env.median(vals) if vals and None not in vals else None
 
     rows = []
     for m in methods:
         row: list[Any] = [m]
         for p in problems:
             s, n, w = med(m, p, "best_score"), med(m, p, "candidates"), med(m, p, "wall_s")
-            row.append("–" if s is None else f"{s:.4g} ({n:.0f} fits×5, {w:.0f} s)")
+            seeds = len(pick(m, p))
+            row.append("–" if s is None else
+                       f"{s:.4g} ({n:.0f} fits×5, {w:.0f} s, {seeds} seed{'s' * (seeds > 1)})")
         rows.append(row)
     verdicts: dict[str, Any] = {}
+    curve_rows = []
     for p in problems:
         metric = ml.SPECS[p][3]
-        gp, rnd, grid = (med("tuneforge-gp", p, "best_score"),
-                         med("sklearn-random", p, "best_score"),
-                         med("sklearn-grid", p, "best_score"))
+        gp, grid = med("tuneforge-gp", p, "best_score"), med("sklearn-grid", p, "best_score")
+        n_gp, n_grid = med("tuneforge-gp", p, "candidates"), med("sklearn-grid", p, "candidates")
         if gp is None:
             continue
-        verdicts[p] = {
-            "beats_random": None if rnd is None else _verdict(gp, rnd, _tol(metric, rnd)),
-            "matches_grid": None if grid is None else gp >= grid - _tol(metric, grid)}
+        v: dict[str, Any] = {"at": {}}
+        ks = sorted({k for k in (*CHECKPOINTS, int(n_gp)) if k <= n_gp})
+        for k in ks:
+            ours, theirs = med_after("tuneforge-gp", p, k), med_after("sklearn-random", p, k)
+            if ours is None or theirs is None:
+                continue
+            v["at"][str(k)] = _verdict(ours, theirs, _tol(metric, theirs))
+            curve_rows.append([p, k, f"{ours:.5g}", f"{theirs:.5g}", v["at"][str(k)]])
+        v["beats_random"] = v["at"].get(str(int(n_gp)))  # JSON keys: strings
+        if grid is not None and n_grid is not None:
+            quarter = int(n_grid) // 4
+            ours_q = med_after("tuneforge-gp", p, quarter) if quarter <= n_gp else None
+            v["quarter"] = quarter
+            v["grid_best"] = grid
+            v["gp_at_quarter"] = ours_q
+            v["matches_grid"] = None if ours_q is None else ours_q >= grid - _tol(metric, grid)
+        verdicts[p] = v
     table = _env.markdown_table(["method", *problems], rows)
     lines = [table, "",
              "best_score_ in scikit-learn's convention (greater is better: neg_log_loss, "
-             "accuracy, neg RMSE); median over seeds; (candidates × 5 folds, wall time).", ""]
+             "accuracy, neg RMSE); median over seeds; (candidates × 5 folds, wall time, "
+             "seeds).", ""]
+    if curve_rows:
+        lines += ["Best mean CV score after the first k candidates, median over seeds "
+                  "(same seeds for both):", "",
+                  _env.markdown_table(["problem", "k", "TuneSearchCV(GP)",
+                                       "RandomizedSearchCV", "verdict"], curve_rows), ""]
     for p, v in verdicts.items():
-        lines.append(f"- {p}: TuneSearchCV(GP) vs RandomizedSearchCV: **{v['beats_random']}**; "
-                     f"reaches GridSearchCV's best with "
-                     f"{med('tuneforge-gp', p, 'candidates'):.0f} vs "
-                     f"{med('sklearn-grid', p, 'candidates') or 0:.0f} candidates: "
-                     f"**{'yes' if v['matches_grid'] else 'no'}**")
+        at = ", ".join(f"{k}: **{x}**" for k, x in v["at"].items()) or "no trajectories"
+        line = f"- {p}: TuneSearchCV(GP) vs RandomizedSearchCV after k candidates: {at}"
+        if v.get("quarter") is not None:
+            got = v["gp_at_quarter"]
+            said = {True: "matches", False: "short", None: "not measured"}[v["matches_grid"]]
+            line += (f"; after a quarter of GridSearchCV's candidates ({v['quarter']}) "
+                     f"{'–' if got is None else f'{got:.5g}'} vs the grid's best "
+                     f"{v['grid_best']:.5g}: **{said}**")
+        lines.append(line)
     return "\n".join(lines), verdicts
 
 

@@ -24,8 +24,15 @@ def test_searchcv_runs_every_method_and_writes_verdicts(tmp_path: Path) -> None:
     assert 4 < runs["sklearn-grid"]["candidates"] <= 8
     for r in runs.values():  # neg RMSE on diabetes: a negative number around -55
         assert -80 < r["best_score"] < -50
+    for r in runs.values():  # the trajectory: one mean score per candidate, in fit order
+        assert len(r["scores"]) == r["candidates"]
+        assert searchcv.best_after(r, r["candidates"]) == r["best_score"]
+        assert searchcv.best_after(r, 2) <= searchcv.best_after(r, 4)
     verdict = doc["verdicts"]["ml-elasticnet-diabetes"]
     assert verdict["beats_random"] in ("win", "tie", "loss")
+    assert verdict["beats_random"] == verdict["at"]["4"]
+    assert verdict["quarter"] == runs["sklearn-grid"]["candidates"] // 4
+    assert verdict["matches_grid"] in (True, False)
     assert "TuneSearchCV(GP) vs RandomizedSearchCV" in doc["table_markdown"]
     # resumable: a second call with the same settings runs nothing new
     before = out.read_text()
