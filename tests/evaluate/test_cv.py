@@ -100,6 +100,35 @@ def test_direction_mismatch_is_a_clear_error():
     assert study.trials[0].state is tf.TrialState.FAIL
 
 
+def test_default_scoring_is_the_estimators_own_score():
+    """None scores as scikit-learn's estimator.score: accuracy for a classifier, R2 for a
+    regressor (a factory: judged by the target)."""
+    X, y = load_diabetes(return_X_y=True)
+    obj = cross_val_objective(Ridge(), X, y, space={"alpha": tf.Float(1e-3, 10, log=True)})
+    assert obj.metric.name == "r2" and obj.direction == "maximize"
+    study = tf.create_study(direction=obj.direction, seed=0)
+    study.optimize(obj, n_trials=2)
+    assert all(t.state is tf.TrialState.COMPLETE for t in study.trials)
+    assert 0.3 < study.best_value < 0.6
+    factory = cross_val_objective(lambda t: Ridge(alpha=t.suggest_float("a", 0.1, 1)), X, y)
+    assert factory.metric.name == "r2"
+    Xc, yc = load_breast_cancer(return_X_y=True)
+    assert cross_val_objective(lambda t: LogisticRegression(), Xc, yc).metric.name == "accuracy"
+
+
+def test_metric_of_the_wrong_task_is_refused_up_front():
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(ValueError, match="'accuracy' is a classification metric but Ridge is "
+                                         "a regressor"):
+        cross_val_objective(Ridge(), X, y, space={"alpha": tf.Float(1e-3, 10, log=True)},
+                            scoring="accuracy")
+    Xc, yc = load_breast_cancer(return_X_y=True)
+    with pytest.raises(ValueError, match="'rmse' is a regression metric but "
+                                         "LogisticRegression is a classifier"):
+        cross_val_objective(LogisticRegression(), Xc, yc, space={"C": tf.Float(0.1, 1)},
+                            scoring="rmse")
+
+
 def test_factory_with_regression_metric_uses_plain_kfold():
     X, y = load_diabetes(return_X_y=True)  # integer-valued float target: not classes
     obj = cross_val_objective(lambda t: Ridge(alpha=t.suggest_float("a", 0.1, 1)), X, y,

@@ -163,6 +163,9 @@ def _fold_fit_params(fit_params: Mapping[str, Any] | None, train: np.ndarray,
     return out
 
 
+MAX_FLOAT_CLASSES = 20  # more distinct float values than this: a regression target
+
+
 class CrossValObjective:
     """A study objective: suggest hyperparameters, cross-validate, return the mean score.
 
@@ -176,21 +179,32 @@ class CrossValObjective:
                  cv: Any, scoring: Any, groups: Any, fit_params: Mapping[str, Any] | None,
                  prune: bool, error_score: Any) -> None:
         _require_sklearn()
-        from sklearn.base import is_classifier
+        from sklearn.base import is_classifier, is_regressor
 
+        if space is None and not callable(estimator):
+            raise TypeError("cross_val_objective needs an estimator factory (a function of the "
+                            "trial that returns an estimator) or an estimator and a space")
+        if scoring is None:  # the estimator's own score: accuracy or R2
+            known = space is not None and (is_classifier(estimator)
+                                           or is_regressor(estimator))
+            classes = is_classifier(estimator) if known else looks_like_classes(y)
+            scoring = "accuracy" if classes else "r2"
         self.metrics = resolve_metrics(scoring)
         self.metric = next(iter(self.metrics.values()))
         self.estimator = estimator
         self.space = space
         self.X, self.y = X, y
-        if space is None and not callable(estimator):
-            raise TypeError("cross_val_objective needs an estimator factory (a function of the "
-                            "trial that returns an estimator) or an estimator and a space")
+        task = metric_task(self.metric)
         if space is not None:
             classifier = is_classifier(estimator)
+            if task is not None and (is_classifier(estimator) or is_regressor(estimator)) \
+                    and classifier != (task == "classification"):
+                kind = "a classifier" if classifier else "a regressor"
+                raise ValueError(f"metric {self.metric.name!r} is a {task} metric but "
+                                 f"{type(estimator).__name__} is {kind}; pick a "
+                                 f"{'classification' if classifier else 'regression'} metric")
         else:  # a factory: judge the task by the metric, then by the target
-            task = metric_task(self.metric)
-            classifier = task == "classification" if task else _looks_like_classes(y)
+            classifier = task == "classification" if task else looks_like_classes(y)
         self.splits = make_splits(cv, X, y, groups=groups, classifier=classifier)
         self.fit_params = dict(fit_params or {})
         self.prune = prune
@@ -276,20 +290,26 @@ def json_safe(value: Any, *, inf_as_text: bool = False) -> Any:
     return value
 
 
-def _looks_like_classes(y: Any) -> bool:
+def looks_like_classes(y: Any) -> bool:
+    """Whether a target looks like class labels: binary or multiclass to scikit-learn, but
+    not a float target with many distinct values (load_diabetes' integral floats)."""
     if y is None:
         return False
     from sklearn.utils.multiclass import type_of_target
 
     try:
-        return type_of_target(y) in ("binary", "multiclass")
+        kind = type_of_target(y)
     except ValueError:
         return False
+    if kind not in ("binary", "multiclass"):
+        return False
+    arr = np.asarray(y)
+    return not (arr.dtype.kind == "f" and len(np.unique(arr)) > MAX_FLOAT_CLASSES)
 
 
 def cross_val_objective(estimator: Any, X: Any, y: Any = None, *,
                         space: Mapping[str, Any] | None = None, cv: Any = 5,
-                        scoring: Any = "accuracy", groups: Any = None,
+                        scoring: Any = None, groups: Any = None,
                         fit_params: Mapping[str, Any] | None = None, prune: bool = True,
                         error_score: Any = "raise") -> CrossValObjective:
     """An objective that cross-validates a model with the trial's hyperparameters.
@@ -297,8 +317,10 @@ def cross_val_objective(estimator: Any, X: Any, y: Any = None, *,
     `estimator` is either a factory ``f(trial) -> estimator`` (it calls ``trial.suggest_*``
     itself, so the space may be conditional) or a scikit-learn estimator together with
     `space` (a dict name -> distribution, set with ``set_params``). `scoring` is one metric
-    or several (list or dict): the first is optimized, the others recorded. Create the study
-    with ``direction=objective.direction``.
+    or several (list or dict): the first is optimized, the others recorded; None is the
+    estimator's own score, as in scikit-learn (accuracy for a classifier, R2 for a
+    regressor; for a factory, judged by the target). Create the study with
+    ``direction=objective.direction``.
 
         objective = cross_val_objective(SVC(), X, y, space={"C": Float(1e-3, 1e3, log=True)})
         study = create_study(direction=objective.direction)

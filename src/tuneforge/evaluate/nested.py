@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tuneforge.evaluate.cv import cross_val_objective, make_splits
+from tuneforge.evaluate.cv import cross_val_objective, looks_like_classes, make_splits
 from tuneforge.evaluate.scoring import _require_sklearn, metric_task, resolve_metrics
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.samplers.base import Sampler
@@ -96,20 +96,23 @@ def fold_seed(seed: int, fold: int) -> int:
 
 
 def nested_cv(estimator: Any, space: Mapping[str, Any] | None, X: Any, y: Any = None, *,
-              outer_cv: Any = 5, inner_cv: Any = 3, scoring: Any = "accuracy",
+              outer_cv: Any = 5, inner_cv: Any = 3, scoring: Any = None,
               n_trials: int = 20, sampler_factory: Callable[[int], Sampler] | None = None,
               seed: int = 0, storage: str | Storage | None = None,
               show_progress: bool = False) -> NestedCVResult:
     """Tune `estimator` over `space` inside each outer fold and score the winner outside.
 
-    `estimator` and `space` are as in `cross_val_objective` (an estimator with a space, or a
-    factory ``f(trial)`` with ``space=None``). `sampler_factory(seed)` makes each fold's
-    sampler (default: the study default); fold studies are seeded from `seed`, so a run is
-    reproducible. With `storage`, the fold studies are kept there (`study_names`).
+    `estimator`, `space` and `scoring` are as in `cross_val_objective` (an estimator with a
+    space, or a factory ``f(trial)`` with ``space=None``; scoring None: accuracy or R2).
+    `sampler_factory(seed)` makes each fold's sampler (default: the study default); fold
+    studies are seeded from `seed`, so a run is reproducible. With `storage`, the fold
+    studies are kept there (`study_names`).
     """
     _require_sklearn()
     from sklearn.base import clone
 
+    if scoring is None:  # the estimator's own score, resolved as cross_val_objective does
+        scoring = cross_val_objective(estimator, X, y, space=space, cv=inner_cv).metric
     metric = next(iter(resolve_metrics(scoring).values()))
     classifier = _is_classification(estimator, space, metric, y)
     splits = make_splits(outer_cv, X, y, classifier=classifier)
@@ -157,17 +160,13 @@ def _is_classification(estimator: Any, space: Mapping[str, Any] | None, metric: 
     """Whether the outer folds should be stratified: the estimator's kind when it is an
     estimator, else the metric's task, else whether `y` looks like class labels."""
     from sklearn.base import is_classifier
-    from sklearn.utils.multiclass import type_of_target
 
     if space is not None:
         return bool(is_classifier(estimator))
     task = metric_task(metric)
     if task:
         return task == "classification"
-    try:
-        return y is not None and type_of_target(y) in ("binary", "multiclass")
-    except ValueError:
-        return False
+    return looks_like_classes(y)
 
 
 __all__ = ["NestedCVResult", "fold_seed", "nested_cv"]

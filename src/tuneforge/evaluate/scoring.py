@@ -119,7 +119,9 @@ def resolve_metric(spec: str | Callable[..., Any] | Metric, name: str | None = N
         raise ValueError(f"unknown metric {spec!r}{hint} (tuneforge.evaluate.metric_names() "
                          "lists them all)")
     if callable(spec):
-        label = name or getattr(spec, "__name__", None) or type(spec).__name__
+        func = getattr(spec, "_score_func", None)  # make_scorer's: name it by its metric
+        label = (name or getattr(spec, "__name__", None) or getattr(func, "__name__", None)
+                 or type(spec).__name__)
         sign = getattr(spec, "_sign", 1)  # a make_scorer(greater_is_better=False) scorer
         if sign < 0:  # its values are negated losses: report the loss, minimize it
             return Metric(str(label), spec, False, "negate")
@@ -139,9 +141,14 @@ def resolve_metrics(scoring: Any) -> dict[str, Metric]:
         items = [(str(k), resolve_metric(v, name=str(k))) for k, v in scoring.items()]
         out = {k: Metric(k, m.scorer, m.greater_is_better, m.transform) for k, m in items}
     elif isinstance(scoring, Sequence):
-        metrics = [resolve_metric(s) for s in scoring]
         out = {}
-        for m in metrics:
+        for spec in scoring:
+            m = resolve_metric(spec)
+            if m.name in out and not isinstance(spec, str):  # two callables of one name
+                k = 2
+                while f"{m.name}_{k}" in out:
+                    k += 1
+                m = Metric(f"{m.name}_{k}", m.scorer, m.greater_is_better, m.transform)
             if m.name in out:
                 raise ValueError(f"metric {m.name!r} is given twice in scoring")
             out[m.name] = m
