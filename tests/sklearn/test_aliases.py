@@ -36,11 +36,57 @@ def test_signatures_match_scikit_learn():
                          (RandomSearchCV, RandomizedSearchCV)):
         mine = inspect.signature(ours).parameters
         shared = {n: p for n, p in inspect.signature(theirs).parameters.items() if n in mine}
-        assert set(mine) - set(shared) == {"storage", "study_name"}
-        assert set(shared) == set(inspect.signature(theirs).parameters) - {"pre_dispatch"}
+        assert set(mine) - set(shared) == {"storage", "study_name", "callbacks"}
+        assert set(shared) == set(inspect.signature(theirs).parameters)
+        assert list(shared) == [n for n in mine if n in shared]  # same order
         for name, param in shared.items():
+            assert mine[name].kind == param.kind, name
             if name != "error_score":  # nan != nan
                 assert mine[name].default == param.default, name
+
+
+def test_code_written_for_scikit_learn_runs_unchanged(iris):
+    """Every keyword scikit-learn takes is accepted (pre_dispatch included) and gives the
+    same search."""
+    X, y = iris
+    kw = dict(scoring="accuracy", n_jobs=None, refit=True, cv=3, verbose=0,
+              pre_dispatch="2*n_jobs", error_score=np.nan, return_train_score=False)
+    grid = {"C": [0.1, 1.0]}
+    ours = GridSearchCV(LogisticRegression(max_iter=300), grid, **kw).fit(X, y)
+    theirs = SkGridSearchCV(LogisticRegression(max_iter=300), grid, **kw).fit(X, y)
+    assert_same_search(ours, theirs)
+    assert ours.get_params()["pre_dispatch"] == "2*n_jobs"
+    rs = RandomSearchCV(LogisticRegression(max_iter=300), {"C": uniform(0.1, 1.0)}, n_iter=2,
+                        random_state=0, **kw).fit(X, y)
+    assert len(rs.cv_results_["params"]) == 2
+
+
+def test_random_search_over_lists_draws_distinct_points(iris):
+    """All lists: candidates are distinct points of the grid (scikit-learn's behaviour),
+    the same ones for the same random_state; more than the grid holds warns and runs it
+    all."""
+    X, y = iris
+    space = {"C": [0.01, 0.1, 1.0, 10.0], "fit_intercept": [True, False]}
+
+    def params(n_iter, seed):
+        rs = RandomSearchCV(LogisticRegression(max_iter=300), space, n_iter=n_iter, cv=3,
+                            random_state=seed).fit(X, y)
+        return [tuple(sorted(p.items())) for p in rs.cv_results_["params"]]
+
+    for seed in range(5):
+        got = params(6, seed)
+        assert len(got) == 6 == len(set(got))
+    assert params(6, 3) == params(6, 3)
+    assert params(6, 3) != params(6, 4)
+    with pytest.warns(UserWarning, match="has 8 points, fewer than n_iter=10"):
+        got = params(10, 0)
+    assert len(got) == 8 == len(set(got))
+    # several dicts of lists: distinct points across the branches
+    branches = [{"C": [0.1, 1.0], "tol": [1e-3]}, {"C": [0.1, 1.0, 10.0]}]
+    rs = RandomSearchCV(LogisticRegression(max_iter=300), branches, n_iter=5, cv=3,
+                        random_state=0).fit(X, y)
+    got = [tuple(sorted(p.items())) for p in rs.cv_results_["params"]]
+    assert len(got) == 5 == len(set(got))
 
 
 def test_grid_search_matches_scikit_learn(iris):

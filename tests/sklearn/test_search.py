@@ -336,6 +336,32 @@ def test_verbose_reports_each_trial(iris, capsys):
     assert out.count("COMPLETE") == 2
 
 
+def test_default_sampler_is_auto_and_says_what_it_chose(iris):
+    X, y = iris
+    search = TuneSearchCV(logreg(), C_SPACE, n_trials=3, cv=2, random_state=0).fit(X, y)
+    assert search.study_.sampler_report() == {"GPSampler": 3}  # small numeric budget
+    assert all("numeric space" in t.system_attrs["auto_reason"] for t in search.trials_)
+
+
+def test_callbacks_see_each_candidate_and_can_stop_the_search(iris):
+    from tuneforge.evaluate import NoiseAwareStopping
+
+    X, y = iris
+    seen = []
+    search = TuneSearchCV(logreg(), C_SPACE, n_trials=6, cv=3, random_state=0,
+                          callbacks=lambda study, trial: seen.append(trial.number)).fit(X, y)
+    assert seen == [t.number for t in search.trials_] == list(range(6))
+
+    # a stopping rule: the same candidate over and over brings no gain beyond the CV noise
+    same = {"C": [1.0]}
+    stop = NoiseAwareStopping(patience=3)
+    search = TuneSearchCV(logreg(), same, n_trials=50, cv=3, random_state=0,
+                          callbacks=[stop]).fit(X, y)
+    assert 3 < len(search.trials_) < 50
+    with pytest.raises(TypeError, match="callbacks must be callables"):
+        TuneSearchCV(logreg(), C_SPACE, n_trials=2, cv=2, callbacks=[3]).fit(X, y)
+
+
 def test_importing_without_scikit_learn_names_the_extra():
     code = ("import sys; sys.modules['sklearn'] = None\n"
             "try:\n    import tuneforge.sklearn\n"

@@ -28,11 +28,13 @@ class BranchGridSampler:
 
     relative = False
 
-    def __init__(self, grids: Sequence[Mapping[str, Sequence[Any]]]) -> None:
+    def __init__(self, grids: Sequence[Mapping[str, Sequence[Any]]], *, shuffle: bool = False,
+                 seed: int | None = None) -> None:
         if not grids:
             raise SearchSpaceError("BranchGridSampler needs at least one grid")
         self.grids = [{k: tuple(v) for k, v in g.items()} for g in grids]
-        self.seed: int | None = None
+        self.shuffle = shuffle
+        self.seed = seed
         self._queue: tuple[str, list[dict[str, Any]]] | None = None
 
     def __repr__(self) -> str:
@@ -42,18 +44,22 @@ class BranchGridSampler:
         return len(self.combinations())
 
     def combinations(self) -> list[dict[str, Any]]:
-        """The points in order: grid by grid, each in GridSampler's order."""
+        """The points in order: grid by grid, each in GridSampler's order (or all of them
+        in a random order, seeded, with `shuffle`)."""
         out: list[dict[str, Any]] = []
         branched = len(self.grids) > 1
         for i, grid in enumerate(self.grids):
             points = GridSampler(grid).combinations() if grid else [{}]
             out += [({BRANCH: i} if branched else {}) | p for p in points]
+        if self.shuffle:
+            order = np.random.default_rng(self.seed).permutation(len(out))
+            out = [out[i] for i in order]
         return out
 
     def initial_queue(self) -> tuple[str, Sequence[Mapping[str, Any]]]:
         """A tag naming these grids and their points, enqueued once per study."""
         if self._queue is None:
-            text = json.dumps(self.grids, sort_keys=True)
+            text = json.dumps([self.grids, self.shuffle, self.seed], sort_keys=True)
             digest = hashlib.sha256(text.encode()).hexdigest()
             self._queue = (f"grids:{digest[:16]}", [
                 {"params": p, "system_attrs": {"grid_id": i, "sampler": "BranchGridSampler"}}
@@ -69,12 +75,14 @@ class BranchGridSampler:
         return Suggestion({})
 
 
-def grid_sampler(space: ParamSpace) -> GridSampler | BranchGridSampler:
-    """tuneforge's GridSampler for a single non-empty grid, else a BranchGridSampler."""
+def grid_sampler(space: ParamSpace, *, shuffle: bool = False,
+                 seed: int | None = None) -> GridSampler | BranchGridSampler:
+    """tuneforge's GridSampler for a single non-empty grid, else a BranchGridSampler;
+    `shuffle` visits the points in a random order (seeded)."""
     grids = space.grids()
     if len(grids) == 1 and grids[0]:
-        return GridSampler(grids[0])
-    return BranchGridSampler(grids)
+        return GridSampler(grids[0], shuffle=shuffle, seed=seed)
+    return BranchGridSampler(grids, shuffle=shuffle, seed=seed)
 
 
 __all__ = ["BranchGridSampler", "grid_sampler"]

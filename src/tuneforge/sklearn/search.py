@@ -24,7 +24,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from tuneforge.evaluate.cv import make_splits
-from tuneforge.samplers import TPESampler
+from tuneforge.samplers import AutoSampler
 from tuneforge.sklearn.metrics import ScoringPlan, plan_scoring, scorers
 from tuneforge.sklearn.objective import CV_ATTR, CandidateFitFailed, SearchObjective
 from tuneforge.sklearn.results import cv_results
@@ -101,8 +101,13 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
     scoring : None (the estimator's ``score``), a metric name (tuneforge's such as
         ``"rmse"``, or any scikit-learn scorer name), a scorer callable, or a list/dict of
         them (multi-metric: `refit` must then name one, be a callable, or be False).
-    sampler, pruner : tuneforge ones; default ``TPESampler(seed=random_state)`` and none.
-        The pruner sees the running mean after each fold (step = fold index).
+    sampler, pruner : tuneforge ones; default ``AutoSampler(seed=random_state)`` (as
+        ``create_study``: a GP for small numeric budgets, TPE for conditional, categorical or
+        long searches) and none. The pruner sees the running mean after each fold (step =
+        fold index).
+    callbacks : functions ``f(study, trial)`` called after each candidate, as in
+        ``Study.optimize``; e.g. ``tuneforge.evaluate.NoiseAwareStopping()`` ends the search
+        when recent gains are within the CV standard error.
     storage, study_name : e.g. ``"sqlite:///search.db"``; a second fit with the same study
         continues it: its evaluated trials count toward `n_trials` and appear in
         ``cv_results_`` (the study must hold the same estimator class, space, scoring and
@@ -123,7 +128,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
                  refit: Any = True, n_jobs: int | None = 1, error_score: Any = np.nan,
                  return_train_score: bool = False, storage: Any = None,
                  study_name: str | None = None, random_state: Any = None,
-                 timeout: float | None = None, verbose: int = 0) -> None:
+                 timeout: float | None = None, callbacks: Any = None, verbose: int = 0) -> None:
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_trials = n_trials
@@ -139,6 +144,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.study_name = study_name
         self.random_state = random_state
         self.timeout = timeout
+        self.callbacks = callbacks
         self.verbose = verbose
 
     # -- what the subclasses change ----------------------------------------------------
@@ -153,7 +159,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError("n_trials=None needs a timeout, or the search never ends")
         seed = seed_from(self.random_state)
         sampler = (copy.deepcopy(self.sampler) if self.sampler is not None
-                   else TPESampler(seed=seed))
+                   else AutoSampler(seed=seed))
         if not callable(getattr(sampler, "sample", None)):
             raise TypeError(f"sampler must be a tuneforge sampler, got {self.sampler!r}")
         pruner = copy.deepcopy(self.pruner)
@@ -192,7 +198,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             study.optimize(objective, n_trials=budget, timeout=settings.timeout,
                            n_jobs=1 if self.n_jobs is None else self.n_jobs,
                            catch=(CandidateFitFailed,),
-                           callbacks=[_Reporter(plan)] if self.verbose > 1 else [])
+                           callbacks=self._callbacks(plan))
         records = evaluated(study.trials)
         params = [settings.space.decode(r.params) for r in records]
         results = cv_results(records, params, plan, len(splits), self.return_train_score)
@@ -207,6 +213,19 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         if self.refit:
             self._refit(X, y, fit_params)
         return self
+
+    def _callbacks(self, plan: ScoringPlan) -> list[Any]:
+        """The user's callbacks (checked), then the verbose reporter."""
+        given = self.callbacks
+        if given is None:
+            given = []
+        elif callable(given):
+            given = [given]
+        given = list(given)
+        for cb in given:
+            if not callable(cb):
+                raise TypeError(f"callbacks must be callables f(study, trial), got {cb!r}")
+        return given + ([_Reporter(plan)] if self.verbose > 1 else [])
 
     def _select_best(self, records: Sequence[TrialRecord], results: dict[str, Any],
                      plan: ScoringPlan, study: Study) -> None:
