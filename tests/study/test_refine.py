@@ -82,6 +82,22 @@ def test_continue_on_refined_space(make_sampler):
     assert len(space_versions(study)) == 2
 
 
+def test_continue_on_records_the_space_the_old_trials_used():
+    """Without a recorded version, continue_on first records the trials' own space, so
+    that every trial has one."""
+    study = tf.create_study(sampler=tf.TPESampler(seed=0))
+    study.optimize(quadratic_on(SPACE), n_trials=12)
+    refined = refine(study, SPACE)
+    continue_on(study, refined)
+    versions = space_versions(study)
+    assert [(v.version, v.trial_number_from) for v in versions] == [(1, 0), (2, 12)]
+    assert versions[0].space == SPACE and versions[0].note.startswith("initial")
+    assert versions[1].space == refined
+    fresh = tf.create_study()
+    continue_on(fresh, refined)  # no trials yet: only the new space
+    assert [v.trial_number_from for v in space_versions(fresh)] == [0]
+
+
 class Recorder:
     """A sampler that keeps the history it was shown."""
 

@@ -126,18 +126,21 @@ def _version_items(study: Study) -> list[tuple[str, Any]]:
                     if name.startswith(VERSION_PREFIX)]
 
 
-def record_space(study: Study, space: SearchSpace, note: str = "") -> SpaceVersion:
-    """Append `space` as the study's next space version, starting at the next trial.
+def record_space(study: Study, space: SearchSpace, note: str = "", *,
+                 trial_number_from: int | None = None) -> SpaceVersion:
+    """Append `space` as the study's next space version, starting at the next trial
+    (or at `trial_number_from`).
 
     Each version is one attribute of its own with a fresh name, written in one event:
     processes recording at the same moment each add theirs, none overwrites another.
     """
     if not isinstance(space, SearchSpace):
         space = SearchSpace(space)
+    start = len(study.trials) if trial_number_from is None else int(trial_number_from)
     name = VERSION_PREFIX + ev.new_key()
     study._append([ev.make("attr_set", key=None, scope="system", name=name,
                            value={"space": space.to_json(), "note": str(note),
-                                  "trial_number_from": len(study.trials)})])
+                                  "trial_number_from": start})])
     items = _version_items(study)
     number = [n for n, _ in items].index(name)  # numbered in the storage's order
     return _parse_version(study, number + 1, name, items[number][1])
@@ -148,13 +151,31 @@ def continue_on(study: Study, space: SearchSpace, *, note: str = "refined",
                 outside: Literal["clip", "drop"] = "clip") -> SpaceVersion:
     """Let the study go on in `space`: record it (unless it is already the latest version)
     and wrap the study's sampler in a RefinedSampler. The objective must then ask for the
-    space's parameters with its distributions, e.g. ``trial.suggest_space(space)``."""
+    space's parameters with its distributions, e.g. ``trial.suggest_space(space)``.
+
+    A study with trials but no recorded version first gets version 1: the space its trials
+    were drawn from (each parameter's distribution, as stored on the trials), so that
+    every trial has a recorded space."""
     base = study.sampler.inner if isinstance(study.sampler, RefinedSampler) else study.sampler
     study.sampler = RefinedSampler(base, space, outside=outside)
     versions = space_versions(study)
+    if not versions and study.trials:
+        seen = trials_space(study.trials)
+        if len(seen):
+            versions = [record_space(study, seen, "initial (from the trials)",
+                                     trial_number_from=0)]
     if versions and versions[-1].space == space:
         return versions[-1]
     return record_space(study, space, note)
+
+
+def trials_space(trials: Any) -> SearchSpace:
+    """The space trials were drawn from: each parameter's distribution as stored on the
+    trials (the latest one where it changed between trials)."""
+    out: dict[str, Distribution] = {}
+    for t in trials:
+        out.update(t.distributions)
+    return SearchSpace(out)
 
 
 class RefinedSampler:
