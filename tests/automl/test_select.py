@@ -26,9 +26,15 @@ from tuneforge.automl import (  # noqa: E402
     UnknownPresetError,
     get_preset,
     infer_task,
+    nested_select,
     select,
 )
-from tuneforge.evaluate import GapReport, resolve_metric  # noqa: E402
+from tuneforge.evaluate import (  # noqa: E402
+    GapReport,
+    NoiseAwareStopping,
+    holdout_split,
+    resolve_metric,
+)
 from tuneforge.exceptions import TuneforgeError  # noqa: E402
 
 MODELS = ["logreg", "svc"]
@@ -244,6 +250,71 @@ def test_overtuning_is_warned(cancer, monkeypatch):
     with pytest.warns(OvertuningWarning, match="over-fit"):
         selection = select(X, y, models=["logreg"], budget=1, cv=3)
     assert selection.gap is bad
+
+
+def test_overtuning_is_warned_when_the_holdout_disagrees(cancer):
+    """The real path: the hold-out rows' features are mirrored around the mean, so the
+    search (which never sees them) scores well by CV and the winner fails on the hold-out.
+    The labels are untouched, so the stratified split is the one select makes."""
+    X, y = cancer
+    hold = holdout_split(X, y, test_size=0.2, seed=0).holdout_index
+    mirrored = X.copy()
+    mirrored[hold] = 2 * X.mean(axis=0) - X[hold]
+    with pytest.warns(OvertuningWarning, match="over-fit"):
+        selection = select(mirrored, y, models=["logreg"], budget=2, cv=3, seed=0)
+    np.testing.assert_array_equal(selection.holdout_split.holdout_index, hold)
+    assert selection.gap.overtuned
+    assert selection.gap.cv_score > 0.85 and selection.gap.holdout_score < 0.2
+    with warnings.catch_warnings():  # the same data without the flip: no warning
+        warnings.simplefilter("error", OvertuningWarning)
+        assert not select(X, y, models=["logreg"], budget=2, cv=3, seed=0).gap.overtuned
+
+
+def test_callbacks_can_stop_the_selection(cancer):
+    X, y = cancer
+    seen = []
+    stop = NoiseAwareStopping(patience=2, min_trials=3, threshold=1e9)  # stops at once
+    selection = select(X, y, models=["logreg"], budget=20, cv=3, holdout=None,
+                       callbacks=[lambda study, trial: seen.append(trial.number), stop])
+    assert len(selection.study.trials) == 3 == len(seen)
+    assert selection.study.user_attrs["stopped_by"]["rule"] == "NoiseAwareStopping"
+
+
+def test_nested_select_scores_each_winner_on_rows_its_search_never_saw(cancer, monkeypatch):
+    X, y = cancer
+    RecordingClassifier.fitted_rows = []
+    RecordingClassifier.row_index = {np.ascontiguousarray(r).tobytes(): i
+                                     for i, r in enumerate(X)}
+    starts = []  # where each fold's fits begin in the recorder's list
+
+    def counting_select(*args, **kwargs):
+        starts.append(len(RecordingClassifier.fitted_rows))
+        return select(*args, **kwargs)
+
+    monkeypatch.setattr(select_module, "select", counting_select)
+    res = nested_select(X, y, outer_cv=3, models=["logreg", RECORDER], budget=4, cv=3,
+                        study_name="nested-test")
+    assert res.n_folds == 3 and res.metric == "accuracy"
+    tests = [set(t.tolist()) for t in res.test_indices]
+    assert set().union(*tests) == set(range(len(y))) and sum(map(len, tests)) == len(y)
+    assert res.study_names == ("nested-test-outer0", "nested-test-outer1", "nested-test-outer2")
+    for p in res.best_params:
+        assert p["model"] in ("logreg", "recorder")
+    assert 0.8 < res.mean <= 1.0
+    # every fit the recorder made inside fold i (its CV fits, and its refit when it won)
+    # used none of fold i's outer test rows
+    fits = RecordingClassifier.fitted_rows
+    assert len(starts) == 3
+    bounds = [*starts, len(fits)]
+    for i in range(3):
+        fold_fits = fits[bounds[i]:bounds[i + 1]]
+        assert fold_fits  # the recorder's defaults ran in every fold
+        for rows in fold_fits:
+            assert not set(rows.tolist()) & tests[i]
+    with pytest.raises(TypeError, match="no holdout"):
+        nested_select(X, y, holdout=0.2, models=["logreg"], budget=1)
+    with pytest.raises(ValueError, match="outer_cv"):
+        nested_select(X, y, outer_cv=1, models=["logreg"], budget=1)
 
 
 def test_convergence_warnings_are_counted_not_printed(cancer):

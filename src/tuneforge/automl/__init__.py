@@ -25,7 +25,7 @@ from tuneforge.automl.presets import (
     register_preset,
     unregister_preset,
 )
-from tuneforge.automl.select import OvertuningWarning, enqueue_defaults, select
+from tuneforge.automl.select import OvertuningWarning, enqueue_defaults, nested_select, select
 from tuneforge.automl.selection import Selection
 from tuneforge.automl.tasks import DEFAULT_SCORING, infer_task
 
@@ -42,6 +42,7 @@ __all__ = [
     "enqueue_defaults",
     "get_preset",
     "infer_task",
+    "nested_select",
     "prefixed",
     "presets",
     "register_preset",

@@ -9,21 +9,27 @@ against the CV noise.
 
 from __future__ import annotations
 
+import secrets
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from tuneforge.automl.families import Families, resolve_models
+import numpy as np
+
+from tuneforge.automl.families import MODEL_PARAM, Families, resolve_models
 from tuneforge.automl.presets import Preset
 from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
 from tuneforge.automl.selection import Selection, family_rows
 from tuneforge.automl.tasks import check_task
 from tuneforge.evaluate import (
+    NestedCVResult,
     cross_val_objective,
     holdout_sem_estimate,
     holdout_split,
     overtuning_check,
+    resolve_metrics,
 )
+from tuneforge.evaluate.nested import fold_seed, take_rows
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.pruners import Pruner
 from tuneforge.samplers import Sampler, TPESampler
@@ -43,13 +49,16 @@ def select(X: Any, y: Any, *, task: str | None = None,
            timeout: float | None = None, scoring: Any = None, cv: Any = 5,
            holdout: float | None = 0.2, sampler: Sampler | None = None,
            pruner: Pruner | None = None, storage: Any = None, study_name: str | None = None,
-           seed: int = 0, n_jobs: int = 1, show_progress: bool = False) -> Selection:
+           seed: int = 0, n_jobs: int = 1, show_progress: bool = False,
+           callbacks: Sequence[Callable[[Study, Any], None]] = ()) -> Selection:
     """Compare model families (preset names, default: every available preset of the task)
     with `budget` trials of one study, and return the leaderboard and the refitted winner.
 
     `task` is inferred from `y` when None; `scoring` defaults to accuracy / RMSE; `holdout`
     is the fraction of rows kept out of the search for the final check (None: no check).
-    An existing study of the same name in `storage` is resumed: `budget` more trials.
+    `callbacks` are study callbacks, e.g. ``NoiseAwareStopping()`` to stop once the gains
+    are within the CV noise. An existing study of the same name in `storage` is resumed:
+    `budget` more trials.
     """
     if y is None:
         raise ValueError("select needs a target y")
@@ -72,7 +81,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
     enqueue_defaults(study, families, n_features)
     threads = None if n_jobs == 1 else 1
     study.optimize(QuietObjective(objective, threads), n_trials=budget, timeout=timeout,
-                   n_jobs=n_jobs, show_progress=show_progress)
+                   n_jobs=n_jobs, show_progress=show_progress, callbacks=list(callbacks))
 
     rows = family_rows(study.trials, families, objective.metric)
     if rows[0]["cv_score"] is None:
@@ -94,6 +103,44 @@ def select(X: Any, y: Any, *, task: str | None = None,
                           OvertuningWarning, stacklevel=2)
     return Selection(study=study, task=task, metric=objective.metric, families=families,
                      leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split)
+
+
+def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int = 0,
+                  storage: Any = None, study_name: str | None = None,
+                  **select_kwargs: Any) -> NestedCVResult:
+    """An unbiased estimate of what `select` delivers: the whole model selection (every
+    family, its search and the choice of the winner) runs inside each of `outer_cv` folds,
+    on that fold's training rows only (no hold-out), and its winner is scored once on the
+    fold's test rows. Its mean is the estimate; ``best_params`` per fold hold the family
+    (key ``model``) and its parameters, so an unstable choice shows.
+
+    The fold studies are named ``<study_name>-outer<i>`` (default: a fresh prefix) in
+    `storage`; other keywords go to `select` (task, models, budget, scoring, cv, ...).
+    """
+    if isinstance(outer_cv, bool) or not isinstance(outer_cv, int) or outer_cv < 2:
+        raise ValueError(f"outer_cv must be an integer >= 2, got {outer_cv!r}")
+    if "holdout" in select_kwargs:
+        raise TypeError("nested_select takes no holdout: each outer test fold is the hold-out")
+    task, scoring = check_task(select_kwargs.pop("task", None), y,
+                               select_kwargs.pop("scoring", None))
+    metric = resolve_metrics(scoring)
+    primary = next(iter(metric.values()))
+    prefix = study_name or f"nested-select-{secrets.token_hex(4)}"
+    outer, inner, params, tests, names = [], [], [], [], []
+    splits = list(_splitter(outer_cv, task, seed).split(X, y))
+    for i, (train, test) in enumerate(splits):
+        s = fold_seed(seed, i)
+        chosen = select(take_rows(X, train), take_rows(y, train), task=task, scoring=scoring,
+                        holdout=None, seed=s, storage=storage,
+                        study_name=f"{prefix}-outer{i}", **select_kwargs)
+        outer.append(float(primary(chosen.best_model, take_rows(X, test),
+                                   take_rows(y, test))))
+        inner.append(float(chosen.leaderboard[0]["cv_score"]))
+        params.append({MODEL_PARAM: chosen.best_family, **chosen.best_params})
+        tests.append(np.asarray(test))
+        names.append(chosen.study.study_name)
+    return NestedCVResult(primary.name, primary.greater_is_better, tuple(outer), tuple(inner),
+                          tuple(params), tuple(tests), tuple(names))
 
 
 def enqueue_defaults(study: Study, families: Families, n_features: int) -> list[str]:
@@ -189,4 +236,4 @@ def _failures(study: Study) -> str:
     return f"{len(failed)} failed, e.g. {'; '.join(reasons[:3])}"
 
 
-__all__ = ["OvertuningWarning", "enqueue_defaults", "select"]
+__all__ = ["OvertuningWarning", "enqueue_defaults", "nested_select", "select"]

@@ -8,9 +8,10 @@ import numpy as np
 
 from tuneforge.automl.presets import TASKS
 from tuneforge.evaluate import metric_task, resolve_metric
+from tuneforge.evaluate.cv import MAX_FLOAT_CLASSES
 
 DEFAULT_SCORING = {"classification": "accuracy", "regression": "rmse"}
-MAX_CLASSES = 20  # a float target with more distinct values than this is a regression
+MAX_CLASSES = MAX_FLOAT_CLASSES  # a float target with more distinct values is a regression
 
 
 def infer_task(y: Any) -> str:

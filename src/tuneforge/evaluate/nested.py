@@ -119,7 +119,8 @@ def nested_cv(estimator: Any, space: Mapping[str, Any] | None, X: Any, y: Any = 
     prefix = f"nested-cv-{secrets.token_hex(4)}"
     outer, inner, params, tests, names = [], [], [], [], []
     for i, (train, test) in enumerate(splits):
-        X_tr, X_te, y_tr, y_te = _take(X, train), _take(X, test), _take(y, train), _take(y, test)
+        X_tr, X_te = take_rows(X, train), take_rows(X, test)
+        y_tr, y_te = take_rows(y, train), take_rows(y, test)
         objective = cross_val_objective(estimator, X_tr, y_tr, space=space, cv=inner_cv,
                                         scoring=scoring)
         s = fold_seed(seed, i)
@@ -146,7 +147,7 @@ def nested_cv(estimator: Any, space: Mapping[str, Any] | None, X: Any, y: Any = 
                           tuple(params), tuple(tests), tuple(names))
 
 
-def _take(data: Any, idx: np.ndarray) -> Any:
+def take_rows(data: Any, idx: np.ndarray) -> Any:
     """Rows `idx` of an array, a DataFrame or a list (None stays None)."""
     if data is None:
         return None
@@ -169,4 +170,4 @@ def _is_classification(estimator: Any, space: Mapping[str, Any] | None, metric: 
     return looks_like_classes(y)
 
 
-__all__ = ["NestedCVResult", "fold_seed", "nested_cv"]
+__all__ = ["NestedCVResult", "fold_seed", "nested_cv", "take_rows"]
