@@ -83,9 +83,12 @@ def test_a_problem_select_finds_is_one_red_line(example: Path, tmp_path: Path) -
         "metric: accuracy", "metric: rmse")     # the wine target is inferred: classes
     example.write_text(text)
     db = tmp_path / "s.db"
-    result = invoke("run", str(example), "--storage", f"sqlite:///{db}")
-    assert_one_line_error(result, str(example), "'wine-models'", "'rmse' is a regression "
-                          "metric but the task is classification")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("metric:"))
+    for args in (["run"], ["run", "--check"]):  # found before anything runs
+        result = invoke(*args, str(example), "--storage", f"sqlite:///{db}")
+        assert_one_line_error(result, f"{example}:{line}: metric: scoring 'rmse' is a "
+                              "regression metric but the task is classification")
+    assert not db.exists()
 
 
 def test_run_the_example_end_to_end(example: Path, tmp_path: Path) -> None:
@@ -108,6 +111,33 @@ def test_run_the_example_end_to_end(example: Path, tmp_path: Path) -> None:
     assert len(stored.trials) == 3
     assert {t.params["model"] for t in stored.trials} == {"logreg", "rf", "hgb"}
     assert all(t.state is tf.TrialState.COMPLETE for t in stored.trials)
+
+
+def test_stopping_rule_and_nested_cv(example: Path, tmp_path: Path) -> None:
+    """`stopping` ends the search once its gains are within the CV noise; `nested_cv`
+    then estimates the whole selection in outer folds, each a study of its own."""
+    text = example.read_text().replace("  - name: rf", "  - name: rf_unused").split(
+        "  - name: rf_unused")[0]  # logreg only: fast
+    text += textwrap.dedent("""\
+        metric: accuracy
+        cv: 3
+        budget: {trials: 40}
+        stopping: {patience: 3, min_trials: 4, threshold: 1000}
+        nested_cv: 2
+        """)
+    example.write_text(text)
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    result = CliRunner().invoke(app, ["run", str(example), "--storage", url, "--quiet"],
+                                env=ENV)
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "stopped early: the last 3 complete trials improved on trial" in out
+    assert len(tf.load_study("wine-models", storage=url).trials) == 4  # not 40
+    assert "nested CV accuracy:" in out and "winner per fold: logreg, logreg" in out
+    for i in range(2):
+        fold = tf.load_study(f"wine-models-outer{i}", storage=url)
+        assert 4 <= len(fold.trials) < 40  # the stopping rule runs in each fold too
 
 
 def _row_of_family(output: str, family: str) -> list[str]:

@@ -123,7 +123,8 @@ def test_unknown_keys_with_did_you_mean(tmp_path: Path) -> None:
         "config.yaml:7: budget.trails: unknown key (did you mean 'trials'?); "
         "budget takes: trials, timeout",
         "config.yaml:8: storag: unknown key (did you mean 'storage'?); known keys: study, "
-        "storage, data, task, models, metric, cv, holdout, budget, sampler, pruner, n_jobs",
+        "storage, data, task, models, metric, cv, holdout, budget, sampler, pruner, n_jobs, "
+        "stopping, nested_cv",
     ]
 
 
@@ -136,7 +137,7 @@ def test_wrong_types(tmp_path: Path) -> None:
         "config.yaml:9: budget.timeout: must be a positive number of seconds or null, got 0",
         "config.yaml:10: holdout: must be a fraction in (0, 1) or null (no hold-out), got 1.5",
         "config.yaml:11: n_jobs: must be a positive number of worker processes or -1 "
-        "(one per core), got True",
+        "(one per core), got true",
     ]
 
 
@@ -284,6 +285,55 @@ def test_sampler_and_pruner_errors(tmp_path: Path) -> None:
     path = write(tmp_path, VALID + "sampler:\n  name: tpe\n  n_startup_trials: -1\n")
     assert only_error(path) == ("config.yaml:7: sampler: tpe: n_startup_trials must be >= 0, "
                                 "got -1")
+
+
+def test_sampler_options_are_type_checked(tmp_path: Path) -> None:
+    """A value of the wrong type is reported at its line while checking, not as a library
+    error mid-run (a string seed used to pass the check)."""
+    path = write(tmp_path, VALID + "sampler:\n  name: tpe\n  seed: abc\n"
+                                   "  multivariate: 1\n  prior_weight: true\n")
+    assert errors(path) == ["config.yaml:8: sampler.seed: must be an integer or null, got 'abc'"]
+    path = write(tmp_path, VALID + "sampler:\n  name: tpe\n  multivariate: 1\n")
+    assert only_error(path) == "config.yaml:8: sampler.multivariate: must be true/false, got 1"
+    path = write(tmp_path, VALID + "sampler:\n  name: tpe\n  prior_weight: yes\n")
+    assert only_error(path) == "config.yaml:8: sampler.prior_weight: must be a number, got true"
+    ok = load_run_config(write(tmp_path, VALID + "sampler: {name: tpe, prior_weight: 2, "
+                                                 "seed: null}\n"))
+    assert ok.sampler.options == {"prior_weight": 2, "seed": None}
+
+
+def test_stopping_and_nested_cv(tmp_path: Path) -> None:
+    from tuneforge.evaluate import NoiseAwareStopping
+
+    cfg = load_run_config(write(tmp_path, VALID + "stopping: {patience: 4}\nnested_cv: 3\n"))
+    assert cfg.stopping == {"patience": 4, "threshold": 1.0, "min_trials": 10}
+    assert cfg.nested_cv == 3
+    [rule] = cfg.select_kwargs()["callbacks"]
+    assert isinstance(rule, NoiseAwareStopping) and rule.patience == 4
+    assert load_run_config(write(tmp_path, VALID)).select_kwargs()["callbacks"] == []
+    path = write(tmp_path, VALID + "stopping: {patience: 0, threshold: -1, wait: 3}\n"
+                                   "nested_cv: 1\n")
+    assert errors(path) == [
+        "config.yaml:6: stopping.patience: must be a positive integer, got 0",
+        "config.yaml:6: stopping.threshold: must be a number >= 0 (of CV standard errors), "
+        "got -1",
+        "config.yaml:6: stopping.wait: unknown key; stopping takes (NoiseAwareStopping): "
+        "patience, threshold, min_trials",
+        "config.yaml:7: nested_cv: must be an integer >= 2, got 1",
+    ]
+
+
+def test_metric_of_the_inferred_task_is_reported_at_its_line(tmp_path: Path) -> None:
+    """Without `task`, the target decides it; a metric of the other task is an error at
+    the metric's line, found when the data is read (before anything runs)."""
+    cfg = load_run_config(write(tmp_path, VALID + "metric: rmse\n"))
+    _, y = cfg.load_xy()
+    with pytest.raises(ConfigError) as info:
+        cfg.check_target(y)
+    [line] = [x.removeprefix(f"{tmp_path}/") for x in info.value.lines]
+    assert line == ("config.yaml:6: metric: scoring 'rmse' is a regression metric but the "
+                    "task is classification (inferred from y); pass a classification metric "
+                    "or task='regression'")
 
 
 def test_metric_errors(tmp_path: Path) -> None:

@@ -294,10 +294,11 @@ def run(config: Annotated[Path, typer.Argument(
 
     try:
         cfg = load_run_config(config).with_overrides(storage=storage, trials=trials)
-        if check:
-            _stdout().print(f"{config}: OK\n{_run_summary(cfg)}", markup=False)
-            return
         X, y = cfg.load_xy()
+        cfg.check_target(y)  # the metric must fit the task the target implies
+        if check:
+            _stdout().print(f"{config}: OK\n{_run_summary(cfg, X.shape)}", markup=False)
+            return
     except ConfigError as exc:
         err = Console(stderr=True)
         for line in exc.lines:  # one line each, whatever a message holds
@@ -317,8 +318,39 @@ def run(config: Annotated[Path, typer.Argument(
     best = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                      for k, v in selection.best_params.items())
     console.print(f"best: {selection.best_family} ({best})", markup=False)
+    stopped = selection.study.user_attrs.get("stopped_by")
+    if cfg.stopping is not None and isinstance(stopped, dict):
+        console.print(f"stopped early: {stopped.get('reason')}", markup=False)
     console.print(f"study {cfg.study!r} stored in {cfg.storage}; see: tuneforge trials "
                   f"{cfg.study} --storage {cfg.storage}", markup=False)
+    if cfg.nested_cv:
+        _nested(X, y, cfg, console, progress=not quiet)
+
+
+def _nested(X: Any, y: Any, cfg: RunConfig, console: Console, *, progress: bool) -> None:
+    """The nested-CV estimate of the whole selection (`nested_cv` outer folds)."""
+    import warnings
+
+    from tuneforge.automl import nested_select
+    from tuneforge.automl.select import OvertuningWarning
+
+    kwargs = cfg.select_kwargs()
+    for key in ("holdout", "study_name", "seed", "storage"):
+        kwargs.pop(key)
+    console.print(f"nested CV: the whole selection again inside {cfg.nested_cv} outer folds "
+                  f"(studies {cfg.study}-outer0..{cfg.nested_cv - 1})", markup=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OvertuningWarning)
+        try:
+            res = nested_select(X, y, outer_cv=cfg.nested_cv, seed=cfg.seed,
+                                storage=cfg.storage, study_name=cfg.study,
+                                show_progress=progress, **kwargs)
+        except ValueError as exc:
+            raise TuneforgeError(f"{cfg.source}: nested CV: {exc}") from None
+    winners = ", ".join(str(p["model"]) for p in res.best_params)
+    console.print(f"nested CV {res.metric}: {res.mean:.4g} ± {res.sem:.2g} (s.e. over "
+                  f"{res.n_folds} outer folds; the searches' own CV said {res.inner_mean:.4g})"
+                  f"; winner per fold: {winners}", markup=False)
 
 
 def _run_summary(cfg: RunConfig, shape: tuple[int, int] | None = None) -> str:
@@ -327,9 +359,16 @@ def _run_summary(cfg: RunConfig, shape: tuple[int, int] | None = None) -> str:
     rows = "" if shape is None else f", {shape[0]} rows, {shape[1]} features"
     holdout = "no hold-out" if cfg.holdout is None else f"{cfg.holdout:.0%} hold-out"
     timeout = "" if cfg.timeout is None else f" (at most {cfg.timeout:g} s)"
+    extra = []
+    if cfg.stopping is not None:
+        extra.append(f"stop when {cfg.stopping['patience']} trials gain <= "
+                     f"{cfg.stopping['threshold']:g} CV s.e.")
+    if cfg.nested_cv:
+        extra.append(f"then a {cfg.nested_cv}-fold nested-CV estimate")
     return (f"study {cfg.study!r} in {cfg.storage}\n"
             f"data: {cfg.data.path} ({cfg.data.format}), target {cfg.data.target!r}{rows}\n"
-            f"models: {models}; {cfg.trials} trials{timeout}, {cfg.cv}-fold CV, {holdout}")
+            f"models: {models}; {cfg.trials} trials{timeout}, {cfg.cv}-fold CV, {holdout}"
+            + "".join(f"; {e}" for e in extra))
 
 
 def _select(X: Any, y: Any, cfg: RunConfig, *, progress: bool) -> Selection:

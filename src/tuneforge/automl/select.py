@@ -9,6 +9,7 @@ against the CV noise.
 
 from __future__ import annotations
 
+import copy
 import secrets
 import warnings
 from collections.abc import Callable, Sequence
@@ -130,9 +131,11 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int = 0,
     splits = list(_splitter(outer_cv, task, seed).split(X, y))
     for i, (train, test) in enumerate(splits):
         s = fold_seed(seed, i)
+        fresh = {k: copy.deepcopy(v) if k in ("sampler", "pruner", "callbacks") else v
+                 for k, v in select_kwargs.items()}  # no state shared between folds
         chosen = select(take_rows(X, train), take_rows(y, train), task=task, scoring=scoring,
                         holdout=None, seed=s, storage=storage,
-                        study_name=f"{prefix}-outer{i}", **select_kwargs)
+                        study_name=f"{prefix}-outer{i}", **fresh)
         outer.append(float(primary(chosen.best_model, take_rows(X, test),
                                    take_rows(y, test))))
         inner.append(float(chosen.leaderboard[0]["cv_score"]))

@@ -65,6 +65,8 @@ class RunConfig:
     seed: int
     n_jobs: int
     lines: Mapping[str, int]            # key path -> line, for errors found while running
+    stopping: Mapping[str, Any] | None = None  # NoiseAwareStopping options; None: no rule
+    nested_cv: int | None = None        # outer folds of a nested estimate; None: none
 
     def with_overrides(self, *, storage: str | None = None,
                        trials: int | None = None) -> RunConfig:
@@ -82,15 +84,32 @@ class RunConfig:
             raise ConfigError(self.source, [ConfigIssue(self.lines.get("data.path"),
                                                         "data.path", str(exc))]) from None
 
+    def check_target(self, y: Any) -> None:
+        """The metric must fit the task inferred from the target when no task is given;
+        reported at the `metric` line (or the target's, when the metric is the default)."""
+        from tuneforge.automl.tasks import check_task
+
+        try:
+            check_task(self.task, y, self.metric)
+        except ValueError as exc:
+            key = "metric" if self.metric is not None else "data.target"
+            raise ConfigError(self.source, [ConfigIssue(self.lines.get(key), key,
+                                                        str(exc))]) from None
+
     def select_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of `tuneforge.automl.select`, with a fresh sampler and pruner."""
+        """Keyword arguments of `tuneforge.automl.select`, with a fresh sampler, pruner and
+        stopping rule."""
+        from tuneforge.evaluate import NoiseAwareStopping
+
         return {"task": self.task, "models": None if self.models is None else list(self.models),
                 "budget": self.trials, "timeout": self.timeout, "scoring": self.metric,
                 "cv": self.cv, "holdout": self.holdout,
                 "sampler": None if self.sampler is None else self.sampler.build(self.seed),
                 "pruner": None if self.pruner is None else self.pruner.build(),
                 "storage": self.storage, "study_name": self.study, "seed": self.seed,
-                "n_jobs": self.n_jobs}
+                "n_jobs": self.n_jobs,
+                "callbacks": [] if self.stopping is None else
+                [NoiseAwareStopping(**self.stopping)]}
 
 
 def _storage(node: Node, path: str, issues: Issues) -> Any:
@@ -127,6 +146,19 @@ _DATA = {
     "target": Field(string(), required=True, help="the column to predict"),
     "format": Field(nullable(string(data_io.FORMATS, "format"))),
 }
+def _threshold(node: Node, path: str, issues: Issues) -> Any:
+    what = "a number >= 0 (of CV standard errors)"
+    v = number(None, None, what=what)(node, path, issues)
+    if v is not INVALID and v < 0:
+        return issues.add(node.line, path, f"must be {what}, {got(node)}")
+    return v
+
+
+_STOPPING = {
+    "patience": Field(integer(minimum=1), default=10),
+    "threshold": Field(_threshold, default=1.0),
+    "min_trials": Field(integer(minimum=0), default=10),
+}
 _BUDGET = {
     "trials": Field(integer(minimum=1), default=50),
     "timeout": Field(nullable(number(0, None, what="a positive number of seconds or null")),
@@ -149,6 +181,8 @@ def _root(task: str | None, why: str = "") -> dict[str, Field]:
         "sampler": Field(nullable(strategy("sampler", SAMPLERS))),
         "pruner": Field(nullable(strategy("pruner", PRUNERS))),
         "n_jobs": Field(_n_jobs, default=1),
+        "stopping": Field(nullable(section(_STOPPING, "stopping takes (NoiseAwareStopping)"))),
+        "nested_cv": Field(nullable(integer(minimum=2))),
     }
 
 
@@ -181,7 +215,8 @@ def load_run_config(path: str | Path) -> RunConfig:
         metric=values["metric"], cv=values["cv"], holdout=values["holdout"],
         trials=budget["trials"], timeout=budget["timeout"], sampler=sampler,
         pruner=values["pruner"], seed=(sampler.options.get("seed") if sampler else None) or 0,
-        n_jobs=values["n_jobs"], lines=_lines(root))
+        n_jobs=values["n_jobs"], lines=_lines(root), stopping=values["stopping"],
+        nested_cv=values["nested_cv"])
 
 
 def _check_data(spec: Any, root: Node, folder: Path, issues: Issues) -> Any:

@@ -42,6 +42,8 @@ def shown(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as YAML writes it
     return "null" if value is None else repr(value)
 
 

@@ -48,6 +48,33 @@ class StrategySpec:
         return self.cls(**options)
 
 
+_TYPES: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "bool": (bool,),
+                                       "str": (str,), "None": (type(None),)}
+
+
+def option_types(cls: type, name: str) -> tuple[type, ...] | None:
+    """The YAML scalar types option `name` of ``cls.__init__`` takes, from its annotation
+    (``int | None`` -> int, NoneType); None when the annotation says something else."""
+    param = inspect.signature(cls).parameters.get(name)
+    if param is None or param.annotation is inspect.Parameter.empty:
+        return None
+    text = param.annotation if isinstance(param.annotation, str) else \
+        getattr(param.annotation, "__name__", str(param.annotation))
+    out: tuple[type, ...] = ()
+    for part in (t.strip() for t in str(text).split("|")):
+        if part not in _TYPES:
+            return None
+        out += _TYPES[part]
+    return out
+
+
+def type_matches(value: Any, types: tuple[type, ...]) -> bool:
+    """Whether a YAML scalar is one of `types` (a bool is no int, an int is a float)."""
+    if isinstance(value, bool):
+        return bool in types
+    return isinstance(value, types)
+
+
 def scalar_options(cls: type) -> dict[str, Any]:
     """Keyword options of ``cls.__init__`` whose defaults are YAML scalars, with defaults."""
     params = inspect.signature(cls).parameters.values()
@@ -85,6 +112,15 @@ def strategy(kind: str, table: Mapping[str, type]) -> Checker:
             bad = next(k for k, v in values.items() if isinstance(v, (dict, list)))
             return issues.add(opts[bad].line, join(path, bad), f"must be a single value, "
                                                                f"{got(opts[bad])}")
+        for key, value in values.items():
+            types = option_types(cls, key)
+            if types is not None and not type_matches(value, types):
+                words = {int: "an integer", float: "a number", bool: "true/false",
+                         str: "a string", type(None): "null"}
+                names = " or ".join(words[t] for t in types
+                                    if not (t is int and float in types))  # int is a number
+                return issues.add(opts[key].line, join(path, key),
+                                  f"must be {names}, {got(opts[key])}")
         needs = _EXTRAS.get(name)
         if needs and importlib.util.find_spec(needs[0]) is None:
             return issues.add(name_node.line, path, f"the {name} {kind} needs {needs[0]!r}: "
