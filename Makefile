@@ -8,13 +8,14 @@ EXTRAS      ?= sklearn,postgres,pandas,cmaes,dev
 PYTEST_ARGS ?=
 STAMP       := $(VENV)/.tuneforge-installed
 BENCH_STAMP := $(VENV)/.bench-installed
+TEST_STAMP  := $(VENV)/.test-installed
 
 .PHONY: demo test postgresql
 
 demo: $(STAMP)
 	$(VENV)/bin/tuneforge demo
 
-test: $(STAMP) $(BENCH_STAMP) postgresql
+test: $(STAMP) $(BENCH_STAMP) $(TEST_STAMP) postgresql
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
@@ -27,6 +28,11 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 # The benchmark peers (optuna, hyperopt, ...): the smoke test runs them side by side.
 $(BENCH_STAMP): benchmarks/requirements.txt | $(STAMP)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
+	touch $@
+
+# Optional libraries the tests exercise (the XGBoost/LightGBM presets); CPU-only builds.
+$(TEST_STAMP): tests/requirements.txt | $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
 
 # The tests start a throw-away PostgreSQL cluster themselves (tests/storage/conftest.py);

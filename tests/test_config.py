@@ -248,6 +248,17 @@ def test_parquet_without_an_engine_is_a_config_error(tmp_path: Path,
                                 "files (pip install pyarrow)")
 
 
+def test_parquet_data_loads(tmp_path: Path) -> None:
+    import pandas
+
+    frame = pandas.DataFrame({"a": [1.0, 3.5, 5.0], "b": [2, 4, 6], "label": ["x", "y", "x"]})
+    frame.to_parquet(tmp_path / "data.parquet")
+    cfg = load_run_config(write(tmp_path, VALID.replace("data.csv", "data.parquet")))
+    assert cfg.data.format == "parquet"
+    X, y = cfg.load_xy()
+    assert list(X.columns) == ["a", "b"] and list(y) == ["x", "y", "x"]
+
+
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, VALID + "budget: {trials: 3\ncv: 3\n")
     line = only_error(path)

@@ -7,6 +7,7 @@ import json
 import math
 import warnings
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,17 +113,32 @@ def test_per_feature_default_is_one_over_n_features_clipped():
 @pytest.mark.parametrize("preset", AVAILABLE, ids=lambda p: p.name)
 def test_defaults_are_the_librarys_own(preset):
     """Building with the enqueued defaults gives the same estimator as building with no
-    parameters (the library's defaults), except the data-dependent `PER_FEATURE` ones."""
+    parameters (the library's defaults), except the data-dependent `PER_FEATURE` ones.
+
+    A library whose constructor leaves a parameter None ("the booster's own default", as
+    XGBoost's) is checked by what it does: both models, fitted on the same data, predict
+    exactly alike."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
         warnings.simplefilter("error", DeprecationWarning)
-        explicit = scalar_params(preset.build(preset.defaults_for(7), random_state=0))
-        library = scalar_params(preset.build({}, random_state=0))
+        explicit_model = preset.build(preset.defaults_for(7), random_state=0)
+        library_model = preset.build({}, random_state=0)
+    explicit, library = scalar_params(explicit_model), scalar_params(library_model)
     per_feature = [k for k, v in preset.defaults.items() if v == PER_FEATURE]
+
+    def same(a, b):
+        return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
+
     differ = {k for k in explicit.keys() | library.keys()
-              if explicit.get(k) != library.get(k)
+              if not same(explicit.get(k), library.get(k))
               and not any(k.split("__")[-1] == p for p in per_feature)}
-    assert not differ, {k: (explicit.get(k), library.get(k)) for k in differ}
+    implicit = {k for k in differ if library.get(k) is None}  # left to the library
+    assert not differ - implicit, {k: (explicit.get(k), library.get(k)) for k in differ}
+    if implicit:
+        X, y = tiny_data(preset.task, n_features=7)
+        how = "predict_proba" if hasattr(explicit_model, "predict_proba") else "predict"
+        np.testing.assert_array_equal(getattr(explicit_model.fit(X, y), how)(X),
+                                      getattr(library_model.fit(X, y), how)(X))
 
 
 @pytest.mark.parametrize("preset", AVAILABLE, ids=lambda p: p.name)
@@ -231,3 +247,15 @@ def test_space_values_are_the_declared_distribution_types():
     for preset in ALL:
         for name, dist in preset.space.items():
             assert isinstance(dist, (Float, Int, Categorical)), (preset.name, name)
+
+
+def test_readme_documents_every_builtin_preset():
+    """The README's preset table lists each built-in preset with its doc string."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    for preset in ALL:
+        if preset.name not in BUILTIN_NAMES:
+            continue
+        row = next((r for r in rows if f"`{preset.name}`" in r.split("|")[1]), None)
+        assert row is not None, f"{preset.name} is not in the README's preset table"
+        assert preset.doc in row, preset.name
