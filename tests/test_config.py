@@ -298,6 +298,83 @@ def test_sampler_and_pruner_errors(tmp_path: Path) -> None:
                                 "got -1")
 
 
+def test_a_model_of_your_own(tmp_path: Path) -> None:
+    """Any scikit-learn estimator by import path, with its space, fixed params and
+    defaults (the constructor's own unless given, moved inside the space)."""
+    head = VALID.replace("models: [logreg]\n", "")
+    cfg = load_run_config(write(tmp_path, head + textwrap.dedent("""\
+        models:
+          - logreg
+          - name: gbm
+            estimator: sklearn.ensemble:GradientBoostingClassifier
+            params: {random_state: 0, n_estimators: 30}
+            space:
+              learning_rate: {type: float, low: 0.01, high: 1, log: true}
+              max_depth: {type: int, low: 4, high: 6}
+              max_features: [null, sqrt]
+          - name: tree
+            estimator: sklearn.tree.DecisionTreeClassifier
+            space: {max_depth: {type: int, low: 1, high: 8}}
+            defaults: {max_depth: 5}
+            scale: true
+        """)))
+    gbm, tree = cfg.models[1], cfg.models[2]
+    assert (gbm.name, gbm.task, gbm.estimator) == (
+        "gbm", "classification", "sklearn.ensemble._gb:GradientBoostingClassifier")
+    # the library's defaults: learning_rate 0.1 and max_features None; max_depth 3 is
+    # below the space, so it moves to its low end
+    assert gbm.defaults == {"learning_rate": 0.1, "max_depth": 4, "max_features": None}
+    assert gbm.fixed == {"random_state": 0, "n_estimators": 30}
+    model = gbm.build(gbm.defaults)
+    assert (model.n_estimators, model.max_depth) == (30, 4)
+    assert tree.defaults == {"max_depth": 5} and tree.scale
+    assert type(tree.build({"max_depth": 2})).__name__ == "Pipeline"
+
+
+def test_errors_in_a_model_of_your_own(tmp_path: Path) -> None:
+    head = VALID.replace("models: [logreg]\n", "")
+    path = write(tmp_path, head + textwrap.dedent("""\
+        task: classification
+        models:
+          - name: rf
+            estimator: sklearn.ensemble:RandomForestClassifier
+            space: {n_estimators: {type: int, low: 10, high: 20}}
+          - name: g2
+            estimator: sklearn.ensemble:GradientBoostingClasifier
+            space: {x: [1]}
+          - name: g3
+            estimator: sklearn.linear_model:Ridge
+            space: {alpha: {type: float, low: 0.1, high: 1}}
+          - name: g4
+            estimator: sklearn.svm:SVC
+            space: {C: {type: float, low: 0.1, high: 1}, gama: [1]}
+          - name: g5
+            estimator: sklearn.svm:SVC
+            space: {C: {type: float, low: 0.1, high: 1}}
+            defaults: {C: 5}
+          - name: g6
+            estimator: numpy:ndarray
+            space: {C: [1]}
+          - name: g7
+            estimator: sklearn.svm:SVC
+        """))
+    assert errors(path) == [
+        "config.yaml:7: models[0].name: 'rf' is a preset name; give your model another name",
+        "config.yaml:11: models[1].estimator: cannot import 'sklearn.ensemble:"
+        "GradientBoostingClasifier': AttributeError: module 'sklearn.ensemble' has no "
+        "attribute 'GradientBoostingClasifier'",
+        "config.yaml:14: models[2].estimator: Ridge is a regression model but task is "
+        "classification",
+        "config.yaml:18: models[3].space.gama: unknown key (did you mean 'gamma'?); SVC takes: "
+        "C, kernel, degree, gamma, coef0, shrinking, probability, tol, cache_size, "
+        "class_weight, verbose, max_iter, decision_function_shape, break_ties, random_state",
+        "config.yaml:22: models[4].defaults.C: 5 is outside the space of C",
+        "config.yaml:24: models[5].estimator: 'numpy:ndarray' is not an estimator class "
+        "(no fit)",
+        "config.yaml:26: models[6].space: required key is missing (parameter -> distribution)",
+    ]
+
+
 def test_sampler_options_are_type_checked(tmp_path: Path) -> None:
     """A value of the wrong type is reported at its line while checking, not as a library
     error mid-run (a string seed used to pass the check)."""
