@@ -424,6 +424,23 @@ def test_metric_of_the_inferred_task_is_reported_at_its_line(tmp_path: Path) -> 
                     "or task='regression'")
 
 
+def test_several_metrics(tmp_path: Path) -> None:
+    cfg = load_run_config(write(tmp_path, VALID + "metric: [f1_macro, accuracy]\n"))
+    assert cfg.metric == ["f1_macro", "accuracy"]
+    assert cfg.select_kwargs()["scoring"] == ["f1_macro", "accuracy"]
+    assert load_run_config(write(tmp_path, VALID + "metric: [accuracy]\n")).metric == "accuracy"
+    path = write(tmp_path, VALID + "task: classification\nmetric:\n  - accuracy\n  - rmse\n"
+                                   "  - acuracy\n")
+    assert errors(path) == [
+        "config.yaml:10: metric[2]: unknown metric 'acuracy' (did you mean 'accuracy'?); e.g. "
+        "accuracy, roc_auc, f1_macro, log_loss, rmse, mae, r2, or any scikit-learn scorer name"]
+    path = write(tmp_path, VALID + "task: classification\nmetric: [accuracy, rmse]\n")
+    assert only_error(path) == ("config.yaml:7: metric[1]: 'rmse' is a regression metric but "
+                                "task is classification")
+    assert only_error(write(tmp_path, VALID + "metric: [r2, r2]\n")).startswith(
+        "config.yaml:6: metric: a metric is listed twice")
+
+
 def test_metric_errors(tmp_path: Path) -> None:
     assert only_error(write(tmp_path, VALID + "metric: acuracy\n")).startswith(
         "config.yaml:6: metric: unknown metric 'acuracy' (did you mean 'accuracy'?)")

@@ -179,6 +179,26 @@ def test_json_and_table(clf):
     assert "hold-out accuracy" in text and selection.gap.message.split(" —")[0] in text
 
 
+def test_several_metrics_one_optimized_the_rest_recorded(cancer):
+    X, y = cancer
+    selection = select(X, y, models=["logreg", "knn"], budget=4, cv=3,
+                       scoring=["accuracy", "f1_macro", "log_loss"])
+    assert selection.metric.name == "accuracy"
+    for row in selection.leaderboard:
+        best = selection.study.trials[row["trial"]]
+        assert row["cv_score"] == best.value
+        assert row["cv_recorded"] == {
+            m: pytest.approx(best.user_attrs["cv"]["mean"][m]) for m in ("f1_macro", "log_loss")}
+        assert 0 < row["cv_recorded"]["log_loss"] < 1 < 1 + row["cv_recorded"]["f1_macro"]
+    console = Console(record=True, width=250)
+    console.print(selection.table())
+    text = console.export_text()
+    assert "CV f1_macro" in text and "CV log_loss" in text
+    assert json.loads(json.dumps(selection.to_json()))["leaderboard"][0]["cv_recorded"]
+    with pytest.raises(ValueError, match="'rmse' is a regression metric"):
+        select(X, y, models=["logreg"], budget=1, scoring=["accuracy", "rmse"])
+
+
 def test_regression_minimizes_rmse(diabetes):
     X, y = diabetes
     assert infer_task(y) == "regression"

@@ -39,6 +39,7 @@ def family_rows(trials: Sequence[TrialRecord], families: Families,
             "cv_sem": None if best is None else _cv_sem(best, metric.name),
             "holdout_score": None,
             "params": {} if best is None else families.unprefix(best.params)[1],
+            "cv_recorded": {} if best is None else _recorded(best, metric.name),
         })
     scored = [r for r in rows if r["cv_score"] is not None]
     sign = -1.0 if metric.greater_is_better else 1.0
@@ -48,6 +49,12 @@ def family_rows(trials: Sequence[TrialRecord], families: Families,
 
     scored.sort(key=rank)
     return scored + [r for r in rows if r["cv_score"] is None]
+
+
+def _recorded(trial: TrialRecord, primary: str) -> dict[str, float | None]:
+    """The CV means of the metrics recorded besides the optimized one (several metrics)."""
+    means = (trial.user_attrs.get("cv") or {}).get("mean") or {}
+    return {k: _finite(v) for k, v in means.items() if k != primary}
 
 
 def _cv_sem(trial: TrialRecord, metric_name: str) -> float | None:
@@ -115,14 +122,18 @@ class Selection:
         table = Table(title=f"model selection: {name} ({better} is better), study "
                             f"{self.study.study_name!r}",
                       caption=None if self.gap is None else self.gap.message)
-        for column in ("#", "model", "trials", f"CV {name}", f"hold-out {name}"):
+        recorded = list(dict.fromkeys(k for row in self.leaderboard
+                                      for k in row.get("cv_recorded", {})))
+        for column in ("#", "model", "trials", f"CV {name}", f"hold-out {name}",
+                       *(f"CV {m}" for m in recorded)):
             table.add_column(column, no_wrap=True)
         table.add_column("params", overflow="fold")
         for i, row in enumerate(self.leaderboard, 1):
             trials = str(row["trials"]) + (f" ({row['failed']} failed)" if row["failed"] else "")
             params = ", ".join(f"{k}={_short(v)}" for k, v in row["params"].items())
+            others = [_num(row.get("cv_recorded", {}).get(m)) for m in recorded]
             table.add_row(str(i), row["family"], trials, _num(row["cv_score"], row["cv_sem"]),
-                          _num(row["holdout_score"]), params)
+                          _num(row["holdout_score"]), *others, params)
         return table
 
     def to_json(self) -> dict[str, Any]:
@@ -134,7 +145,9 @@ class Selection:
             "direction": self.metric.direction,
             "best_family": self.best_family,
             "best_params": self.best_params,
-            "leaderboard": [dict(r, params=dict(r["params"])) for r in self.leaderboard],
+            "leaderboard": [dict(r, params=dict(r["params"]),
+                                 cv_recorded=dict(r.get("cv_recorded", {})))
+                            for r in self.leaderboard],
             "gap": None if self.gap is None else self.gap.to_json(),
             "holdout": None if self.holdout_split is None else self.holdout_split.to_json(),
         }

@@ -41,15 +41,14 @@ def check_task(task: str | None, y: Any, scoring: Any) -> tuple[str, Any]:
         raise ValueError(f"task must be one of {TASKS} or None (infer from y), got {task!r}")
     if scoring is None:
         return task, DEFAULT_SCORING[task]
-    first = scoring
-    if isinstance(scoring, (list, tuple)):
-        first = scoring[0] if scoring else None
-    elif isinstance(scoring, dict):
-        first = next(iter(scoring.values()), None)
-    if isinstance(first, str):
-        kind = metric_task(resolve_metric(first))
+    named = (list(scoring) if isinstance(scoring, (list, tuple)) else
+             list(scoring.values()) if isinstance(scoring, dict) else [scoring])
+    for spec in named:  # every named metric: the optimized one and those recorded
+        if not isinstance(spec, str):
+            continue
+        kind = metric_task(resolve_metric(spec))
         if kind is not None and kind != task:
-            raise ValueError(f"scoring {first!r} is a {kind} metric but the task is {task}"
+            raise ValueError(f"scoring {spec!r} is a {kind} metric but the task is {task}"
                              f"{' (inferred from y)' if inferred else ''}; pass a "
                              f"{task} metric or task={kind!r}")
     return task, scoring

@@ -55,7 +55,7 @@ class RunConfig:
     data: DataSpec
     task: str | None
     models: tuple[Preset, ...] | None   # None: every available preset of the task
-    metric: str | None
+    metric: str | list[str] | None    # a list: the first optimized, the rest recorded
     cv: int
     holdout: float | None
     trials: int
@@ -120,6 +120,18 @@ def _storage(node: Node, path: str, issues: Issues) -> Any:
     return url
 
 
+def _metrics(node: Node, path: str, issues: Issues) -> Any:
+    """One metric name, or a list of them: the first is optimized, the rest recorded."""
+    if not node.is_sequence:
+        return _metric(node, path, issues)
+    names = sequence(_metric)(node, path, issues)
+    if names is INVALID or INVALID in names:
+        return INVALID
+    if len(set(names)) != len(names):
+        return issues.add(node.line, path, f"a metric is listed twice: {names}")
+    return names if len(names) > 1 else names[0]
+
+
 def _metric(node: Node, path: str, issues: Issues) -> Any:
     from tuneforge.evaluate import metric_names
 
@@ -173,7 +185,7 @@ def _root(task: str | None, why: str = "") -> dict[str, Field]:
         "data": Field(section(_DATA), required=True, help="path and target of the table"),
         "task": Field(nullable(string(TASKS, "task"))),
         "models": Field(nullable(sequence(model_entry(task, why)))),
-        "metric": Field(nullable(_metric)),
+        "metric": Field(nullable(_metrics)),
         "cv": Field(integer(minimum=2), default=5),
         "holdout": Field(nullable(number(0, 1, what="a fraction in (0, 1) or null (no "
                                                    "hold-out)")), default=0.2),
@@ -253,12 +265,15 @@ def _check_metric_task(values: dict[str, Any], root: Node, issues: Issues) -> No
     from tuneforge.evaluate import metric_task
 
     metric, task = values.get("metric"), values.get("task")
-    if metric in (None, INVALID) or task in (None, INVALID):
+    if metric is None or metric is INVALID or task in (None, INVALID):
         return
-    kind = metric_task(metric)
-    if kind is not None and kind != task:
-        issues.add(root.value["metric"].line, "metric",
-                   f"{metric!r} is a {kind} metric but task is {task}")
+    for i, name in enumerate(metric if isinstance(metric, list) else [metric]):
+        kind = metric_task(name)
+        if kind is not None and kind != task:
+            node = root.value["metric"]
+            line = node.value[i].line if node.is_sequence else node.line
+            issues.add(line, f"metric[{i}]" if node.is_sequence else "metric",
+                       f"{name!r} is a {kind} metric but task is {task}")
 
 
 def _lines(node: Node, path: str = "") -> dict[str, int]:
