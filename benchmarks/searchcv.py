@@ -175,7 +175,11 @@ def _key(r: dict[str, Any]) -> str:
 
 
 def _tol(metric: Any, ref: float) -> float:
-    """The ml suite's tie tolerance around a reference score."""
+    """The ml suite's tie tolerance around a reference score (a best_score_ in scikit-
+    learn's units; the suite's relative tolerance applies in its own: an error rate is
+    1 - accuracy)."""
+    if metric.name == "CV error rate":
+        ref = 1.0 - ref
     return max(metric.tie_abs, metric.tie_rel * abs(ref))
 
 
@@ -214,6 +218,16 @@ def summarize(runs: list[dict[str, Any]], problems: list[str], methods: list[str
         vals = [best_after(r, k) for r in pick(m, p)]
         return _env.median(vals) if vals and None not in vals else None
 
+    def by_seed(p: str, k: int) -> str:
+        """Seeds where GP's best after k is above / equal to / below random search's."""
+        ours = {r["seed"]: best_after(r, k) for r in pick("tuneforge-gp", p)}
+        theirs = {r["seed"]: best_after(r, k) for r in pick("sklearn-random", p)}
+        pairs = [(ours[s], theirs[s]) for s in sorted(ours.keys() & theirs.keys())
+                 if ours[s] is not None and theirs[s] is not None]
+        above = sum(a > b for a, b in pairs)
+        below = sum(a < b for a, b in pairs)
+        return f"{above}/{len(pairs) - above - below}/{below}"
+
     rows = []
     for m in methods:
         row: list[Any] = [m]
@@ -238,7 +252,9 @@ def summarize(runs: list[dict[str, Any]], problems: list[str], methods: list[str
             if ours is None or theirs is None:
                 continue
             v["at"][str(k)] = _verdict(ours, theirs, _tol(metric, theirs))
-            curve_rows.append([p, k, f"{ours:.5g}", f"{theirs:.5g}", v["at"][str(k)]])
+            v.setdefault("seeds_above_equal_below", {})[str(k)] = by_seed(p, k)
+            curve_rows.append([p, k, f"{ours:.5g}", f"{theirs:.5g}", v["at"][str(k)],
+                               by_seed(p, k)])
         v["beats_random"] = v["at"].get(str(int(n_gp)))  # JSON keys: strings
         if grid is not None and n_grid is not None:
             quarter = int(n_grid) // 4
@@ -255,9 +271,12 @@ def summarize(runs: list[dict[str, Any]], problems: list[str], methods: list[str
              "seeds).", ""]
     if curve_rows:
         lines += ["Best mean CV score after the first k candidates, median over seeds "
-                  "(same seeds for both):", "",
+                  "(same seeds for both); verdict by the median within the ml suite's tie "
+                  "tolerance; seeds: on how many seeds TuneSearchCV(GP)'s best is above / "
+                  "equal to / below RandomizedSearchCV's:", "",
                   _env.markdown_table(["problem", "k", "TuneSearchCV(GP)",
-                                       "RandomizedSearchCV", "verdict"], curve_rows), ""]
+                                       "RandomizedSearchCV", "verdict", "seeds"],
+                                      curve_rows), ""]
     for p, v in verdicts.items():
         at = ", ".join(f"{k}: **{x}**" for k, x in v["at"].items()) or "no trajectories"
         line = f"- {p}: TuneSearchCV(GP) vs RandomizedSearchCV after k candidates: {at}"
