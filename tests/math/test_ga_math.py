@@ -61,3 +61,17 @@ def test_adaptive_rate_follows_the_one_fifth_rule():
     assert ga.adaptive_rate(10, 0.0) == pytest.approx(0.025)
     assert ga.adaptive_rate(10, 0.6) == 0.5
     assert ga.adaptive_rate(10, 0.3) > ga.adaptive_rate(10, 0.1)
+
+
+def test_clearing_keeps_the_best_of_each_niche():
+    x = np.array([[0.50, 0.50], [0.51, 0.50], [0.90, 0.10], [0.52, 0.50], [0.10, 0.90]])
+    none = np.zeros(2, dtype=bool)
+    assert ga.clearing(x, 0.1, none, 3) == [0, 2, 4]   # rows 1 and 3 sit in row 0's niche
+    assert ga.clearing(x, 0.1, none, 2) == [0, 2]
+    assert ga.clearing(x, 0.0, none, 3) == [0, 1, 2]   # radius 0: simply the best k
+    assert ga.clearing(x, 5.0, none, 3) == [0]         # one niche holds them all
+    assert ga.clearing(x[:0], 0.1, none, 3) == []
+    # a categorical gene counts 1 when the choices differ, whatever their indices
+    c = np.array([[0.5, 0.0], [0.5, 2.0], [0.51, 0.0], [0.5, 1.0]])
+    cat = np.array([False, True])
+    assert ga.clearing(c, 0.5, cat, 4) == [0, 1, 3]

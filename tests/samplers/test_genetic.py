@@ -192,3 +192,46 @@ def test_collapsed_population_restarts():
 def test_restart_after_must_be_positive():
     with pytest.raises(ValueError, match="restart_after"):
         GeneticSampler(restart_after=0)
+
+
+class PoolSpy(GeneticSampler):
+    """Records every parent pool with the finished trials it indexes."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.pools = []
+
+    def _pool(self, target, epoch, epochs, by_gen, rank, elite, space, done):
+        pool = super()._pool(target, epoch, epochs, by_gen, rank, elite, space, done)
+        last = set(by_gen.get(target - 1, []))
+        self.pools.append(([done[i].params["x"] for i in pool if i not in last], len(last)))
+        return pool
+
+
+def two_valleys(trial):
+    """Two equally good valleys at x = 0.2 and x = 0.8."""
+    x = trial.suggest_float("x", 0.0, 1.0)
+    return min(abs(x - 0.2), abs(x - 0.8))
+
+
+def test_elites_come_from_different_niches():
+    spy = PoolSpy(population_size=6, elite=3, niche_radius=0.1, restart_after=None, seed=2)
+    tf.create_study(sampler=spy).optimize(two_valleys, n_trials=60)
+    elites = [xs for xs, _ in spy.pools if len(xs) > 1]
+    assert elites, "no pool had elites from earlier generations"
+    for xs in elites:  # elites are at least niche_radius apart (1 gene: sqrt(1) = 1)
+        assert min(abs(a - b) for i, a in enumerate(xs) for b in xs[i + 1:]) >= 0.1 - 1e-12
+    # without niches the elites crowd into one valley
+    plain = PoolSpy(population_size=6, elite=3, niche_radius=None, restart_after=None, seed=2)
+    tf.create_study(sampler=plain).optimize(two_valleys, n_trials=60)
+    crowded = [xs for xs, _ in plain.pools if len(xs) > 1]
+    assert any(min(abs(a - b) for i, a in enumerate(xs) for b in xs[i + 1:]) < 0.01
+               for xs in crowded)
+
+
+def test_niche_radius_is_checked():
+    with pytest.raises(ValueError, match="niche_radius"):
+        GeneticSampler(niche_radius=1.5)
+    with pytest.raises(ValueError, match="niche_radius"):
+        GeneticSampler(niche_radius=-0.1)
+    assert "niche_radius=0.05" in repr(GeneticSampler())

@@ -113,3 +113,24 @@ def adaptive_rate(n_genes: int, success: float | None, *, target: float = 0.2,
 
 __all__ = ["adaptive_rate", "categorical_mutation", "polynomial_mutation", "sbx",
            "tournament", "uniform_crossover"]
+
+
+
+def clearing(x: np.ndarray, radius: float, categorical: np.ndarray, k: int) -> list[int]:
+    """Up to `k` rows of `x` (n, d), ordered best first, each at least `radius` away from
+    every better row kept (Petrowski's clearing). Distance: Euclidean over the genes,
+    numeric genes by their difference, a categorical gene (`categorical`, (d,) bool) 1
+    when the choices differ. O(k n d): one vector pass per row kept."""
+    kept: list[int] = []
+    free = np.ones(len(x), dtype=bool)  # rows not within `radius` of a kept one
+    while len(kept) < k:
+        left = np.flatnonzero(free)
+        if not len(left):
+            break
+        i = int(left[0])
+        kept.append(i)
+        diff = np.abs(x - x[i])
+        diff[:, categorical] = diff[:, categorical] > 0
+        free &= np.sqrt(np.sum(diff * diff, axis=1)) >= radius
+        free[i] = False
+    return kept

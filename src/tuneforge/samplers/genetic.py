@@ -22,6 +22,13 @@ the current epoch brought no new best of that epoch, or the last generation coll
 one point (every gene's spread under 1e-3 of its range), the next generation starts a
 new epoch: a fresh Sobol sample, whose parents and elites come from the new epoch only.
 The epoch number and the reason are stored on each trial ("epoch", "restart").
+
+Niches: the elites that join every parent pool are picked best first, skipping any that
+lies within `niche_radius` of a better elite (clearing), so that they hold several basins
+instead of `elite` copies of one peak. On BBOB (21 problems, 30 seeds) this took
+Gallagher's f21 at d = 2 from log10 regret -0.12 to -2.04 at 300 evaluations, where the
+whole population used to settle on one broad local peak, and left the mean over the 21
+problems at 100 evaluations unchanged (1.82 -> 1.84; 1.06 -> 0.98 at 300).
 """
 
 from __future__ import annotations
@@ -49,6 +56,10 @@ class GeneticSampler:
     - `tournament_size`: individuals per tournament when choosing a parent.
     - `elite`: best individuals so far that join every generation's parent pool
       (None: a fifth of the population, at least 1).
+    - `niche_radius`: elites closer than this to a better elite are skipped (distance in
+      the unit cube over the numeric genes, a differing categorical gene counting 1,
+      divided by sqrt(genes)); None or 0: the `elite` best, wherever they lie. 0.05 was
+      the best of 0.03, 0.05, 0.08 and 0.15 on BBOB at 300 evaluations.
     - `restart_after`: generations without a new best of the current epoch before
       a restart (None: never restart; a collapsed population restarts regardless).
       On BBOB (21 problems, 5 seeds, 300 evaluations) 6 took Gallagher's f21 at d = 5
@@ -62,7 +73,8 @@ class GeneticSampler:
 
     def __init__(self, *, population_size: int | None = None, mutation_rate: float | None = None,
                  crossover: str = "sbx", tournament_size: int = 2, elite: int | None = None,
-                 restart_after: int | None = 6, seed: int | None = None) -> None:
+                 restart_after: int | None = 6, niche_radius: float | None = 0.05,
+                 seed: int | None = None) -> None:
         if population_size is not None and population_size < 2:
             raise ValueError(f"population_size must be >= 2, got {population_size}")
         if mutation_rate is not None and not 0.0 <= mutation_rate <= 1.0:
@@ -75,12 +87,15 @@ class GeneticSampler:
             raise ValueError(f"elite must be >= 0, got {elite}")
         if restart_after is not None and restart_after < 1:
             raise ValueError(f"restart_after must be >= 1 or None, got {restart_after}")
+        if niche_radius is not None and not 0.0 <= niche_radius < 1.0:
+            raise ValueError(f"niche_radius must be in [0, 1) or None, got {niche_radius}")
         self.population_size = population_size
         self.mutation_rate = mutation_rate
         self.crossover = crossover
         self.tournament_size = tournament_size
         self.elite = elite
         self.restart_after = restart_after
+        self.niche_radius = niche_radius
         self.seed = seed
         self._reset_caches()
 
@@ -88,10 +103,11 @@ class GeneticSampler:
         # finished trials never change: what a call reads from each is kept by key
         self._facts: dict[str, tuple[int, int, float]] = {}  # generation, epoch, violation
         self._compat: dict[tuple[Any, ...], dict[str, bool]] = {}  # space -> key -> has it
+        self._genes: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}  # space -> key -> unit
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        del state["_facts"], state["_compat"]  # rebuilt on demand (workers, copies)
+        del state["_facts"], state["_compat"], state["_genes"]  # rebuilt on demand
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -101,7 +117,7 @@ class GeneticSampler:
     def __repr__(self) -> str:
         return (f"GeneticSampler(population_size={self.population_size}, "
                 f"crossover={self.crossover!r}, restart_after={self.restart_after}, "
-                f"seed={self.seed!r})")
+                f"niche_radius={self.niche_radius}, seed={self.seed!r})")
 
     def sample(self, space: Mapping[str, Distribution], history: History,
                rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
@@ -158,13 +174,13 @@ class GeneticSampler:
         attrs["epoch"] = epoch
         if epoch != epochs.get(target - 1, 0):  # a restart generation: all fresh
             return self._fresh(space, trial, history, attrs)
-        pool = self._pool(target, epoch, epochs, by_gen, rank, elite)
+        pool = self._pool(target, epoch, epochs, by_gen, rank, elite, space, done)
         if len(pool) < 2 and target == top + 1 and epochs.get(top) == epoch:
             target = top  # too few finished to breed g + 1: one more member of g
             attrs["generation"] = target
             if target == 0 or epoch != epochs.get(target - 1, 0):
                 return self._fresh(space, trial, history, attrs)
-            pool = self._pool(target, epoch, epochs, by_gen, rank, elite)
+            pool = self._pool(target, epoch, epochs, by_gen, rank, elite, space, done)
         if len(pool) < 2:
             return self._fresh(space, trial, history, attrs)
         rate = self.mutation_rate
@@ -211,17 +227,51 @@ class GeneticSampler:
 
     # -- population ------------------------------------------------------------------
     def _pool(self, target: int, epoch: int, epochs: dict[int, int],
-              by_gen: dict[int, list[int]], rank: np.ndarray, elite: int) -> list[int]:
+              by_gen: dict[int, list[int]], rank: np.ndarray, elite: int,
+              space: Mapping[str, Distribution], done: list[TrialRecord]) -> list[int]:
         """Indices (into the finished trials) of generation target - 1 plus the elites of
-        every earlier generation of the same epoch."""
+        every earlier generation of the same epoch (apart from each other: see
+        `niche_radius`)."""
         pool = list(by_gen.get(target - 1, []))
         if elite:
             earlier = [i for g, idx in by_gen.items()
                        if g < target and epochs.get(g, 0) == epoch for i in idx]
-            best = sorted(earlier, key=lambda i: rank[i])[:elite]
+            ordered = sorted(earlier, key=lambda i: rank[i])
+            best = (self._cleared(ordered, elite, space, done) if self.niche_radius
+                    else ordered[:elite])
             members = set(pool)
             pool += [i for i in best if i not in members]
         return pool
+
+    def _cleared(self, ordered: list[int], elite: int, space: Mapping[str, Distribution],
+                 done: list[TrialRecord]) -> list[int]:
+        """Up to `elite` of `ordered` (best first), each at least `niche_radius` from every
+        better one kept (clearing)."""
+        genes = self._genes_of(space)
+        rows = []
+        for i in ordered:
+            t = done[i]
+            x = genes.get(t.key)
+            if x is None:
+                x = genes[t.key] = np.array(
+                    [float(d.index(t.params[n])) if isinstance(d, Categorical)
+                     else to_unit(d, t.params[n]) for n, d in space.items()])
+            rows.append(x)
+        categorical = np.array([isinstance(d, Categorical) for d in space.values()])
+        radius = float(self.niche_radius or 0.0) * np.sqrt(len(space))
+        picked = ga.clearing(np.array(rows).reshape(len(rows), len(space)), radius,
+                             categorical, elite)
+        return [ordered[j] for j in picked]
+
+    def _genes_of(self, space: Mapping[str, Distribution]) -> dict[str, np.ndarray]:
+        """The cache of finished trials' unit-cube genes for `space`."""
+        key = tuple(space.items())
+        genes = self._genes.get(key)
+        if genes is None:
+            if len(self._genes) >= 8:
+                self._genes.clear()
+            genes = self._genes[key] = {}
+        return genes
 
     def _sobol(self, space: Mapping[str, Distribution], number: int,
                seed: int) -> dict[str, Any]:
