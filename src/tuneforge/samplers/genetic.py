@@ -130,12 +130,7 @@ class GeneticSampler:
         done: list[TrialRecord] = []  # COMPLETE trials that have every gene of `space`
         viols: list[float] = []
         by_gen: dict[int, list[int]] = {}  # generation -> indices into `done`
-        space_key = tuple(space.items())
-        compat = self._compat.get(space_key)
-        if compat is None:
-            if len(self._compat) >= 8:
-                self._compat.clear()
-            compat = self._compat[space_key] = {}
+        compat = _per_space(self._compat, space)
         for t in history.trials():
             if t.key == trial.key or t.state is TrialState.FAIL:
                 continue
@@ -247,7 +242,7 @@ class GeneticSampler:
                  done: list[TrialRecord]) -> list[int]:
         """Up to `elite` of `ordered` (best first), each at least `niche_radius` from every
         better one kept (clearing)."""
-        genes = self._genes_of(space)
+        genes = _per_space(self._genes, space)
         rows = []
         for i in ordered:
             t = done[i]
@@ -262,16 +257,6 @@ class GeneticSampler:
         picked = ga.clearing(np.array(rows).reshape(len(rows), len(space)), radius,
                              categorical, elite)
         return [ordered[j] for j in picked]
-
-    def _genes_of(self, space: Mapping[str, Distribution]) -> dict[str, np.ndarray]:
-        """The cache of finished trials' unit-cube genes for `space`."""
-        key = tuple(space.items())
-        genes = self._genes.get(key)
-        if genes is None:
-            if len(self._genes) >= 8:
-                self._genes.clear()
-            genes = self._genes[key] = {}
-        return genes
 
     def _sobol(self, space: Mapping[str, Distribution], number: int,
                seed: int) -> dict[str, Any]:
@@ -308,6 +293,18 @@ class GeneticSampler:
         for (n, d), k in zip(cats, c, strict=True):
             out[n] = d.choices[int(k)]
         return {n: out[n] for n in space}
+
+
+def _per_space(caches: dict[tuple[Any, ...], dict[str, Any]],
+               space: Mapping[str, Distribution]) -> dict[str, Any]:
+    """The per-trial cache of `space` in `caches` (at most 8 spaces kept)."""
+    key = tuple(space.items())
+    cache = caches.get(key)
+    if cache is None:
+        if len(caches) >= 8:
+            caches.clear()
+        cache = caches[key] = {}
+    return cache
 
 
 def _generation(t: TrialRecord) -> int:
