@@ -158,7 +158,10 @@ _DATA = {
     "target": Field(string(), required=True, help="the column to predict"),
     "format": Field(nullable(string(data_io.FORMATS, "format"))),
 }
+
+
 def _threshold(node: Node, path: str, issues: Issues) -> Any:
+    """A number of CV standard errors, >= 0."""
     what = "a number >= 0 (of CV standard errors)"
     v = number(None, None, what=what)(node, path, issues)
     if v is not INVALID and v < 0:
