@@ -93,18 +93,22 @@ def _family(name: str) -> Any:
 
 
 def _branches(space: list[Any]) -> list[tuple[dict[str, list[Any]], list[Any]]]:
-    """Per branch: the fixed settings (``clf``: the family's model) and its parameters,
-    renamed ``clf__<param>``; one branch without fixed settings for a plain space."""
+    """Per branch (the sklearn adapters' split): the fixed settings (``clf``: the family's
+    model) and its parameters, renamed ``clf__<param>``; one branch without fixed settings
+    for a plain space."""
     from dataclasses import replace
 
-    parent = next((p for p in space if any(q.condition and q.condition[0] == p.name
-                                          for q in space)), None)
-    if parent is None:
-        return [({}, space)]
-    return [({"clf": [_family(v)]},
-             [replace(q, name="clf__" + q.name.split("_", 1)[1], condition=None)
-              for q in space if q.condition == (parent.name, v)])
-            for v in parent.choices]
+    from benchmarks.adapters.sklearn_ import _branches as split
+
+    out: list[tuple[dict[str, list[Any]], list[Any]]] = []
+    for fixed, params in split(space):
+        if not fixed:
+            return [({}, params)]
+        (family,) = fixed.values()
+        out.append(({"clf": [_family(family)]},
+                    [replace(q, name="clf__" + q.name.split("_", 1)[1], condition=None)
+                     for q in params]))
+    return out
 
 
 def _tuneforge_dist(p: Any) -> Any:

@@ -107,18 +107,17 @@ class Preset:
             return self.estimator
         module_name, _, qualname = self.estimator.partition(":")
         try:
-            obj: Any = importlib.import_module(module_name)
+            importlib.import_module(module_name)
         except ImportError as exc:
             raise MissingExtraError(
                 f"preset {self.name!r} needs {module_name!r}, which cannot be imported "
                 f"({exc}); install it with: pip install {self.requires or module_name}"
             ) from None
-        for part in qualname.split("."):
-            obj = getattr(obj, part, None)
-            if obj is None:
-                raise ImportError(f"preset {self.name!r}: {module_name!r} has no "
-                                  f"{qualname!r}")
-        return obj
+        try:
+            return import_path(self.estimator)
+        except AttributeError:
+            raise ImportError(f"preset {self.name!r}: {module_name!r} has no "
+                              f"{qualname!r}") from None
 
     # -- building ----------------------------------------------------------------------
     def build(self, params: Mapping[str, Any] | None = None, *,
@@ -135,7 +134,7 @@ class Preset:
         kwargs = self.to_kwargs(dict(params)) if self.to_kwargs is not None else dict(params)
         kwargs = {**self.fixed, **kwargs}
         if random_state is not None and "random_state" not in kwargs \
-                and "random_state" in _init_params(cls):
+                and "random_state" in init_params(cls):
             kwargs["random_state"] = random_state
         model = cls(**kwargs)
         if self.scale:
@@ -169,7 +168,18 @@ def _check_inside(where: str, space: Mapping[str, Distribution],
                                    f"{shown}")
 
 
-def _init_params(cls: type) -> Mapping[str, Any]:
+def import_path(path: str) -> Any:
+    """The object ``module:qual.name`` names (ImportError for the module, AttributeError
+    for a missing name)."""
+    module_name, _, qualname = path.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in filter(None, qualname.split(".")):
+        obj = getattr(obj, part)
+    return obj
+
+
+def init_params(cls: type) -> Mapping[str, Any]:
+    """The parameters of ``cls.__init__`` (empty when they cannot be read)."""
     try:
         return inspect.signature(cls).parameters
     except (TypeError, ValueError):

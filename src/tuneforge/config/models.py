@@ -19,7 +19,14 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from tuneforge.automl.presets import TASKS, Preset, get_preset, presets
+from tuneforge.automl.presets import (
+    TASKS,
+    Preset,
+    get_preset,
+    import_path,
+    init_params,
+    presets,
+)
 from tuneforge.config.schema import (
     INVALID,
     Checker,
@@ -202,20 +209,14 @@ def _custom(node: Node, path: str, task: str | None, why: str, issues: Issues) -
 
 def _estimator_class(node: Node, path: str, issues: Issues) -> Any:
     """The class ``module:Class`` (or ``module.Class``) names, imported."""
-    import importlib
-
     text = node.value
     if not isinstance(text, str) or not text.strip():
         return issues.add(node.line, path, f"must be an import path such as "
                                            f"'sklearn.ensemble:GradientBoostingClassifier', "
                                            f"{got(node)}")
-    module_name, sep, qualname = text.partition(":")
-    if not sep:
-        module_name, _, qualname = text.rpartition(".")
+    where = text if ":" in text else ":".join(text.rsplit(".", 1))  # module.Class too
     try:
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
+        obj = import_path(where)
     except (ImportError, AttributeError, ValueError) as exc:
         return issues.add(node.line, path, f"cannot import {text!r}: "
                                            f"{type(exc).__name__}: {exc}")
@@ -225,13 +226,8 @@ def _estimator_class(node: Node, path: str, issues: Issues) -> Any:
 
 
 def _init_names(cls: type) -> list[str]:
-    import inspect
-
-    try:
-        params = inspect.signature(cls).parameters.values()
-    except (TypeError, ValueError):
-        return []
-    return [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return [p.name for p in init_params(cls).values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
 def _task_of(model: Any) -> str | None:

@@ -184,26 +184,23 @@ class CrossValObjective:
         if space is None and not callable(estimator):
             raise TypeError("cross_val_objective needs an estimator factory (a function of the "
                             "trial that returns an estimator) or an estimator and a space")
+        # an estimator (with a space) says its own kind; a factory says nothing
+        classifier = space is not None and is_classifier(estimator)
+        known = classifier or (space is not None and is_regressor(estimator))
         if scoring is None:  # the estimator's own score: accuracy or R2
-            known = space is not None and (is_classifier(estimator)
-                                           or is_regressor(estimator))
-            classes = is_classifier(estimator) if known else looks_like_classes(y)
-            scoring = "accuracy" if classes else "r2"
+            scoring = "accuracy" if (classifier if known else looks_like_classes(y)) else "r2"
         self.metrics = resolve_metrics(scoring)
         self.metric = next(iter(self.metrics.values()))
         self.estimator = estimator
         self.space = space
         self.X, self.y = X, y
         task = metric_task(self.metric)
-        if space is not None:
-            classifier = is_classifier(estimator)
-            if task is not None and (is_classifier(estimator) or is_regressor(estimator)) \
-                    and classifier != (task == "classification"):
-                kind = "a classifier" if classifier else "a regressor"
-                raise ValueError(f"metric {self.metric.name!r} is a {task} metric but "
-                                 f"{type(estimator).__name__} is {kind}; pick a "
-                                 f"{'classification' if classifier else 'regression'} metric")
-        else:  # a factory: judge the task by the metric, then by the target
+        if known and task is not None and classifier != (task == "classification"):
+            kind = "a classifier" if classifier else "a regressor"
+            raise ValueError(f"metric {self.metric.name!r} is a {task} metric but "
+                             f"{type(estimator).__name__} is {kind}; pick a "
+                             f"{'classification' if classifier else 'regression'} metric")
+        if space is None:  # a factory: judge the task by the metric, then by the target
             classifier = task == "classification" if task else looks_like_classes(y)
         self.splits = make_splits(cv, X, y, groups=groups, classifier=classifier)
         self.fit_params = dict(fit_params or {})

@@ -206,8 +206,7 @@ class GeneticSampler:
         brought no new best of the epoch."""
         members = by_gen.get(last, [])
         if len(members) >= 2:
-            x = np.array([[to_unit(d, done[i].params[n]) for n, d in space.items()]
-                          for i in members])
+            x = self._gene_rows(space, done, members)
             if float(np.max(np.ptp(x, axis=0))) < 1e-3:
                 return f"generation {last} collapsed to one point"
         k = self.restart_after
@@ -242,9 +241,20 @@ class GeneticSampler:
                  done: list[TrialRecord]) -> list[int]:
         """Up to `elite` of `ordered` (best first), each at least `niche_radius` from every
         better one kept (clearing)."""
+        categorical = np.array([isinstance(d, Categorical) for d in space.values()])
+        radius = float(self.niche_radius or 0.0) * np.sqrt(len(space))
+        picked = ga.clearing(self._gene_rows(space, done, ordered), radius, categorical,
+                             elite)
+        return [ordered[j] for j in picked]
+
+    def _gene_rows(self, space: Mapping[str, Distribution], done: list[TrialRecord],
+                   indices: list[int]) -> np.ndarray:
+        """Genes (len(indices), d) of finished trials: numbers in the unit cube,
+        categoricals as their choice index; cached per trial (finished trials never
+        change)."""
         genes = _per_space(self._genes, space)
         rows = []
-        for i in ordered:
+        for i in indices:
             t = done[i]
             x = genes.get(t.key)
             if x is None:
@@ -252,11 +262,7 @@ class GeneticSampler:
                     [float(d.index(t.params[n])) if isinstance(d, Categorical)
                      else to_unit(d, t.params[n]) for n, d in space.items()])
             rows.append(x)
-        categorical = np.array([isinstance(d, Categorical) for d in space.values()])
-        radius = float(self.niche_radius or 0.0) * np.sqrt(len(space))
-        picked = ga.clearing(np.array(rows).reshape(len(rows), len(space)), radius,
-                             categorical, elite)
-        return [ordered[j] for j in picked]
+        return np.array(rows).reshape(len(rows), len(space))
 
     def _sobol(self, space: Mapping[str, Distribution], number: int,
                seed: int) -> dict[str, Any]:
