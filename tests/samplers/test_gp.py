@@ -334,3 +334,29 @@ def test_conditional_branch_beats_uniform_draws():
         return min(t.value for t in study.trials if t.params.get("kind") == "a")
 
     assert best_a(GPSampler(seed=1)) < best_a(tf.RandomSampler(seed=1))
+
+
+def _needle(trial):
+    """A uniformly fair family ("flat", about 0.5 anywhere) and one that is poor almost
+    everywhere but holds the optimum 0 in a narrow well ("peak", near x = 0.7, y = 0.2)."""
+    family = trial.suggest_categorical("family", ["flat", "peak"])
+    if family == "flat":
+        return 0.5 + 0.01 * trial.suggest_float("flat_x", 0.0, 1.0)
+    x = trial.suggest_float("peak_x", 0.0, 1.0)
+    y = trial.suggest_float("peak_y", 0.0, 1.0)
+    return 1.0 - math.exp(-((x - 0.7) ** 2 + (y - 0.2) ** 2) / 0.05)
+
+
+def test_family_choice_follows_each_branch_model_not_the_branch_average():
+    """A GP on the family alone compares branch averages and stays with "flat"; each
+    branch's own model sees that only "peak" can still improve."""
+    study = tf.create_study(sampler=GPSampler(seed=0), seed=0)
+    study.optimize(_needle, n_trials=40)
+    assert study.best_params["family"] == "peak" and study.best_value < 0.05
+    chosen = [t for t in study.trials if "gp_family" in t.system_attrs]
+    assert chosen and all(len(t.system_attrs["gp_family"]) == 2 for t in chosen)
+    assert sum(t.params["family"] == "peak" for t in chosen) > len(chosen) / 2
+    # every family got its startup trials before the models compared them
+    first = study.trials.index(chosen[0]) if isinstance(study.trials, list) else None
+    before = study.trials[:first]
+    assert all(sum(t.params["family"] == f for t in before) >= 5 for f in ("flat", "peak"))

@@ -9,7 +9,9 @@ quasi-random screening, batched L-BFGS-B and a discrete local search
 (`tuneforge.math.optimize`). Pending (RUNNING) trials are fantasized with the kriging
 believer (Ginsbourger et al. 2010) so parallel workers do not propose the same point.
 In a conditional space, a parameter outside the joint space is proposed, together with
-the rest of its branch, by a GP on the trials of that branch (`_sample_branch`).
+the rest of its branch, by a GP on the trials of that branch (`_sample_branch`); a lone
+categorical that opens such branches (a model family) is chosen by comparing the best
+acquisition of each branch's model (`_sample_family`).
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ if TYPE_CHECKING:  # the model pulls in scipy.optimize/linalg: imported on first
     from tuneforge.math.gp import GP, Prior
 
 _MAX_GRID = 512          # ordinal dims with more levels are modelled as continuous
-_MAX_STATES = 8          # (study, space) model states kept per sampler instance
+_MAX_STATES = 32         # (study, space) model states kept per sampler instance: a
+                         # family choice keeps two per branch (see `_sample_family`)
 _MAX_FANTASIES = 64      # pending/failed points fantasized, most recent first
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+_STARVED = 0.25          # a family choice is explored below this share of the most-tried
 
 
 # -- encoding -----------------------------------------------------------------------------
@@ -191,6 +195,10 @@ class GPSampler:
         n_startup = self.n_startup_trials or min(max(5, d + 1), 20)
         if len(y_obs) < n_startup:
             return self._sobol(space, trial, "startup", history)
+        if layout.is_cat.all() and len(space) == 1 and _opens_branches(space, trials):
+            family = self._sample_family(space, trials, trial, rng, history.directions[0])
+            if family is not None:
+                return family
         try:
             with _single_blas_thread():
                 x, value, n_train = self._propose(layout, state, trials, trial, x_obs, y_obs,
@@ -249,6 +257,82 @@ class GPSampler:
             self._branch_cache.popitem(last=False)
         info = {"context": context, "params": list(branch), "n_train": n_train}
         return Suggestion({name: values[name]}, {"sampler": "GPSampler", "gp_branch": info})
+
+    def _sample_family(self, space: Mapping[str, Distribution], trials: Sequence[TrialRecord],
+                       trial: TrialRecord, rng: np.random.Generator,
+                       direction: Direction) -> Suggestion | None:
+        """A lone categorical whose choices open branches of their own parameters, e.g.
+        a model family and each family's hyperparameters.
+
+        A GP on the choice alone models each branch's average trial, so a family whose
+        few good settings hide among bad ones (an SVC outside its narrow gamma range)
+        is starved by one that is uniformly fair. Instead each choice is scored by the
+        best acquisition its branch's own GP finds, all on one scale (the objective
+        warped over every trial, the incumbent the best of all), and the best choice is
+        taken; its parameters then come from `_sample_branch`, whose model is warped
+        over the branch alone and so resolves the branch's own differences. The choice
+        with fewest trials is taken instead until each has `n_startup_trials` (default
+        5), and whenever one has fewer than `_STARVED` times the most-tried one's: the
+        acquisitions of models on a few points are not comparable enough to starve a
+        family whose first draws missed its good region. None (use the GP on the choice
+        alone) when trials carry constraints.
+        """
+        from tuneforge.math.gp import warp_outputs
+
+        ((name, dist),) = space.items()
+        assert isinstance(dist, Categorical)
+        context = _context(trial)
+        members: list[list[TrialRecord]] = [[] for _ in dist.choices]
+        for t in trials:
+            if (t.key != trial.key and t.distributions.get(name) == dist
+                    and name in t.params
+                    and all(k in t.params and t.params[k] == v for k, v in context.items())):
+                members[dist.index(t.params[name])].append(t)
+        done = [t for group in members for t in group
+                if t.state is TrialState.COMPLETE and t.values]
+        if any(t.system_attrs.get("constraints") is not None for t in done):
+            return None
+        tried = np.array([sum(t.state in (*_FINISHED, TrialState.RUNNING) for t in group)
+                          for group in members])
+        need = max(self.n_startup_trials or 5, _STARVED * int(tried.max()))
+        if tried.min() < need:
+            fewest = np.flatnonzero(tried == tried.min())
+            choice = dist.choices[int(fewest[rng.integers(len(fewest))])]
+            return Suggestion({name: choice}, {"sampler": "GPSampler", "gp_phase": "branch"})
+        branches = [_shared_space(group, exclude={*trial.params, name}) for group in members]
+        sign = -1.0 if direction is Direction.MAXIMIZE else 1.0
+        y_all = np.array([sign * float(t.values[0]) for t in done if t.values])
+        z_all = warp_outputs(y_all).z   # a monotone map of y: equal values, equal z
+        z_of = dict(zip(y_all.tolist(), z_all.tolist(), strict=True))
+        incumbent = float(z_all.min())
+        scores = np.full(len(dist.choices), -np.inf)
+        for i, (group, branch) in enumerate(zip(members, branches, strict=True)):
+            if not branch:   # a choice without parameters of its own: already evaluated
+                continue
+            layout = _Layout(branch)
+            state = self._state(trials, branch,
+                                tag="family " + repr(sorted({**context, name: i}.items(),
+                                                            key=str)))
+            x_obs, y_obs, cons = self._observations(layout, state, group, direction)
+            if not len(y_obs):
+                continue
+            z_obs = np.array([z_of[v] for v in y_obs.tolist()])
+            try:
+                with _single_blas_thread():
+                    _, value, _ = self._propose(layout, state, group, trial, x_obs, y_obs,
+                                                cons, rng, z_obs=z_obs, incumbent=incumbent)
+            except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+                continue
+            if math.isfinite(value):
+                scores[i] = value
+        if not np.isfinite(scores).any():
+            return None
+        best = int(np.argmax(scores))
+        return Suggestion({name: dist.choices[best]},
+                          {"sampler": "GPSampler", "gp_phase": "model",
+                           "acquisition_function": self.acquisition,
+                           "gp_family": [float(v) if math.isfinite(v) else None
+                                         for v in scores]})
 
     # -- pieces -----------------------------------------------------------------------
     def _sobol(self, space: Mapping[str, Distribution], trial: TrialRecord,
@@ -339,7 +423,12 @@ class GPSampler:
 
     def _propose(self, layout: _Layout, state: _State, trials: Sequence[TrialRecord],
                  trial: TrialRecord, x_obs: np.ndarray, y_obs: np.ndarray,
-                 cons: list[Any], rng: np.random.Generator) -> tuple[np.ndarray, float, int]:
+                 cons: list[Any], rng: np.random.Generator, *,
+                 z_obs: np.ndarray | None = None, incumbent: float | None = None
+                 ) -> tuple[np.ndarray, float, int]:
+        """The acquisition's best point, its value and the number of trials fitted on.
+        `z_obs` replaces the warp of `y_obs` and `incumbent` the best warped value, so that
+        the acquisitions of several branches, each with its own model, share one scale."""
         from tuneforge.math.acquisition import Acquisition, ucb_beta
         from tuneforge.math.gp import Prior, warp_outputs
         from tuneforge.math.optimize import maximize
@@ -350,7 +439,7 @@ class GPSampler:
         cons = [cons[i] for i in idx]
         state.n_fits += 1
         prior = Prior.default(d, noisy=self.noisy)
-        z = warp_outputs(y).z
+        z = warp_outputs(y).z if z_obs is None else z_obs[idx]
         gp = self._fit(state, "objective", x, z, layout.is_cat, prior)
 
         use_cons = self.constraints if self.constraints is not None else \
@@ -375,6 +464,8 @@ class GPSampler:
                 best = float(gp.predict(x[feasible])[0].min())
             else:
                 best = float(z[feasible].min())
+        if incumbent is not None:
+            best = incumbent
 
         # pending (RUNNING), failed and pruned points: kriging believer fantasies
         pend, fail = self._fantasy_points(layout, state, trials, trial)
@@ -472,21 +563,40 @@ def _branch(name: str, dist: Distribution, trial: TrialRecord,
     already has (its context), the trials that share that context and have `name` with
     `dist` (finished or running), and the space the finished ones all share, less the
     trial's own parameters (`name` first)."""
-    context = {k: v for k, v in trial.params.items()
-               if isinstance(trial.distributions.get(k), Categorical)}
+    context = _context(trial)
     members = [t for t in trials if t.key != trial.key and t.distributions.get(name) == dist
                and all(k in t.params and t.params[k] == v for k, v in context.items())]
+    shared = _shared_space(members, exclude=set(trial.params)) or {name: dist}
+    branch = {name: dist, **{k: v for k, v in shared.items() if k != name}}
+    return context, members, branch
+
+
+def _context(trial: TrialRecord) -> dict[str, Any]:
+    """The categorical values a trial already has: they pick its branch."""
+    return {k: v for k, v in trial.params.items()
+            if isinstance(trial.distributions.get(k), Categorical)}
+
+
+def _shared_space(members: Sequence[TrialRecord], exclude: set[str]
+                  ) -> dict[str, Distribution]:
+    """The parameters (and distributions) every finished one of `members` has, less
+    `exclude`, in the first one's order."""
     shared: dict[str, Distribution] | None = None
     for t in members:
         if t.state not in _FINISHED:
             continue
         if shared is None:
-            shared = {k: v for k, v in t.distributions.items() if k not in trial.params}
+            shared = {k: v for k, v in t.distributions.items() if k not in exclude}
         else:
             shared = {k: v for k, v in shared.items() if t.distributions.get(k) == v}
-    shared = shared or {name: dist}
-    branch = {name: dist, **{k: v for k, v in shared.items() if k != name}}
-    return context, members, branch
+    return shared or {}
+
+
+def _opens_branches(space: Mapping[str, Distribution], trials: Sequence[TrialRecord]) -> bool:
+    """True when a finished trial has parameters beyond the joint space: its choice
+    opened a branch of its own."""
+    return any(t.state in _FINISHED and any(k not in space for k in t.params)
+               for t in trials)
 
 
 def _in_joint_space(space: Mapping[str, Distribution], trials: Sequence[TrialRecord]) -> bool:
