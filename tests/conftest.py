@@ -15,6 +15,7 @@ import os
 import pwd
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -41,6 +42,13 @@ def unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI") == "true":
         pytest.fail(f"required on CI (CI=true): {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def default_ctrl_c() -> None:
+    """`preexec_fn` for a child that a test interrupts with SIGINT: a shell's background
+    job (`make test &`) ignores SIGINT, its children inherit that, and a Python started
+    with SIGINT ignored never raises KeyboardInterrupt; restore the default first."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def require_module(module: str, extra: str):

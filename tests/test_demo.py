@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import require_module, unavailable
+from tests.conftest import default_ctrl_c, require_module, unavailable
 
 require_module("sklearn", "sklearn")
 
@@ -99,7 +99,8 @@ def test_console_script_demo_interrupted_by_ctrl_c(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="200", NO_COLOR="1")
     proc = subprocess.Popen([str(script), "demo", "--fast", "--storage",
                              f"sqlite:///{tmp_path / 'demo.db'}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=default_ctrl_c)
     try:
         assert proc.stdout is not None
         for line in proc.stdout:  # wait until the first search has started

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import tuneforge as tf
+from tests.conftest import default_ctrl_c
 from tuneforge import TrialState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,7 @@ def test_sigint_marks_running_trials_fail_and_keeps_finished(tmp_path, n_jobs):
         [sys.executable, "-m", "tests.study._interrupt_script", url, str(n_jobs)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,  # its own process group, like a terminal's foreground job
+        preexec_fn=default_ctrl_c,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -35,7 +37,15 @@ def test_sigint_marks_running_trials_fail_and_keeps_finished(tmp_path, n_jobs):
         if states.count(TrialState.COMPLETE) >= 3 and TrialState.RUNNING in states:
             break
     os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        # it ignored Ctrl-C: fail with every thread's stack (faulthandler, see the script)
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(1.0)
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"still running 60 s after SIGINT; stdout {out!r}; stacks:\n{err}")
     assert proc.returncode == 130, err
     assert "interrupted" in out
     trials = tf.load_study("int", storage=url).trials
