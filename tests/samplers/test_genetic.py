@@ -35,7 +35,7 @@ def test_generations_and_parents_are_recorded():
     for t in trials:
         g = t.system_attrs.get("generation", 0)
         parents = t.system_attrs.get("parents", [])
-        if g == 0:
+        if g == 0 or t.system_attrs.get("immigrant"):
             assert parents == []
             continue
         assert len(parents) == 2 and 0 < t.system_attrs["mutation_rate"] <= 0.5
@@ -235,3 +235,30 @@ def test_niche_radius_is_checked():
     with pytest.raises(ValueError, match="niche_radius"):
         GeneticSampler(niche_radius=-0.1)
     assert "niche_radius=0.05" in repr(GeneticSampler())
+
+
+def test_immigrants_are_fresh_points_early_in_an_epoch_and_can_be_turned_off():
+    def immigrants(sampler, n):
+        study = tf.create_study(sampler=sampler)
+        study.optimize(objectives.sphere5, n_trials=n)
+        return [t for t in study.trials if t.system_attrs.get("immigrant")], study.trials
+
+    fresh, _ = immigrants(GeneticSampler(population_size=10, seed=3,
+                                              restart_after=None), 200)
+    assert fresh and all(t.system_attrs["parents"] == [] for t in fresh)
+    gens = [t.system_attrs["generation"] for t in fresh]
+    assert 0 not in gens
+    # probability 0.5 / (g + 1): about 2.5 of generation 1's 10, 0.5 of generation 9's
+    early = sum(1 <= g <= 3 for g in gens)
+    late = sum(17 <= g <= 19 for g in gens)
+    assert early > late, gens
+    none, _ = immigrants(GeneticSampler(population_size=10, seed=3, immigrants=0), 60)
+    assert none == []
+
+
+def test_immigrants_is_checked():
+    with pytest.raises(ValueError, match="immigrants"):
+        GeneticSampler(immigrants=1.5)
+    with pytest.raises(ValueError, match="immigrants"):
+        GeneticSampler(immigrants=-0.1)
+    assert "immigrants=0.5" in repr(GeneticSampler())

@@ -29,6 +29,16 @@ instead of `elite` copies of one peak. On BBOB (21 problems, 30 seeds) this took
 Gallagher's f21 at d = 2 from log10 regret -0.12 to -2.04 at 300 evaluations, where the
 whole population used to settle on one broad local peak, and left the mean over the 21
 problems at 100 evaluations unchanged (1.82 -> 1.84; 1.06 -> 0.98 at 300).
+
+Immigrants: early on, a child is sometimes a fresh Sobol point instead (probability
+`immigrants / (g + 1)` in the epoch's generation g: 25 %, 17 %, 12 %, ... at the default
+0.5), so a small budget keeps sampling the space while the population settles on its
+first basins, and a long run is left to the GA. On BBOB at 100 evaluations (21 problems,
+30 seeds) this took Gallagher's f21 at d = 2 from log10 regret -0.02 to -0.55 (random
+search: -0.40) and the mean over the 21 problems from 1.84 to 1.80; a constant 20 %
+(tried before) had cost the unimodal problems too much, and a scale of 1.0 gave -0.37.
+At 300 evaluations the mean moved from 0.98 to 1.01 (sphere pays most: -3.43 -> -2.96
+at d = 2) and every problem still beats random search and Optuna's NSGA-II.
 """
 
 from __future__ import annotations
@@ -66,6 +76,9 @@ class GeneticSampler:
       from log10 regret 0.93 to 0.52 and moved no other problem by more than 0.13; 3
       helped f21 more but cost up to 1.1 on sphere and 0.6 on Rosenbrock, where slow
       steady progress looks like stagnation.
+    - `immigrants`: a child of the epoch's generation g (its first is 0) is instead a
+      fresh Sobol point with probability `immigrants / (g + 1)` (attribute
+      "immigrant"); None or 0: never. See the module docstring.
     - `seed`: becomes the study seed (see `create_study`); also scrambles generation 0.
     """
 
@@ -74,7 +87,7 @@ class GeneticSampler:
     def __init__(self, *, population_size: int | None = None, mutation_rate: float | None = None,
                  crossover: str = "sbx", tournament_size: int = 2, elite: int | None = None,
                  restart_after: int | None = 6, niche_radius: float | None = 0.05,
-                 seed: int | None = None) -> None:
+                 immigrants: float | None = 0.5, seed: int | None = None) -> None:
         if population_size is not None and population_size < 2:
             raise ValueError(f"population_size must be >= 2, got {population_size}")
         if mutation_rate is not None and not 0.0 <= mutation_rate <= 1.0:
@@ -89,6 +102,8 @@ class GeneticSampler:
             raise ValueError(f"restart_after must be >= 1 or None, got {restart_after}")
         if niche_radius is not None and not 0.0 <= niche_radius < 1.0:
             raise ValueError(f"niche_radius must be in [0, 1) or None, got {niche_radius}")
+        if immigrants is not None and not 0.0 <= immigrants <= 1.0:
+            raise ValueError(f"immigrants must be in [0, 1] or None, got {immigrants}")
         self.population_size = population_size
         self.mutation_rate = mutation_rate
         self.crossover = crossover
@@ -96,6 +111,7 @@ class GeneticSampler:
         self.elite = elite
         self.restart_after = restart_after
         self.niche_radius = niche_radius
+        self.immigrants = immigrants
         self.seed = seed
         self._reset_caches()
 
@@ -117,7 +133,8 @@ class GeneticSampler:
     def __repr__(self) -> str:
         return (f"GeneticSampler(population_size={self.population_size}, "
                 f"crossover={self.crossover!r}, restart_after={self.restart_after}, "
-                f"niche_radius={self.niche_radius}, seed={self.seed!r})")
+                f"niche_radius={self.niche_radius}, immigrants={self.immigrants}, "
+                f"seed={self.seed!r})")
 
     def sample(self, space: Mapping[str, Distribution], history: History,
                rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
@@ -178,6 +195,11 @@ class GeneticSampler:
             pool = self._pool(target, epoch, epochs, by_gen, rank, elite, space, done)
         if len(pool) < 2:
             return self._fresh(space, trial, history, attrs)
+        if self.immigrants:
+            age = target - min((g for g, e in epochs.items() if e == epoch), default=target)
+            if rng.random() < self.immigrants / (age + 1):
+                attrs["immigrant"] = True
+                return self._fresh(space, trial, history, attrs)
         rate = self.mutation_rate
         if rate is None:
             rate = ga.adaptive_rate(len(space), _success(done, by_gen.get(target - 1, []),
