@@ -360,3 +360,20 @@ def test_family_choice_follows_each_branch_model_not_the_branch_average():
     first = study.trials.index(chosen[0]) if isinstance(study.trials, list) else None
     before = study.trials[:first]
     assert all(sum(t.params["family"] == f for t in before) >= 5 for f in ("flat", "peak"))
+
+
+def test_family_choice_without_parameters_is_not_repeated():
+    """A choice that opens no parameters is one configuration: neither the per-family
+    startup nor the starving rule evaluates it again."""
+    def objective(trial):
+        family = trial.suggest_categorical("family", ["baseline", "tuned"])
+        if family == "baseline":
+            return 0.5
+        return (trial.suggest_float("x", 0.0, 1.0) - 0.3) ** 2
+
+    study = tf.create_study(sampler=GPSampler(seed=0), seed=0)
+    study.optimize(objective, n_trials=30)
+    baseline = [t.number for t in study.trials if t.params["family"] == "baseline"]
+    assert baseline and max(baseline) < 5, baseline   # only the Sobol startup drew it
+    assert any("gp_family" in t.system_attrs for t in study.trials)
+    assert study.best_value < 1e-3

@@ -294,12 +294,17 @@ class GPSampler:
             return None
         tried = np.array([sum(t.state in (*_FINISHED, TrialState.RUNNING) for t in group)
                           for group in members])
-        need = max(self.n_startup_trials or 5, _STARVED * int(tried.max()))
-        if tried.min() < need:
-            fewest = np.flatnonzero(tried == tried.min())
+        branches = [_shared_space(group, exclude={*trial.params, name}) for group in members]
+        # a choice without parameters of its own (a leaf) is one configuration: once is
+        # enough for a deterministic objective
+        leaf = np.array([not b and any(t.state in _FINISHED for t in group)
+                         for b, group in zip(branches, members, strict=True)])
+        need = np.where(leaf, 1, max(self.n_startup_trials or 5, _STARVED * int(tried.max())))
+        short = np.flatnonzero(tried < need)
+        if len(short):
+            fewest = short[tried[short] == tried[short].min()]
             choice = dist.choices[int(fewest[rng.integers(len(fewest))])]
             return Suggestion({name: choice}, {"sampler": "GPSampler", "gp_phase": "branch"})
-        branches = [_shared_space(group, exclude={*trial.params, name}) for group in members]
         sign = -1.0 if direction is Direction.MAXIMIZE else 1.0
         y_all = np.array([sign * float(t.values[0]) for t in done if t.values])
         z_all = warp_outputs(y_all).z   # a monotone map of y: equal values, equal z
@@ -307,7 +312,7 @@ class GPSampler:
         incumbent = float(z_all.min())
         scores = np.full(len(dist.choices), -np.inf)
         for i, (group, branch) in enumerate(zip(members, branches, strict=True)):
-            if not branch:   # a choice without parameters of its own: already evaluated
+            if not branch:   # a leaf: already evaluated
                 continue
             layout = _Layout(branch)
             state = self._state(trials, branch,
