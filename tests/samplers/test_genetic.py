@@ -241,10 +241,9 @@ def test_immigrants_are_fresh_points_early_in_an_epoch_and_can_be_turned_off():
     def immigrants(sampler, n):
         study = tf.create_study(sampler=sampler)
         study.optimize(objectives.sphere5, n_trials=n)
-        return [t for t in study.trials if t.system_attrs.get("immigrant")], study.trials
+        return [t for t in study.trials if t.system_attrs.get("immigrant")]
 
-    fresh, _ = immigrants(GeneticSampler(population_size=10, seed=3,
-                                              restart_after=None), 200)
+    fresh = immigrants(GeneticSampler(population_size=10, seed=3, restart_after=None), 200)
     assert fresh and all(t.system_attrs["parents"] == [] for t in fresh)
     gens = [t.system_attrs["generation"] for t in fresh]
     assert 0 not in gens
@@ -252,8 +251,7 @@ def test_immigrants_are_fresh_points_early_in_an_epoch_and_can_be_turned_off():
     early = sum(1 <= g <= 3 for g in gens)
     late = sum(17 <= g <= 19 for g in gens)
     assert early > late, gens
-    none, _ = immigrants(GeneticSampler(population_size=10, seed=3, immigrants=0), 60)
-    assert none == []
+    assert immigrants(GeneticSampler(population_size=10, seed=3, immigrants=0), 60) == []
 
 
 def test_immigrants_is_checked():
