@@ -1,6 +1,7 @@
 """GPSampler: Bayesian optimization with a Gaussian process."""
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -376,3 +377,19 @@ def test_family_choice_without_parameters_is_not_repeated():
     assert baseline and max(baseline) < 5, baseline   # only the Sobol startup drew it
     assert any("gp_family" in t.system_attrs for t in study.trials)
     assert study.best_value < 1e-3
+
+
+def test_family_startup_stays_near_twenty_trials_with_many_families():
+    """Nine families get 3 trials each before the models compare them (not 5 each:
+    45 trials would be most of a typical GP budget)."""
+    def objective(trial):
+        family = trial.suggest_categorical("family", [f"f{i}" for i in range(9)])
+        x = trial.suggest_float(f"{family}_x", 0.0, 1.0)
+        return (x - 0.5) ** 2 + int(family[1:]) / 10
+
+    study = tf.create_study(sampler=GPSampler(seed=0), seed=0)
+    study.optimize(objective, n_trials=40)
+    first = min(t.number for t in study.trials if "gp_family" in t.system_attrs)
+    counts = Counter(t.params["family"] for t in study.trials if t.number < first)
+    assert len(counts) == 9 and min(counts.values()) == 3, counts
+    assert first <= 5 + 27

@@ -272,10 +272,11 @@ class GPSampler:
         taken; its parameters then come from `_sample_branch`, whose model is warped
         over the branch alone and so resolves the branch's own differences. The choice
         with fewest trials is taken instead until each has `n_startup_trials` (default
-        5), and whenever one has fewer than `_STARVED` times the most-tried one's: the
-        acquisitions of models on a few points are not comparable enough to starve a
-        family whose first draws missed its good region. None (use the GP on the choice
-        alone) when trials carry constraints.
+        5, fewer with more than four choices so that this first round stays near 20
+        trials, at least 2), and whenever one has fewer than `_STARVED` times the
+        most-tried one's: the acquisitions of models on a few points are not comparable
+        enough to starve a family whose first draws missed its good region. None (use
+        the GP on the choice alone) when trials carry constraints.
         """
         from tuneforge.math.gp import warp_outputs
 
@@ -299,7 +300,8 @@ class GPSampler:
         # enough for a deterministic objective
         leaf = np.array([not b and any(t.state in _FINISHED for t in group)
                          for b, group in zip(branches, members, strict=True)])
-        need = np.where(leaf, 1, max(self.n_startup_trials or 5, _STARVED * int(tried.max())))
+        first = self.n_startup_trials or min(5, max(2, math.ceil(20 / len(dist.choices))))
+        need = np.where(leaf, 1, max(first, _STARVED * int(tried.max())))
         short = np.flatnonzero(tried < need)
         if len(short):
             fewest = short[tried[short] == tried[short].min()]
