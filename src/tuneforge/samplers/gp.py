@@ -284,11 +284,8 @@ class GPSampler:
         assert isinstance(dist, Categorical)
         context = _context(trial)
         members: list[list[TrialRecord]] = [[] for _ in dist.choices]
-        for t in trials:
-            if (t.key != trial.key and t.distributions.get(name) == dist
-                    and name in t.params
-                    and all(k in t.params and t.params[k] == v for k, v in context.items())):
-                members[dist.index(t.params[name])].append(t)
+        for t in _members(name, dist, trial, context, trials):
+            members[dist.index(t.params[name])].append(t)
         done = [t for group in members for t in group
                 if t.state is TrialState.COMPLETE and t.values]
         if any(t.system_attrs.get("constraints") is not None for t in done):
@@ -571,11 +568,18 @@ def _branch(name: str, dist: Distribution, trial: TrialRecord,
     `dist` (finished or running), and the space the finished ones all share, less the
     trial's own parameters (`name` first)."""
     context = _context(trial)
-    members = [t for t in trials if t.key != trial.key and t.distributions.get(name) == dist
-               and all(k in t.params and t.params[k] == v for k, v in context.items())]
+    members = _members(name, dist, trial, context, trials)
     shared = _shared_space(members, exclude=set(trial.params)) or {name: dist}
     branch = {name: dist, **{k: v for k, v in shared.items() if k != name}}
     return context, members, branch
+
+
+def _members(name: str, dist: Distribution, trial: TrialRecord, context: Mapping[str, Any],
+             trials: Sequence[TrialRecord]) -> list[TrialRecord]:
+    """The other trials that have `name` with `dist` and agree with `context`."""
+    return [t for t in trials if t.key != trial.key and name in t.params
+            and t.distributions.get(name) == dist
+            and all(k in t.params and t.params[k] == v for k, v in context.items())]
 
 
 def _context(trial: TrialRecord) -> dict[str, Any]:
