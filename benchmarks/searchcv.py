@@ -133,7 +133,7 @@ def _search(method: str, problem: str, seed: int, n_iter: int, grid_factor: int)
     branches = _branches(space)
     if method.startswith("tuneforge-"):
         import tuneforge as tf
-        from tuneforge.sklearn import TuneSearchCV
+        from tuneforge.integrations.sklearn import TuneSearchCV
 
         sampler = (tf.GPSampler(seed=seed) if method == "tuneforge-gp"
                    else tf.TPESampler(seed=seed))

@@ -15,7 +15,14 @@ LAYERS = {
     "samplers": 3, "pruners": 3, "storage": 3, "schedulers": 3,
     "study": 4,
 }
-TOP = 5  # execution, integrations, dashboard, cli, demo, testing, ...
+TOP = 5  # execution, integrations, presets, evaluate, automl, runspec, cli, testing, ...
+
+# Justified exceptions, (file, imported room): each a lazy import inside one function.
+ALLOWED_UPWARD = {
+    # `Study.optimize` hands the loop to an executor; `n_jobs=k` is sugar for the local
+    # process pool, so the study resolves its default executor from the execution wing.
+    ("study/study.py", "execution"),
+}
 
 
 def layer_of(top: str) -> int:
@@ -44,7 +51,7 @@ def test_no_module_imports_upward():
             continue  # the package root re-exports the public API
         top = rel.parts[0].removesuffix(".py")
         for target in imported_tuneforge_modules(path):
-            if layer_of(target) > layer_of(top):
+            if layer_of(target) > layer_of(top) and (rel.as_posix(), target) not in ALLOWED_UPWARD:
                 problems.append(f"{rel} imports tuneforge.{target}")
     assert not problems, "upward imports:\n" + "\n".join(problems)
 

@@ -16,7 +16,8 @@ from benchmarks.adapters.base import (
 from benchmarks.problems.base import Problem
 
 # Modules tuneforge imports lazily during the first trials: imported in prepare().
-LAZY = ("tuneforge.study._loop", "tuneforge.study._heartbeat", "tuneforge.study._progress",
+LAZY = ("tuneforge.execution.serial", "tuneforge.execution.heartbeat",
+        "tuneforge.execution.progress",
         "tuneforge.samplers.tpe", "tuneforge.samplers.genetic", "tuneforge.samplers.cmaes",
         "cmaes")
 

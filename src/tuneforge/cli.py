@@ -39,7 +39,7 @@ from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
 if TYPE_CHECKING:
     from tuneforge.automl import Selection
-    from tuneforge.config import RunConfig
+    from tuneforge.runspec import RunConfig
 
 app = typer.Typer(
     name="tuneforge",
@@ -290,7 +290,7 @@ def run(config: Annotated[Path, typer.Argument(
 
     Every problem in the config is reported (file:line: key: what) before anything runs.
     """
-    from tuneforge.config import ConfigError, load_run_config
+    from tuneforge.runspec import ConfigError, load_run_config
 
     try:
         cfg = load_run_config(config).with_overrides(storage=storage, trials=trials)

@@ -22,9 +22,6 @@ import tuneforge as tf  # noqa: E402
 from tuneforge.automl import (  # noqa: E402
     Families,
     OvertuningWarning,
-    Preset,
-    UnknownPresetError,
-    get_preset,
     infer_task,
     nested_select,
     select,
@@ -36,6 +33,7 @@ from tuneforge.evaluate import (  # noqa: E402
     resolve_metric,
 )
 from tuneforge.exceptions import TuneforgeError  # noqa: E402
+from tuneforge.presets import Preset, UnknownPresetError, get_preset  # noqa: E402
 
 MODELS = ["logreg", "svc"]
 # the module, not the function that `tuneforge.automl.select` names

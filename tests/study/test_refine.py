@@ -5,9 +5,9 @@ import pytest
 import tuneforge as tf
 from tuneforge import Categorical, Float, Int, SearchSpace, TrialState
 from tuneforge.samplers.base import Suggestion
+from tuneforge.samplers.refined import RefinedSampler
 from tuneforge.storage import events as ev
 from tuneforge.study.refine import (
-    RefinedSampler,
     continue_on,
     record_space,
     refine,

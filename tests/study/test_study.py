@@ -313,7 +313,7 @@ def test_load_study_does_not_write(tmp_path):
 
 
 def test_grid_progress_total():
-    from tuneforge.study._loop import expected_trials
+    from tuneforge.execution.serial import expected_trials
 
     study = tf.create_study(sampler=tf.GridSampler({"a": [1, 2, 3]}))
     assert expected_trials(study, None) == 3

@@ -15,16 +15,6 @@ except ImportError:
     raise missing_extra("scikit-learn", "sklearn") from None
 
 from tuneforge.automl.families import MODEL_PARAM, Families, prefixed, resolve_models
-from tuneforge.automl.presets import (
-    PER_FEATURE,
-    TASKS,
-    Preset,
-    UnknownPresetError,
-    get_preset,
-    presets,
-    register_preset,
-    unregister_preset,
-)
 from tuneforge.automl.select import OvertuningWarning, enqueue_defaults, nested_select, select
 from tuneforge.automl.selection import Selection
 from tuneforge.automl.tasks import DEFAULT_SCORING, infer_task
@@ -32,21 +22,13 @@ from tuneforge.automl.tasks import DEFAULT_SCORING, infer_task
 __all__ = [
     "DEFAULT_SCORING",
     "MODEL_PARAM",
-    "PER_FEATURE",
-    "TASKS",
     "Families",
     "OvertuningWarning",
-    "Preset",
     "Selection",
-    "UnknownPresetError",
     "enqueue_defaults",
-    "get_preset",
     "infer_task",
     "nested_select",
     "prefixed",
-    "presets",
-    "register_preset",
     "resolve_models",
     "select",
-    "unregister_preset",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tuneforge.automl.presets import Preset, get_preset, presets
+from tuneforge.presets import Preset, get_preset, presets
 
 MODEL_PARAM = "model"
 

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from tuneforge.automl.families import MODEL_PARAM, Families, resolve_models
-from tuneforge.automl.presets import Preset
 from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
 from tuneforge.automl.selection import Selection, family_rows
 from tuneforge.automl.tasks import check_task
@@ -32,6 +31,7 @@ from tuneforge.evaluate import (
 )
 from tuneforge.evaluate.nested import fold_seed, take_rows
 from tuneforge.exceptions import TuneforgeError
+from tuneforge.presets import Preset
 from tuneforge.pruners import Pruner
 from tuneforge.samplers import Sampler, TPESampler
 from tuneforge.study import Study, create_study

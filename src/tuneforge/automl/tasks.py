@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from tuneforge.automl.presets import TASKS
 from tuneforge.evaluate import metric_task, resolve_metric
 from tuneforge.evaluate.cv import MAX_FLOAT_CLASSES
+from tuneforge.presets import TASKS
 
 DEFAULT_SCORING = {"classification": "accuracy", "regression": "rmse"}
 MAX_CLASSES = MAX_FLOAT_CLASSES  # a float target with more distinct values is a regression

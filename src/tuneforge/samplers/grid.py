@@ -1,4 +1,5 @@
-"""Grid search: every combination exactly once, shared safely by several workers."""
+"""Grid search: every combination exactly once, shared safely by several workers; and
+several grids (a list of dicts), each point tagged with the grid it came from."""
 
 from __future__ import annotations
 
@@ -85,4 +86,65 @@ class GridSampler:
                 f"parameter {name!r} is not in the grid of GridSampler "
                 f"(grid parameters: {', '.join(self.grid)})"
             )
+        return Suggestion({})
+
+
+BRANCH = "_branch"  # the parameter that names the grid of a list of dicts
+
+
+class BranchGridSampler:
+    """Every point of every grid once; points of grid i carry ``BRANCH = i``
+    (a list of dicts, as scikit-learn's ParameterGrid takes).
+
+    Each grid is expanded by tuneforge's GridSampler (same validation and order); the
+    points are enqueued once per study, so workers share them and a resumed study runs
+    only those left.
+    """
+
+    relative = False
+
+    def __init__(self, grids: Sequence[Mapping[str, Sequence[Any]]], *, shuffle: bool = False,
+                 seed: int | None = None) -> None:
+        if not grids:
+            raise SearchSpaceError("BranchGridSampler needs at least one grid")
+        self.grids = [{k: tuple(v) for k, v in g.items()} for g in grids]
+        self.shuffle = shuffle
+        self.seed = seed
+        self._queue: tuple[str, list[dict[str, Any]]] | None = None
+
+    def __repr__(self) -> str:
+        return f"BranchGridSampler({self.grids!r})"
+
+    def __len__(self) -> int:
+        return len(self.combinations())
+
+    def combinations(self) -> list[dict[str, Any]]:
+        """The points in order: grid by grid, each in GridSampler's order (or all of them
+        in a random order, seeded, with `shuffle`)."""
+        out: list[dict[str, Any]] = []
+        branched = len(self.grids) > 1
+        for i, grid in enumerate(self.grids):
+            points = GridSampler(grid).combinations() if grid else [{}]
+            out += [({BRANCH: i} if branched else {}) | p for p in points]
+        if self.shuffle:
+            order = np.random.default_rng(self.seed).permutation(len(out))
+            out = [out[i] for i in order]
+        return out
+
+    def initial_queue(self) -> tuple[str, Sequence[Mapping[str, Any]]]:
+        """A tag naming these grids and their points, enqueued once per study."""
+        if self._queue is None:
+            text = json.dumps([self.grids, self.shuffle, self.seed], sort_keys=True)
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            self._queue = (f"grids:{digest[:16]}", [
+                {"params": p, "system_attrs": {"grid_id": i, "sampler": "BranchGridSampler"}}
+                for i, p in enumerate(self.combinations())
+            ])
+        return self._queue
+
+    def sample(self, space: Mapping[str, Distribution], history: History,
+               rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
+        # grid trials arrive with every parameter fixed; anything else is not in a grid
+        for name in space:
+            raise SearchSpaceError(f"parameter {name!r} is in none of the grids of this search")
         return Suggestion({})

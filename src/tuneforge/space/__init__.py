@@ -7,7 +7,7 @@ from tuneforge.space.distributions import (
     Int,
     distribution_from_json,
 )
-from tuneforge.space.refine import (
+from tuneforge.space.narrowing import (
     ParamChange,
     project_params,
     refine_space,

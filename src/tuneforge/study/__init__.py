@@ -3,7 +3,6 @@ study's space around its best trials."""
 
 from tuneforge.study.api import create_study, delete_study, load_study
 from tuneforge.study.refine import (
-    RefinedSampler,
     SpaceVersion,
     continue_on,
     record_space,
@@ -14,6 +13,6 @@ from tuneforge.study.refine import (
 from tuneforge.study.study import Study
 from tuneforge.study.trial import Trial
 
-__all__ = ["RefinedSampler", "SpaceVersion", "Study", "Trial", "continue_on", "create_study",
+__all__ = ["SpaceVersion", "Study", "Trial", "continue_on", "create_study",
            "delete_study", "load_study", "record_space", "refine", "refine_report",
            "space_versions"]

@@ -17,6 +17,7 @@ from tuneforge.exceptions import (
     TrialStateError,
     TuneforgeError,
 )
+from tuneforge.execution.heartbeat import worker_name
 from tuneforge.pruners.base import NopPruner, Pruner
 from tuneforge.samplers.auto import AutoSampler
 from tuneforge.samplers.base import QueueingSampler, Sampler, trial_rng
@@ -25,7 +26,6 @@ from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
 from tuneforge.study import analysis
-from tuneforge.study._heartbeat import worker_name
 from tuneforge.study.trial import Trial, _plain
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
@@ -280,9 +280,9 @@ class Study:
         `n_jobs=k` runs k worker processes sharing the storage (n_jobs=-1: one per core);
         the objective must then be picklable (a module-level function).
         """
-        from tuneforge.study import _loop
+        from tuneforge.execution import serial
 
-        _loop.optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
+        serial.optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
                        catch=catch, callbacks=callbacks, show_progress=show_progress)
 
     def stop(self) -> None:
