@@ -50,10 +50,12 @@ from typing import Any
 import numpy as np
 
 from tuneforge.math import ga
+from tuneforge.math.pareto import loss_order
+from tuneforge.samplers._branches import has_space
 from tuneforge.samplers.base import Suggestion, design_seed
-from tuneforge.samplers.tpe import rank_losses, violation
 from tuneforge.space.distributions import Categorical, Distribution
-from tuneforge.space.encoding import from_unit, to_unit
+from tuneforge.space.encoding import decode, decode_indices, encode, encode_indices, encode_mixed
+from tuneforge.trial.constraints import violation
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 
@@ -163,7 +165,7 @@ class GeneticSampler:
                     and len(t.values) == len(signs):
                 ok = compat.get(t.key)
                 if ok is None:
-                    ok = compat[t.key] = _compatible(t, space)
+                    ok = compat[t.key] = has_space(t, space.items())
                 if ok:
                     by_gen.setdefault(g, []).append(len(done))
                     done.append(t)
@@ -280,9 +282,7 @@ class GeneticSampler:
             t = done[i]
             x = genes.get(t.key)
             if x is None:
-                x = genes[t.key] = np.array(
-                    [float(d.index(t.params[n])) if isinstance(d, Categorical)
-                     else to_unit(d, t.params[n]) for n, d in space.items()])
+                x = genes[t.key] = encode_mixed(space, t.params)
             rows.append(x)
         return np.array(rows).reshape(len(rows), len(space))
 
@@ -295,18 +295,14 @@ class GeneticSampler:
         sobol = qmc.Sobol(d, scramble=True, seed=np.random.default_rng([seed, d, names]))
         if number:
             sobol.fast_forward(number)
-        u = sobol.random(1)[0]
-        return {name: from_unit(dist, float(x)) for (name, dist), x in zip(space.items(), u,
-                                                                            strict=True)}
+        return decode(space, sobol.random(1)[0])
 
     def _child(self, space: Mapping[str, Distribution], a: TrialRecord, b: TrialRecord,
                rate: float, rng: np.random.Generator) -> dict[str, Any]:
-        num_names = [n for n, d in space.items() if not isinstance(d, Categorical)]
-        xa = np.array([to_unit(space[n], a.params[n]) for n in num_names])
-        xb = np.array([to_unit(space[n], b.params[n]) for n in num_names])
-        cats = [(n, d) for n, d in space.items() if isinstance(d, Categorical)]
-        ca = np.array([d.index(a.params[n]) for n, d in cats], dtype=np.int64)
-        cb = np.array([d.index(b.params[n]) for n, d in cats], dtype=np.int64)
+        nums = {n: d for n, d in space.items() if not isinstance(d, Categorical)}
+        cats = {n: d for n, d in space.items() if isinstance(d, Categorical)}
+        xa, xb = encode(nums, a.params), encode(nums, b.params)
+        ca, cb = encode_indices(cats, a.params), encode_indices(cats, b.params)
         if self.crossover == "sbx":
             c1, c2 = ga.sbx(rng, xa, xb)
             x = c1 if rng.random() < 0.5 else c2
@@ -314,12 +310,9 @@ class GeneticSampler:
             x = ga.uniform_crossover(rng, xa, xb)
         c = ga.uniform_crossover(rng, ca, cb)
         x = ga.polynomial_mutation(rng, x, rate)
-        n_choices = np.array([len(d.choices) for _, d in cats], dtype=np.int64)
+        n_choices = np.array([len(d.choices) for d in cats.values()], dtype=np.int64)
         c = ga.categorical_mutation(rng, c, n_choices, rate)
-        out: dict[str, Any] = {n: from_unit(space[n], float(v)) for n, v in zip(num_names, x,
-                                                                             strict=True)}
-        for (n, d), k in zip(cats, c, strict=True):
-            out[n] = d.choices[int(k)]
+        out = {**decode(nums, x), **decode_indices(cats, c)}
         return {n: out[n] for n in space}
 
 
@@ -345,10 +338,6 @@ def _epoch(t: TrialRecord) -> int:
     return e if isinstance(e, int) and not isinstance(e, bool) and e >= 0 else 0
 
 
-def _compatible(t: TrialRecord, space: Mapping[str, Distribution]) -> bool:
-    return all(n in t.params and t.distributions.get(n) == d for n, d in space.items())
-
-
 def _fitness_rank(done: list[TrialRecord], signs: np.ndarray,
                   viol: np.ndarray | None = None) -> np.ndarray:
     """Rank (n,) of the finished trials, 0 = best: feasible ones by value (front for
@@ -365,7 +354,7 @@ def _fitness_rank(done: list[TrialRecord], signs: np.ndarray,
     if len(feas):
         losses = np.array([done[i].values for i in feas], dtype=float).reshape(
             len(feas), len(signs)) * signs
-        rank[feas[rank_losses(losses)]] = np.arange(len(feas))
+        rank[feas[loss_order(losses)]] = np.arange(len(feas))
     if len(infeas):
         order = infeas[np.argsort(viol[infeas], kind="stable")]
         rank[order] = len(feas) + np.arange(len(infeas))
