@@ -24,21 +24,17 @@ new epoch: a fresh Sobol sample, whose parents and elites come from the new epoc
 The epoch number and the reason are stored on each trial ("epoch", "restart").
 
 Niches: the elites that join every parent pool are picked best first, skipping any that
-lies within `niche_radius` of a better elite (clearing), so that they hold several basins
-instead of `elite` copies of one peak. On BBOB (21 problems, 30 seeds) this took
-Gallagher's f21 at d = 2 from log10 regret -0.12 to -2.04 at 300 evaluations, where the
-whole population used to settle on one broad local peak, and left the mean over the 21
-problems at 100 evaluations unchanged (1.82 -> 1.84; 1.06 -> 0.98 at 300).
+lies within `niche_radius` of a better elite (clearing; Petrowski, "A clearing procedure
+as a niching method for genetic algorithms", ICEC 1996), so that they hold several
+basins instead of `elite` copies of one peak.
 
 Immigrants: early on, a child is sometimes a fresh Sobol point instead (probability
 `immigrants / (g + 1)` in the epoch's generation g: 25 %, 17 %, 12 %, ... at the default
 0.5), so a small budget keeps sampling the space while the population settles on its
-first basins, and a long run is left to the GA. On BBOB at 100 evaluations (21 problems,
-30 seeds) this took Gallagher's f21 at d = 2 from log10 regret -0.02 to -0.55 (random
-search: -0.40) and the mean over the 21 problems from 1.84 to 1.80; a constant 20 %
-(tried before) had cost the unimodal problems too much, and a scale of 1.0 gave -0.37.
-At 300 evaluations the mean moved from 0.98 to 1.01 (sphere pays most: -3.43 -> -2.96
-at d = 2) and every problem still beats random search and Optuna's NSGA-II.
+first basins, and a long run is left to the GA.
+
+The measurements behind restarts, niches and immigrants (and their defaults) are in
+benchmarks/README.md, "Design notes behind the samplers".
 """
 
 from __future__ import annotations
@@ -70,14 +66,10 @@ class GeneticSampler:
       (None: a fifth of the population, at least 1).
     - `niche_radius`: elites closer than this to a better elite are skipped (distance in
       the unit cube over the numeric genes, a differing categorical gene counting 1,
-      divided by sqrt(genes)); None or 0: the `elite` best, wherever they lie. 0.05 was
-      the best of 0.03, 0.05, 0.08 and 0.15 on BBOB at 300 evaluations.
+      divided by sqrt(genes)); None or 0: the `elite` best, wherever they lie.
     - `restart_after`: generations without a new best of the current epoch before
       a restart (None: never restart; a collapsed population restarts regardless).
-      On BBOB (21 problems, 5 seeds, 300 evaluations) 6 took Gallagher's f21 at d = 5
-      from log10 regret 0.93 to 0.52 and moved no other problem by more than 0.13; 3
-      helped f21 more but cost up to 1.1 on sphere and 0.6 on Rosenbrock, where slow
-      steady progress looks like stagnation.
+      Fewer restarts sooner, and slow steady progress then looks like stagnation.
     - `immigrants`: a child of the epoch's generation g (its first is 0) is instead a
       fresh Sobol point with probability `immigrants / (g + 1)` (attribute
       "immigrant"); None or 0: never. See the module docstring.

@@ -59,8 +59,7 @@ class GPSampler:
       `min(max(5, d + 1), 20)` for a d-dimensional space: d + 1 points are the fewest
       that span every dimension (a simplex), so each ARD lengthscale sees a change; at
       least 5 keep a 1-2-D model from extrapolating from a couple of points; at most 20
-      so that large spaces start modelling within a typical budget. On 100-trial
-      benchmarks (d = 2-10), 5, d + 1 and 15 were within noise of each other.
+      so that large spaces start modelling within a typical budget.
     - `acquisition`: "logei" (log expected improvement) or "ucb" (confidence bound with
       the schedule of `math.acquisition.ucb_beta`, or `beta` if given).
     - `noisy`: treat observations as noisy (noise prior centred on 2 % of the variance,
@@ -237,9 +236,8 @@ class GPSampler:
         beta = self.beta if self.beta is not None else ucb_beta(len(y), d)
         acq = Acquisition(gp, best, kind=self.acquisition, beta=beta, constraints=cgps)
         # A deterministic objective gains nothing from a point it has already seen.
-        # No extra candidates around the best points (`centres`): on 300-trial runs they
-        # took every L-BFGS-B start and the search stayed in Rosenbrock's local minimum
-        # (regret 3.7 where quasi-random starts alone reached 0.34).
+        # No extra candidates around the best points (`centres`): they take the L-BFGS-B
+        # starts and hold the search in a local minimum (benchmarks/README.md).
         avoid = None if self.noisy else seen
         x_best, value = maximize(acq, acq.value_and_grad, layout.box, rng, avoid=avoid,
                                  n_candidates=1024 if d <= 10 else 2048)

@@ -19,18 +19,17 @@ many configurations: there a candidate equal to a finished or running trial's is
 only if every candidate is one (multivariate mode), so small spaces do not fill up with
 repeats.
 
-Components (tuneforge.math.tpe; chosen by measurement against Optuna's TPE on
-sphere/ellipsoid/Rosenbrock/Rastrigin, d = 2, 5, 10): the good set is the best
+Components (tuneforge.math.tpe, after Watanabe 2023): the good set is the best
 ceil(0.1 n) <= 25 feasible trials, weighted by rank (1 down to 0.5); the bad set's
 weights ramp down with age. Kernel widths blend per-point neighbour gaps (while the good
 set fills: fast early exploitation) into Scott's rule on the spread, times 0.7 (once it
-is full: steady late convergence), clipped below by the magic clip; 64 candidates.
+is full: steady late convergence), clipped below by the magic clip; 64 candidates. How
+they were chosen: benchmarks/README.md, "Design notes behind the samplers".
 
 Cost per trial, with n finished trials, d parameters and m = n_ei_candidates: encodings
 are cached per trial key (a finished trial never changes), so a call does O(n) dictionary
 look-ups, one O(n log n) sort for the split, and O(m n d) in three matrix products to
-evaluate the estimators at the candidates; nothing is re-encoded. Measured (d = 5, one
-core): about 4 ms per call at 1,000 finished trials, 30 ms at 10,000.
+evaluate the estimators at the candidates; nothing is re-encoded.
 """
 
 from __future__ import annotations
