@@ -69,7 +69,7 @@ class GeneticSampler:
       divided by sqrt(genes)); None or 0: the `elite` best, wherever they lie.
     - `restart_after`: generations without a new best of the current epoch before
       a restart (None: never restart; a collapsed population restarts regardless).
-      Fewer restarts sooner, and slow steady progress then looks like stagnation.
+      Smaller values restart sooner but mistake slow steady progress for stagnation.
     - `immigrants`: a child of the epoch's generation g (its first is 0) is instead a
       fresh Sobol point with probability `immigrants / (g + 1)` (attribute
       "immigrant"); None or 0: never. See the module docstring.
