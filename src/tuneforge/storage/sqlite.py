@@ -91,6 +91,11 @@ class SQLiteStorage:
     def __repr__(self) -> str:
         return f"SQLiteStorage({str(self.path)!r})"
 
+    @property
+    def url(self) -> str:
+        """``sqlite:///`` and the absolute path: how another process opens this file."""
+        return f"sqlite:///{self.path.resolve()}"
+
     def __getstate__(self) -> dict[str, object]:
         # Crossing to a worker process (ipc) sends only the path; the worker reconnects.
         return {"path": str(self.path), "read_only": self.read_only, "timeout": self._timeout}

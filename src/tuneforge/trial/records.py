@@ -75,6 +75,11 @@ class TrialRecord:
         return self.values[0]
 
     @property
+    def intermediate_values(self) -> Mapping[int, float]:
+        """Optuna's name for `intermediate` (step -> reported value)."""
+        return self.intermediate
+
+    @property
     def duration(self) -> float | None:
         if self.datetime_start is None or self.datetime_complete is None:
             return None
