@@ -101,6 +101,8 @@ class SQLiteStorage:
         return {"path": str(self.path), "read_only": self.read_only, "timeout": self._timeout}
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        # Unpickling reruns __init__ to reopen the connection; mypy flags calling
+        # __init__ on an instance as unsound [misc], which is the intent here.
         self.__init__(state["path"], read_only=state["read_only"],  # type: ignore[misc]
                       timeout=state["timeout"])
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from tuneforge.space.distributions import Distribution
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_NO_STEPS: Mapping[int, float] = MappingProxyType({})
 
 
 class TrialState(str, enum.Enum):
@@ -55,7 +56,7 @@ class TrialRecord:
     params: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     distributions: Mapping[str, Distribution] = field(default_factory=lambda: _EMPTY)
     values: tuple[float, ...] | None = None
-    intermediate: Mapping[int, float] = field(default_factory=lambda: _EMPTY)
+    intermediate: Mapping[int, float] = field(default_factory=lambda: _NO_STEPS)
     user_attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     system_attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     datetime_start: float | None = None
