@@ -141,12 +141,15 @@ class Study:
 
     @property
     def best_trial(self) -> TrialRecord:
-        """The best COMPLETE trial (single objective); raises if none has completed."""
+        """The best COMPLETE trial (single objective); raises if none has completed.
+        With constraints, feasible trials come first; with none feasible, the least
+        violation wins."""
         return analysis.best_trial(self._view.trials(), self.directions, self.study_name)
 
     @property
     def best_trials(self) -> list[TrialRecord]:
-        """The Pareto-optimal COMPLETE trials (any number of objectives)."""
+        """The Pareto-optimal COMPLETE trials (any number of objectives), taken over the
+        feasible ones when a constrained study has any."""
         return analysis.pareto_trials(self._view.trials(), self.directions)
 
     @property
