@@ -19,28 +19,28 @@ def hist(trials, direction=Direction.MINIMIZE):
 def test_prunes_worse_than_median_and_keeps_better():
     done = [rec(i, [1.0 + i, 0.5 + i]) for i in range(5)]  # medians 3.0, 2.5
     p = MedianPruner(n_startup_trials=5)
-    assert p.decide(rec(9, [4.0], TrialState.RUNNING), hist(done)) == "prune"
-    assert p.decide(rec(9, [2.0], TrialState.RUNNING), hist(done)) == "continue"
+    assert p.decide(rec(9, [4.0], TrialState.RUNNING), hist(done)).prune
+    assert p.decide(rec(9, [2.0], TrialState.RUNNING), hist(done)).prune is False
     # best value so far counts: a bad step 1 after a good step 0 survives
-    assert p.decide(rec(9, [2.0, 9.0], TrialState.RUNNING), hist(done)) == "continue"
+    assert p.decide(rec(9, [2.0, 9.0], TrialState.RUNNING), hist(done)).prune is False
 
 
 def test_maximize_flips_the_comparison():
     done = [rec(i, [float(i)]) for i in range(5)]  # median 2.0
     p = MedianPruner(n_startup_trials=1)
     h = hist(done, Direction.MAXIMIZE)
-    assert p.decide(rec(9, [1.0], TrialState.RUNNING), h) == "prune"
-    assert p.decide(rec(9, [3.0], TrialState.RUNNING), h) == "continue"
+    assert p.decide(rec(9, [1.0], TrialState.RUNNING), h).prune
+    assert p.decide(rec(9, [3.0], TrialState.RUNNING), h).prune is False
 
 
 def test_startup_warmup_and_min_trials():
     done = [rec(i, [float(i), float(i)]) for i in range(3)]
     bad = rec(9, [100.0, 100.0], TrialState.RUNNING)
-    assert MedianPruner(n_startup_trials=5).decide(bad, hist(done)) == "continue"
-    assert MedianPruner(n_startup_trials=0, n_warmup_steps=2).decide(bad, hist(done)) == "continue"
-    assert MedianPruner(n_startup_trials=0, n_min_trials=4).decide(bad, hist(done)) == "continue"
-    assert MedianPruner(n_startup_trials=0).decide(bad, hist(done)) == "prune"
-    assert NopPruner().decide(bad, hist(done)) == "continue"
+    assert MedianPruner(n_startup_trials=5).decide(bad, hist(done)).prune is False
+    assert MedianPruner(n_startup_trials=0, n_warmup_steps=2).decide(bad, hist(done)).prune is False
+    assert MedianPruner(n_startup_trials=0, n_min_trials=4).decide(bad, hist(done)).prune is False
+    assert MedianPruner(n_startup_trials=0).decide(bad, hist(done)).prune
+    assert NopPruner().decide(bad, hist(done)).prune is False
 
 
 def test_bad_arguments():

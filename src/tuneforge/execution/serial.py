@@ -100,11 +100,10 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
 def expected_trials(study: Study, n_trials: int | None) -> int | None:
     """How many trials this run will make, for the progress bar: n_trials, capped by
     the points a queueing sampler (a grid) has left."""
-    from tuneforge.samplers.base import QueueingSampler
-
-    if not isinstance(study.sampler, QueueingSampler):
+    initial = study.sampler.initial_queue()
+    if initial is None:
         return n_trials
-    tag, queue = study.sampler.initial_queue()
+    tag, queue = initial
     if tag in study._view.refresh().enqueue_tags:
         left = len(study.get_trials((TrialState.WAITING,)))
     else:
