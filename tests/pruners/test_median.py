@@ -78,7 +78,7 @@ def test_a_median_prune_says_why_on_the_trial():
                              "prune_n_trials": 5}
     nan = MedianPruner(n_startup_trials=5).decide(rec(9, [math.nan], TrialState.RUNNING),
                                                   hist(done))
-    assert nan.prune and nan.attrs["prune_value"] is None and "NaN" in nan.reason
+    assert nan.prune and math.isnan(nan.attrs["prune_value"]) and "NaN" in nan.reason
 
     def objective(trial):
         level = trial.suggest_float("level", 0, 10)

@@ -13,6 +13,12 @@ from tuneforge.trial.records import History, TrialRecord
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
+def _numpy(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{value!r} ({type(value).__name__}) is not a JSON value")
+
+
 @dataclass(frozen=True)
 class Decision:
     """A pruner's answer: `prune` or not, a one-line `reason`, and JSON `attrs` (the
@@ -33,11 +39,10 @@ class Decision:
                                                           for k in self.attrs):
             raise TypeError(f"Decision.attrs must map strings to JSON values, "
                             f"got {self.attrs!r}")
-        try:
-            json.dumps(dict(self.attrs), allow_nan=False)
-        except (TypeError, ValueError) as exc:  # stored as events: strict JSON, no inf/nan
-            raise TypeError(f"Decision.attrs must be JSON values (no inf or nan): {exc}") \
-                from None
+        try:  # stored as JSON events (numpy numbers and non-finite floats are fine)
+            json.dumps(dict(self.attrs), default=_numpy)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"Decision.attrs must be JSON values: {exc}") from None
         object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))
 
     @classmethod
@@ -53,6 +58,7 @@ class Decision:
 
 
 CONTINUE = Decision(False)
+
 
 
 @runtime_checkable

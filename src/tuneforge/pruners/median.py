@@ -24,7 +24,7 @@ class MedianPruner:
     `interval_steps` checks only every k-th step after the warm-up. A prune records
     the step, the median, the trial's best value so far and how many trials made the
     median (system attributes `prune_step`, `prune_median`, `prune_value`,
-    `prune_n_trials`; non-finite numbers as null).
+    `prune_n_trials`).
     """
 
     def __init__(self, *, n_startup_trials: int = 5, n_warmup_steps: int = 0,
@@ -65,7 +65,7 @@ class MedianPruner:
         mine = [v for s, v in trial.intermediate.items() if s <= step and not math.isnan(v)]
         if not mine:  # only NaN reported so far: it cannot be better than anyone
             return Decision.to_prune(f"only NaN reported up to step {step}",
-                                     attrs=_attrs(step, median, None, len(at_step)))
+                                     attrs=_attrs(step, median, math.nan, len(at_step)))
         best = max(mine) if maximize else min(mine)
         worse = best < median if maximize else best > median
         if not worse:
@@ -76,11 +76,6 @@ class MedianPruner:
             attrs=_attrs(step, median, best, len(at_step)))
 
 
-def _attrs(step: int, median: float, value: float | None, n: int) -> dict[str, Any]:
-    return {"prune_step": step, "prune_median": _finite(median),
-            "prune_value": None if value is None else _finite(value), "prune_n_trials": n}
-
-
-def _finite(x: float) -> float | None:
-    """JSON has no inf or nan: a non-finite number is stored as null."""
-    return float(x) if math.isfinite(x) else None
+def _attrs(step: int, median: float, value: float, n: int) -> dict[str, Any]:
+    return {"prune_step": step, "prune_median": float(median), "prune_value": float(value),
+            "prune_n_trials": n}

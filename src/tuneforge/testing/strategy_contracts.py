@@ -212,7 +212,7 @@ class PrunerContract:
         decision = pruner.decide(trial, history)
         assert isinstance(decision, Decision), \
             f"{pruner!r}.decide returned {decision!r}, not a tuneforge.pruners.Decision"
-        json.dumps(dict(decision.attrs), allow_nan=False)  # stored as JSON events
+        json.dumps(dict(decision.attrs))  # stored as JSON events
         assert not decision.prune or decision.reason, f"{pruner!r} pruned without a reason"
         return decision
 
