@@ -5,7 +5,7 @@ import pytest
 
 from tuneforge import Float, RandomSampler, SearchSpace, TPESampler
 from tuneforge.samplers import BranchGridSampler, GridSampler, RefinedSampler
-from tuneforge.testing import SamplerContract
+from tuneforge.testing import QueueingSamplerContract, SamplerContract
 
 
 class TestRandomSampler(SamplerContract):
@@ -20,13 +20,13 @@ class TestQuasiRandomSampler(SamplerContract):
         return RandomSampler(seed=1, qmc=True)
 
 
-class TestGridSampler(SamplerContract):
+class TestGridSampler(QueueingSamplerContract):
     @pytest.fixture
     def sampler(self):
         return GridSampler({"x": [1, 2, 3], "k": ["a", "b"]}, shuffle=True)
 
 
-class TestBranchGridSampler(SamplerContract):
+class TestBranchGridSampler(QueueingSamplerContract):
     @pytest.fixture
     def sampler(self):
         return BranchGridSampler([{"x": [1, 2]}, {"y": ["a", "b"], "z": [0.5]}])

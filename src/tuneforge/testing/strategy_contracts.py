@@ -96,26 +96,13 @@ class _Run:
             distributions={**SPACE, "extra": Float(0.0, 1.0)}, values=(_sphere(params),)))
 
 
-class SamplerContract:
-    """Every sampler returns valid values for every kind of distribution, reproducibly,
-    with empty, small and awkward histories, and proposes the same after pickling (it is
-    sent to worker processes). A sampler with an `initial_queue` (a grid) proposes
-    through its queue; the sampling checks skip it. Subclasses provide a `sampler`
-    fixture."""
+class _SamplerSeam:
+    """What every sampler must do, queueing or not: the protocol members, a queue that
+    is the same at every ask, and the same proposals after pickling."""
 
     @pytest.fixture
     def sampler(self) -> Sampler:  # pragma: no cover - replaced by subclasses
         raise NotImplementedError("subclass SamplerContract and provide a `sampler` fixture")
-
-    def _check(self, sampler: Sampler, history: Snapshot, space: dict[str, Any],
-               number: int = 0) -> dict[str, Any]:
-        _sampling_only(sampler)
-        s = sampler.sample(space, history, np.random.default_rng(number), _current(number))
-        assert isinstance(s, Suggestion)
-        for name, value in s.params.items():
-            assert name in space, f"{sampler!r} proposed unknown parameter {name!r}"
-            assert space[name].contains(value), f"{name}={value!r} outside {space[name]}"
-        return dict(s.params)
 
     def test_protocol(self, sampler: Sampler) -> None:
         assert isinstance(sampler, Sampler)
@@ -127,7 +114,7 @@ class SamplerContract:
     def test_initial_queue(self, sampler: Sampler) -> None:
         queue = sampler.initial_queue()
         if queue is None:
-            return
+            return  # a sampler that proposes through sample(): nothing to enqueue
         tag, points = queue
         assert isinstance(tag, str) and tag, f"{sampler!r}: the queue's tag names it"
         assert points, f"{sampler!r}: an empty queue is None"
@@ -156,6 +143,24 @@ class SamplerContract:
                 f"{sampler!r} proposes differently after pickling"
             run.complete(proposed)
 
+
+
+class SamplerContract(_SamplerSeam):
+    """Every sampler returns valid values for every kind of distribution, reproducibly,
+    with empty, small and awkward histories, and proposes the same after pickling (it is
+    sent to worker processes). Subclasses provide a `sampler` fixture; a sampler that
+    knows its points up front (a grid) uses `QueueingSamplerContract`."""
+
+    def _check(self, sampler: Sampler, history: Snapshot, space: dict[str, Any],
+               number: int = 0) -> dict[str, Any]:
+        _no_queue(sampler)
+        s = sampler.sample(space, history, np.random.default_rng(number), _current(number))
+        assert isinstance(s, Suggestion)
+        for name, value in s.params.items():
+            assert name in space, f"{sampler!r} proposed unknown parameter {name!r}"
+            assert space[name].contains(value), f"{name}={value!r} outside {space[name]}"
+        return dict(s.params)
+
     def test_empty_history(self, sampler: Sampler) -> None:
         for n in range(5):
             self._check(sampler, _history(0), SPACE, n)
@@ -170,7 +175,7 @@ class SamplerContract:
             assert name in params, f"{sampler!r} proposed nothing for {name!r}"
 
     def test_reproducible_with_the_same_rng(self, sampler: Sampler) -> None:
-        _sampling_only(sampler)
+        _no_queue(sampler)
         hist = _history(15)
         a = sampler.sample(SPACE, hist, np.random.default_rng(3), _current(15))
         b = sampler.sample(SPACE, hist, np.random.default_rng(3), _current(15))
@@ -188,9 +193,21 @@ class SamplerContract:
         self._check(sampler, _history(12, directions=(Direction.MAXIMIZE,)), SPACE, 12)
 
 
-def _sampling_only(sampler: Sampler) -> None:
-    if sampler.initial_queue() is not None:
-        pytest.skip(f"{sampler!r} proposes through initial_queue(), not sample()")
+
+
+class QueueingSamplerContract(_SamplerSeam):
+    """A sampler whose trials are its `initial_queue` (a grid): the queue is non-empty,
+    JSON, stable and survives pickling; `sample` is never asked for queued parameters."""
+
+    def test_has_a_queue(self, sampler: Sampler) -> None:
+        assert sampler.initial_queue() is not None, \
+            f"{sampler!r} has no initial_queue(); use SamplerContract"
+        assert sampler.relative is False, "queued points fix every parameter"
+
+
+def _no_queue(sampler: Sampler) -> None:
+    assert sampler.initial_queue() is None, \
+        f"{sampler!r} proposes through initial_queue(); use QueueingSamplerContract"
 
 
 def _same(a: list[Suggestion], b: list[Suggestion]) -> bool:
