@@ -27,7 +27,7 @@ import numpy as np
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.math.constraints import constraint_matrix, standardize_constraint
 from tuneforge.samplers._branches import in_joint_space, opens_branches
-from tuneforge.samplers.base import Suggestion, design_seed
+from tuneforge.samplers.base import BaseSampler, Suggestion, design_seed
 from tuneforge.samplers.gp_branches import sample_branch
 from tuneforge.samplers.gp_family import sample_family
 from tuneforge.samplers.gp_model import (
@@ -51,7 +51,7 @@ _MAX_STATES = 32         # (study, space) model states kept per sampler instance
                          # family choice keeps two per branch (see `gp_family`)
 
 
-class GPSampler:
+class GPSampler(BaseSampler):
     """Gaussian-process Bayesian optimization for one objective.
 
     - `n_startup_trials`: complete trials before the model (Sobol points, indexed by
@@ -94,12 +94,15 @@ class GPSampler:
         self.constraints = constraints
         self.beta = beta
         self.max_fit_trials = max_fit_trials
+        # warm starts, fits and fantasies shape the next proposal, so they travel with
+        # the sampler; the branch proposals of running trials do not (see BaseSampler)
         self._states: OrderedDict[tuple[Any, ...], State] = OrderedDict()
-        # trial key -> {param: (distribution, value)} proposed jointly for its branch
-        self._branch_cache: OrderedDict[str, dict[str, tuple[Distribution, Any]]] = \
-            OrderedDict()
+        super().__init__()
 
     relative = True
+    _transient = {"_branch_cache": OrderedDict}
+    # trial key -> {param: (distribution, value)} proposed jointly for its branch
+    _branch_cache: OrderedDict[str, dict[str, tuple[Distribution, Any]]]
 
     def __repr__(self) -> str:
         return (f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r}, "
@@ -152,7 +155,7 @@ class GPSampler:
         from scipy.stats import qmc
 
         names = zlib.crc32("\0".join(space).encode())
-        scramble = np.random.default_rng([design_seed(self.seed, history), len(space), names])
+        scramble = np.random.default_rng([design_seed(history), len(space), names])
         sobol = qmc.Sobol(len(space), scramble=True, seed=scramble)
         if trial.number:
             sobol.fast_forward(trial.number)
