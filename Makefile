@@ -10,12 +10,17 @@ STAMP       := $(VENV)/.tuneforge-installed
 BENCH_STAMP := $(VENV)/.bench-installed
 TEST_STAMP  := $(VENV)/.test-installed
 
-.PHONY: demo test postgresql
+.PHONY: demo lint test postgresql
 
 demo: $(STAMP)
 	$(VENV)/bin/tuneforge demo
 
-test: $(STAMP) $(BENCH_STAMP) $(TEST_STAMP) postgresql
+# Style and types: ruff everywhere; mypy on the files [tool.mypy] names (strict on the core).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+test: lint $(STAMP) $(BENCH_STAMP) $(TEST_STAMP) postgresql
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 $(VENV)/bin/python:

@@ -43,18 +43,25 @@ def section(runs: list[dict[str, Any]], machinery: list[dict[str, Any]],
     return "\n".join(out)
 
 
-def _sampler_table(runs: list[dict[str, Any]]) -> str:
+def cells(runs: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """The (problem, trial count) columns of the sampler-cost table."""
     probs = order_problems({r["problem"] for r in runs})
-    groups = by(runs, "optimizer", "problem")
     cps: list[int] = sorted({c for r in runs for c in (r.get("checkpoints") or [])})
-    cols = [(p, c) for p in probs for c in cps]
+    return [(p, c) for p in probs for c in cps]
 
-    def cost(opt: str | None, p: str, c: int) -> float:
-        if opt is None:
-            return math.nan
-        vals = [stats.window_overhead(r, c) for r in usable(groups.get((opt, p), []))]
-        return median([v for v in vals if v is not None])
 
+def cost(groups: dict[tuple, list[dict[str, Any]]], opt: str | None, p: str, c: int) -> float:
+    """Median over seeds of an optimizer's per-trial cost (s) around trial `c` of problem
+    `p`; `groups` is the runs `by` optimizer and problem."""
+    if opt is None:
+        return math.nan
+    vals = [stats.window_overhead(r, c) for r in usable(groups.get((opt, p), []))]
+    return median([v for v in vals if v is not None])
+
+
+def _sampler_table(runs: list[dict[str, Any]]) -> str:
+    groups = by(runs, "optimizer", "problem")
+    cols = cells(runs)
     rows = []
     for ours, theirs in adapters.COUNTERPARTS.items():
         present = {o for (o, _p) in groups}
@@ -64,11 +71,11 @@ def _sampler_table(runs: list[dict[str, Any]]) -> str:
             if name is None or name not in present:
                 continue
             rows.append([f"**{name}**" if adapters.is_ours(name) else name]
-                        + [ms(cost(name, p, c)) for p, c in cols])
+                        + [ms(cost(groups, name, p, c)) for p, c in cols])
         if theirs in present and ours in present:
             ratio = []
             for p, c in cols:
-                a, b = cost(ours, p, c), cost(theirs, p, c)
+                a, b = cost(groups, ours, p, c), cost(groups, theirs, p, c)
                 ratio.append(f"{a / b:.2f}" if a == a and b == b and b > 0 else "–")
             rows.append(["ratio"] + ratio)
     heads = ["sampler"] + [f"{p.replace('cheap-', '')} @{c}" for p, c in cols]

@@ -81,3 +81,27 @@ def test_holdout_noise_widens_the_allowed_gap():
     far = overtuning_check(rmse, cv_score=54.2, cv_sem=1.4, holdout_score=64.0, holdout_sem=se)
     assert far.overtuned
     assert math.isnan(holdout_sem_estimate(1.0, 1, 100, 20))
+
+
+def test_ordered_split_holds_out_the_latest_rows():
+    X = np.zeros((10, 2))
+    h = holdout_split(X, np.arange(10) % 2, test_size=0.3, ordered=True)
+    assert h.search_index.tolist() == list(range(7))
+    assert h.holdout_index.tolist() == [7, 8, 9]  # neither shuffled nor stratified
+
+
+def test_times_order_the_split_and_a_time_never_straddles_it():
+    times = np.array([5, 1, 9, 3, 7, 2, 8, 4, 6, 0])
+    h = holdout_split(np.zeros((10, 1)), test_size=0.2, times=times)
+    assert times[h.holdout_index].tolist() == [8, 9]
+    assert times[h.search_index].tolist() == list(range(8))  # in time order
+    dates = np.array([f"2024-01-0{d}" for d in (3, 1, 2, 4, 4, 4)], dtype="datetime64[D]")
+    tied = holdout_split(np.zeros((6, 1)), test_size=0.2, times=dates)
+    assert sorted(tied.holdout_index.tolist()) == [3, 4, 5]  # the 4th's three rows together
+    assert tied.search_index.tolist() == [1, 2, 0]
+    with pytest.raises(ValueError, match="one value per row"):
+        holdout_split(np.zeros((6, 1)), times=[1, 2])
+    with pytest.raises(ValueError, match="missing"):
+        holdout_split(np.zeros((4, 1)), times=[1.0, np.nan, 2.0, 3.0])
+    with pytest.raises(ValueError, match="no earlier rows"):
+        holdout_split(np.zeros((4, 1)), times=[1, 1, 1, 1])

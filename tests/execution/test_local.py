@@ -112,7 +112,7 @@ def test_stale_heartbeat_marks_a_trial_fail(tmp_path):
     url = f"sqlite:///{tmp_path / 'stale.sqlite'}"
     study = tf.create_study(study_name="stale", storage=url)
     orphan = study.ask()  # as if a worker on another host took it and died
-    study._append([ev.make("heartbeat", key=orphan.key, t=time.time() - 3600)])
+    study.storage.append(study.ref, [ev.heartbeat(orphan.key, t=time.time() - 3600)])
     study.optimize(objectives.cpu_light, n_trials=4, n_jobs=2)
     record = study.trials[orphan.number]
     assert record.state is TrialState.FAIL

@@ -475,3 +475,61 @@ def test_data_problems_found_while_loading_name_the_config_line(tmp_path: Path) 
     assert info.value.lines == [f"{tmp_path}/config.yaml:3: data.path: {tmp_path}/data.csv: "
                                 "feature column(s) 'a' are not numeric; encode them as "
                                 "numbers first"]
+
+
+def _timed_csv(path: Path, n: int = 40) -> list[str]:
+    """A regression table whose rows are not in time order; returns the dates by row."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    days = rng.permutation(n)
+    dates = [f"2024-{1 + d // 28:02d}-{1 + d % 28:02d}" for d in days]
+    lines = ["when,a,b,price"] + [f"{w},{rng.normal():.4f},{rng.normal():.4f},"
+                                  f"{d + rng.normal():.3f}"
+                                  for w, d in zip(dates, days, strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    return dates
+
+
+def test_time_column_orders_the_run(tmp_path: Path) -> None:
+    import warnings
+
+    from tuneforge.automl import select
+
+    path = write(tmp_path, """\
+        study: timed
+        data:
+          path: data.csv
+          target: price
+          time_column: when
+        models: [ridge]
+        cv: 3
+        """)
+    dates = _timed_csv(tmp_path / "data.csv")
+    cfg = load_run_config(path).with_overrides(storage=f"sqlite:///{tmp_path / 'r.db'}",
+                                                trials=2)
+    assert cfg.data.time_column == "when"
+    X, y = cfg.load_xy()
+    assert X["when"].dtype.kind == "M"  # parsed as dates
+    kwargs = cfg.select_kwargs()
+    assert kwargs["time_column"] == "when"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sel = select(X, y, **kwargs)
+    held = sorted(dates[i] for i in sel.holdout_split.holdout_index)
+    assert held == sorted(dates)[-8:]  # the latest 20 %, not a shuffled draw
+    assert [dates[i] for i in sel.holdout_split.search_index] == sorted(dates)[:-8]
+    assert sel.best_model.n_features_in_ == 2  # the dates order the rows; not a feature
+
+
+@pytest.mark.filterwarnings("ignore:Could not infer format")
+def test_time_column_errors(tmp_path: Path) -> None:
+    base = "study: t\ndata:\n  path: data.csv\n  target: label\n  time_column: {}\n"
+    assert only_error(write(tmp_path, base.format("when"))) == \
+        "config.yaml:5: data.time_column: no column 'when' in data.csv; columns: a, b, label"
+    assert only_error(write(tmp_path, base.format("label"))) == \
+        "config.yaml:5: data.time_column: it is the target"
+    cfg = load_run_config(write(tmp_path, base.format("a")))
+    (tmp_path / "data.csv").write_text("a,b,label\nred,2,x\nblue,4,y\n")
+    with pytest.raises(ConfigError, match="time column 'a' is neither numbers nor dates"):
+        cfg.load_xy()

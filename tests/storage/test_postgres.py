@@ -64,7 +64,7 @@ def test_open_storage_url_and_pickle(postgres_url: str) -> None:
     assert isinstance(storage, PostgresStorage)
     assert storage_url(storage) == storage.url
     ref = storage.create_study("s", MIN)
-    storage.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=1)])
+    storage.append(ref, [ev.attr_set(None, "a", scope="user", value=1)])
     blob = pickle.dumps(storage)
     assert b"Connection" not in blob and len(blob) < 300  # only the URL crosses
     clone = pickle.loads(blob)
@@ -81,13 +81,12 @@ def test_read_only_reads_but_never_writes(postgres_url: str) -> None:
         assert conn.execute("SELECT to_regclass('tuneforge_meta')").fetchone() == (None,)
     writer = PostgresStorage(postgres_url)
     ref = writer.create_study("s", MIN)
-    writer.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=1)])
+    writer.append(ref, [ev.attr_set(None, "a", scope="user", value=1)])
     reader = open_storage(postgres_url, read_only=True)
     assert isinstance(reader, PostgresStorage) and reader.read_only
     assert reader.list_studies() == [ref]
     assert [e["value"] for _, e in reader.read(ref)] == [1]
-    for write in (lambda r: r.append(ref, [ev.make("attr_set", key=None, scope="user",
-                                                   name="a", value=2)]),
+    for write in (lambda r: r.append(ref, [ev.attr_set(None, "a", scope="user", value=2)]),
                   lambda r: r.create_study("t", MIN), lambda r: r.delete_study(ref)):
         with pytest.raises(StorageError, match="read-only"):
             write(reader)
@@ -154,7 +153,7 @@ def test_events_stamped_with_database_clock(postgres_url: str) -> None:
     storage = PostgresStorage(postgres_url)
     ref = storage.create_study("s", MIN)
     before = time.time()
-    storage.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=1)] * 3)
+    storage.append(ref, [ev.attr_set(None, "a", scope="user", value=1)] * 3)
     after = time.time()
     stamps = {e["t"] for _, e in storage.read(ref)}
     assert len(stamps) == 1  # one transaction, one time
@@ -165,7 +164,7 @@ def test_events_stamped_with_database_clock(postgres_url: str) -> None:
 def test_delete_study_cascades(postgres_url: str) -> None:
     storage = PostgresStorage(postgres_url)
     ref = storage.create_study("s", MIN)
-    storage.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=1)])
+    storage.append(ref, [ev.attr_set(None, "a", scope="user", value=1)])
     storage.delete_study(ref)
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
@@ -177,7 +176,7 @@ def test_errors_name_the_study(postgres_url: str) -> None:
     ref = storage.create_study("my-study", MIN)
     storage.delete_study(ref)
     with pytest.raises(StorageError, match="my-study") as info:
-        storage.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=1)])
+        storage.append(ref, [ev.attr_set(None, "a", scope="user", value=1)])
     assert redact(postgres_url) in str(info.value)
     storage.close()
 
@@ -194,14 +193,13 @@ def test_reconnects_after_connection_loss(postgres_url: str) -> None:
 
 
 def _append_in_fork(storage: PostgresStorage, ref, queue) -> None:
-    queue.put(storage.append(ref, [ev.make("attr_set", key=None, scope="user",
-                                           name="child", value=1)]))
+    queue.put(storage.append(ref, [ev.attr_set(None, "child", scope="user", value=1)]))
 
 
 def test_forked_child_reconnects(postgres_url: str) -> None:
     storage = PostgresStorage(postgres_url)
     ref = storage.create_study("s", MIN)
-    storage.append(ref, [ev.make("attr_set", key=None, scope="user", name="parent", value=0)])
+    storage.append(ref, [ev.attr_set(None, "parent", scope="user", value=0)])
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     child = ctx.Process(target=_append_in_fork, args=(storage, ref, queue))
@@ -210,7 +208,7 @@ def test_forked_child_reconnects(postgres_url: str) -> None:
     child.join(timeout=30)
     assert child.exitcode == 0
     # the parent's connection survived the child
-    storage.append(ref, [ev.make("attr_set", key=None, scope="user", name="parent", value=2)])
+    storage.append(ref, [ev.attr_set(None, "parent", scope="user", value=2)])
     names = [(s, e["name"]) for s, e in storage.read(ref)]
     assert [n for _, n in names] == ["parent", "child", "parent"]
     assert names[1][0] == seq

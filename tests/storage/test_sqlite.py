@@ -62,12 +62,12 @@ def test_read_only_reads_but_does_not_write(tmp_path) -> None:
     path = tmp_path / "s.db"
     writer = SQLiteStorage(path)
     ref = writer.create_study("s", MIN)
-    writer.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=1)])
+    writer.append(ref, [ev.attr_set(None, "a", scope="user", value=1)])
     reader = open_storage(f"sqlite:///{path}", read_only=True)
     assert reader.list_studies() == [ref]
     assert [e["value"] for _, e in reader.read(ref)] == [1]
     with pytest.raises(StorageError, match="read-only"):
-        reader.append(ref, [ev.make("attr_set", key=None, scope="user", name="a", value=2)])
+        reader.append(ref, [ev.attr_set(None, "a", scope="user", value=2)])
     writer.close()
 
 

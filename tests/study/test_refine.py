@@ -189,9 +189,9 @@ def test_two_handles_recording_at_once_keep_both_versions(tmp_path):
 def test_versions_written_as_one_list_are_still_read_first():
     study = tf.create_study()
     old = SearchSpace({"x": Float(0.0, 1.0)})
-    study._append([ev.make("attr_set", key=None, scope="system", name="space_versions",
-                           value=[{"version": 1, "space": old.to_json(), "note": "v0.1",
-                                   "trial_number_from": 0}])])
+    study.storage.append(study.ref, [ev.attr_set(
+        None, "space_versions", [{"version": 1, "space": old.to_json(), "note": "v0.1",
+                                  "trial_number_from": 0}], scope="system")])
     new = record_space(study, SearchSpace({"x": Float(0.2, 0.8)}), "next")
     assert new.version == 2
     assert [v.note for v in space_versions(study)] == ["v0.1", "next"]

@@ -1,6 +1,7 @@
 """`select`: tune several model families in one study and pick the best, honestly.
 
-The rows of a hold-out are put aside before anything else; one study searches a
+The rows of a hold-out are put aside before anything else (the latest rows, when the rows
+are time-ordered: a time column, or a forward cv such as TimeSeriesSplit); one study searches a
 conditional space (family, then its hyperparameters) by cross-validation on the other rows,
 starting from each family's library defaults; then each family's best is refitted on the
 search rows and scored once on the hold-out, and the winner's CV-vs-hold-out gap is checked
@@ -20,6 +21,7 @@ import numpy as np
 from tuneforge.automl.families import MODEL_PARAM, Families, resolve_models
 from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
 from tuneforge.automl.selection import Selection, family_rows
+from tuneforge.automl.splits import in_time_order, splitter, time_keys, time_ordered
 from tuneforge.automl.tasks import check_task
 from tuneforge.evaluate import (
     NestedCVResult,
@@ -48,15 +50,21 @@ class OvertuningWarning(UserWarning):
 def select(X: Any, y: Any, *, task: str | None = None,
            models: Sequence[str | Preset] | None = None, budget: int = 50,
            timeout: float | None = None, scoring: Any = None, cv: Any = 5,
-           holdout: float | None = 0.2, sampler: Sampler | None = None,
-           pruner: Pruner | None = None, storage: Any = None, study_name: str | None = None,
-           seed: int = 0, n_jobs: int = 1, show_progress: bool = False,
+           holdout: float | None = 0.2, time_column: Any = None,
+           sampler: Sampler | None = None, pruner: Pruner | None = None,
+           storage: Any = None, study_name: str | None = None, seed: int = 0,
+           n_jobs: int = 1, show_progress: bool = False,
            callbacks: Sequence[Callable[[Study, Any], None]] = ()) -> Selection:
     """Compare model families (preset names, default: every available preset of the task)
     with `budget` trials of one study, and return the leaderboard and the refitted winner.
 
     `task` is inferred from `y` when None; `scoring` defaults to accuracy / RMSE; `holdout`
     is the fraction of rows kept out of the search for the final check (None: no check).
+    Time-ordered rows, given by `time_column` (a column of a DataFrame `X`, which then
+    orders the rows instead of being a feature, or one time per row) or by a forward `cv`
+    (a TimeSeriesSplit: the rows are already in time order), are never shuffled: the
+    hold-out is the latest rows, an int `cv` becomes a TimeSeriesSplit, and every model is
+    trained on rows earlier than those it is scored on.
     `callbacks` are study callbacks, e.g. ``NoiseAwareStopping()`` to stop once the gains
     are within the CV noise. An existing study of the same name in `storage` is resumed:
     `budget` more trials.
@@ -67,17 +75,23 @@ def select(X: Any, y: Any, *, task: str | None = None,
     families = Families(resolve_models(models, task), random_state=seed)
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise ValueError(f"budget must be a positive number of trials, got {budget!r}")
+    X, times = time_keys(X, time_column)
     n_rows, n_features = _shape(X, y)
-    split = holdout_split(X, y, test_size=holdout, seed=seed) if holdout else None
-    X_search, y_search = split.search(X, y) if split is not None else (X, y)
+    ordered = time_ordered(cv, X, y, times)
+    split = holdout_split(X, y, test_size=holdout, seed=seed, ordered=ordered,
+                          times=times) if holdout else None
+    X_search, y_search = split.search(X, y) if split is not None else \
+        (in_time_order(X, times), in_time_order(y, times))
     objective = cross_val_objective(families, X_search, y_search,
-                                    cv=_splitter(cv, task, seed), scoring=scoring)
+                                    cv=splitter(cv, task, seed, ordered=ordered),
+                                    scoring=scoring)
     study = create_study(study_name, direction=objective.direction, storage=storage,
                          sampler=sampler if sampler is not None else TPESampler(seed=seed),
                          pruner=pruner, seed=seed, load_if_exists=True)
     config = {"task": task, "models": families.names, "metric": objective.metric.name,
               "holdout": holdout or None, "seed": seed, "n_rows": n_rows,
-              "n_features": n_features, "cv": cv if isinstance(cv, int) else None}
+              "n_features": n_features, "cv": cv if isinstance(cv, int) else None,
+              "order": "time" if ordered else None}
     _check_resume(study, config)
     enqueue_defaults(study, families, n_features)
     threads = None if n_jobs == 1 else 1
@@ -115,8 +129,11 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int = 0,
     fold's test rows. Its mean is the estimate; ``best_params`` per fold hold the family
     (key ``model``) and its parameters, so an unstable choice shows.
 
-    The fold studies are named ``<study_name>-outer<i>`` (default: a fresh prefix) in
-    `storage`; other keywords go to `select` (task, models, budget, scoring, cv, ...).
+    Time-ordered rows (`time_column`, or a forward `cv`, as in `select`) get forward
+    outer folds (a TimeSeriesSplit): each fold's selection sees only rows earlier than its
+    test rows, and its inner CV is forward too. The fold studies are named
+    ``<study_name>-outer<i>`` (default: a fresh prefix) in `storage`; other keywords go to
+    `select` (task, models, budget, scoring, cv, ...).
     """
     if isinstance(outer_cv, bool) or not isinstance(outer_cv, int) or outer_cv < 2:
         raise ValueError(f"outer_cv must be an integer >= 2, got {outer_cv!r}")
@@ -127,8 +144,15 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int = 0,
     metric = resolve_metrics(scoring)
     primary = next(iter(metric.values()))
     prefix = study_name or f"nested-select-{secrets.token_hex(4)}"
+    X, times = time_keys(X, select_kwargs.pop("time_column", None))
+    _shape(X, y)
+    ordered = time_ordered(select_kwargs.get("cv", 5), X, y, times)
+    rows = np.arange(len(y)) if times is None else np.argsort(times, kind="stable")
+    if ordered:  # time order from here on; the inner CV forward too
+        X, y = take_rows(X, rows), take_rows(y, rows)
+        select_kwargs["cv"] = splitter(select_kwargs.get("cv", 5), task, seed, ordered=True)
     outer, inner, params, tests, names = [], [], [], [], []
-    splits = list(_splitter(outer_cv, task, seed).split(X, y))
+    splits = list(splitter(outer_cv, task, seed, ordered=ordered).split(X, y))
     for i, (train, test) in enumerate(splits):
         s = fold_seed(seed, i)
         fresh = {k: copy.deepcopy(v) if k in ("sampler", "pruner", "callbacks") else v
@@ -140,7 +164,7 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int = 0,
                                    take_rows(y, test))))
         inner.append(float(chosen.leaderboard[0]["cv_score"]))
         params.append({MODEL_PARAM: chosen.best_family, **chosen.best_params})
-        tests.append(np.asarray(test))
+        tests.append(np.asarray(rows[test]))  # the caller's row numbers
         names.append(chosen.study.study_name)
     return NestedCVResult(primary.name, primary.greater_is_better, tuple(outer), tuple(inner),
                           tuple(params), tuple(tests), tuple(names))
@@ -203,19 +227,6 @@ def _refit_and_score(rows: list[dict[str, Any]], families: Families, metric: Any
         if i == 0:
             winner = model
     return winner
-
-
-def _splitter(cv: Any, task: str, seed: int) -> Any:
-    """An int becomes shuffled (stratified, for classes) K-fold seeded by `seed`, so that
-    rows sorted by target or time do not make lopsided folds; anything else is kept."""
-    if isinstance(cv, bool) or not isinstance(cv, int):
-        return cv
-    if cv < 2:
-        raise ValueError(f"cv must be at least 2 folds, got {cv}")
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    kind = StratifiedKFold if task == "classification" else KFold
-    return kind(n_splits=cv, shuffle=True, random_state=seed)
 
 
 def _shape(X: Any, y: Any) -> tuple[int, int]:

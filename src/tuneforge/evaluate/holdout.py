@@ -2,7 +2,8 @@
 
 Tuning many configurations against the same CV folds over-fits those folds: the best CV
 score is optimistically biased. `holdout_split` puts a test part aside *before* any search
-(its indices are recorded so tests and users can verify it was never used), and
+(its indices are recorded so tests and users can verify it was never used; on time-ordered
+rows it is the latest rows, so no model is tuned on the future of what it is checked on), and
 `overtuning_check` compares the winner's CV score with its hold-out score against the noise
 of both (the CV standard error over folds and, when given, the hold-out score's own
 standard error): a gap beyond that noise is reported as a warning.
@@ -21,7 +22,8 @@ from tuneforge.evaluate.scoring import Metric, _require_sklearn
 
 @dataclass(frozen=True)
 class HoldoutSplit:
-    """Row indices of the search part and of the hold-out part (disjoint, sorted)."""
+    """Row indices of the search part and of the hold-out part (disjoint; sorted, or in
+    time order for a time-ordered split)."""
 
     search_index: np.ndarray
     holdout_index: np.ndarray
@@ -49,10 +51,14 @@ def _take(data: Any, idx: np.ndarray) -> Any:
 
 
 def holdout_split(X: Any, y: Any = None, *, test_size: float = 0.2, stratify: bool | None = None,
-                  seed: int = 0) -> HoldoutSplit:
+                  seed: int = 0, ordered: bool = False, times: Any = None) -> HoldoutSplit:
     """Split rows into a search part and a hold-out part of fraction `test_size`.
 
     `stratify=None` stratifies when `y` looks like class labels (binary or multiclass).
+    Time-ordered rows (`ordered=True`: the rows are in time order; or `times`: one sortable
+    time per row) are neither shuffled nor stratified: the hold-out is the latest rows and
+    the search part the rows before them, both in time order, and rows sharing a time stay
+    on one side (the hold-out's), so no future row leaks into the past.
     """
     _require_sklearn()
     from sklearn.model_selection import train_test_split
@@ -63,6 +69,8 @@ def holdout_split(X: Any, y: Any = None, *, test_size: float = 0.2, stratify: bo
     n = len(X)
     if n < 4:
         raise ValueError(f"a hold-out needs at least 4 rows, got {n}")
+    if ordered or times is not None:
+        return _latest_rows(n, test_size, np.arange(n) if times is None else times)
     if stratify is None:
         try:
             stratify = y is not None and type_of_target(y) in ("binary", "multiclass") \
@@ -73,6 +81,30 @@ def holdout_split(X: Any, y: Any = None, *, test_size: float = 0.2, stratify: bo
     search, hold = train_test_split(idx, test_size=test_size, random_state=seed,
                                     stratify=np.asarray(y) if stratify else None)
     return HoldoutSplit(np.sort(search), np.sort(hold))
+
+
+def _latest_rows(n: int, test_size: float, times: Any) -> HoldoutSplit:
+    """The last ceil(test_size * n) rows by `times` as the hold-out (grown backwards so
+    that no time is on both sides), the earlier rows as the search part."""
+    keys = np.asarray(times)
+    if keys.shape != (n,):
+        raise ValueError(f"times must hold one value per row ({n}), got shape {keys.shape}")
+    missing = int(np.isnat(keys).sum()) if keys.dtype.kind in "mM" else \
+        int(np.isnan(keys).sum()) if keys.dtype.kind in "fc" else \
+        sum(v is None or v != v for v in keys.tolist()) if keys.dtype.kind == "O" else 0
+    if missing:
+        raise ValueError(f"times has {missing} missing value(s); every row needs a time")
+    try:
+        order = np.argsort(keys, kind="stable")
+    except TypeError as exc:
+        raise ValueError(f"times cannot be ordered: {exc}") from None
+    cut = n - math.ceil(test_size * n)
+    while 0 < cut < n and keys[order[cut - 1]] == keys[order[cut]]:
+        cut -= 1
+    if cut < 1:
+        raise ValueError("times: every row shares the hold-out's first time; no earlier "
+                         "rows are left to search on")
+    return HoldoutSplit(order[:cut], order[cut:])
 
 
 @dataclass(frozen=True)

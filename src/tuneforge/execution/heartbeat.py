@@ -9,23 +9,18 @@ STALE_AFTER (a process killed on this or another host). Trials without a heartbe
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from typing import TYPE_CHECKING
 
+from tuneforge.exceptions import TrialStateError
 from tuneforge.storage import events as ev
-from tuneforge.trial.records import TrialState
+from tuneforge.trial.records import TrialRecord, TrialState
 
 if TYPE_CHECKING:
     from tuneforge.study.study import Study
 
 log = logging.getLogger("tuneforge")
-
-def worker_name(pid: int) -> str:
-    """How a process is named on the trials it runs (system_attrs["worker"])."""
-    return f"{socket.gethostname()}:{pid}"
-
 
 HEARTBEAT_INTERVAL = 2.0   # seconds between a running trial's heartbeats
 STALE_AFTER = 30.0         # a RUNNING trial without a heartbeat for this long is FAIL
@@ -40,8 +35,7 @@ def fail_stale_trials(study: Study, stale_after: float | None = None) -> None:
         if t.last_heartbeat is not None and now - t.last_heartbeat > stale_after:
             reason = (f"no heartbeat from worker {t.system_attrs.get('worker')} for "
                       f"{now - t.last_heartbeat:.0f} s; its process is presumed dead")
-            study._append([ev.finished(t.key, "FAIL", None, reason)])
-            log.warning("trial %d: %s", t.number, reason)
+            _fail(study, t, reason)
 
 
 def fail_worker_trials(study: Study, worker: str, reason: str,
@@ -50,8 +44,16 @@ def fail_worker_trials(study: Study, worker: str, reason: str,
     used when the process is gone or interrupted, so no trial is left RUNNING."""
     for t in study.get_trials((TrialState.RUNNING,)):
         if t.system_attrs.get("worker") == worker and t.key not in keep:
-            study._append([ev.finished(t.key, "FAIL", None, reason)])
-            log.warning("trial %d: %s", t.number, reason)
+            _fail(study, t, reason)
+
+
+def _fail(study: Study, trial: TrialRecord, reason: str) -> None:
+    """Mark a RUNNING trial FAIL; one that finished meanwhile keeps its result."""
+    try:
+        study.tell(trial.number, state=TrialState.FAIL, reason=reason)
+    except TrialStateError:
+        return  # it finished between the read and now: its own result stands
+    log.warning("trial %d: %s", trial.number, reason)
 
 
 def running_trials_of(study: Study, worker: str) -> frozenset[str]:
@@ -88,7 +90,7 @@ class Heartbeat:
 
     def _beat(self, key: str) -> None:
         try:
-            self._study.storage.append(self._study._ref, [ev.make("heartbeat", key=key)])
+            self._study.storage.append(self._study.ref, [ev.heartbeat(key)])
         except Exception as exc:  # a missed beat is not fatal; staleness is judged later
             log.debug("heartbeat failed: %s", exc)
 

@@ -1,4 +1,4 @@
-"""optimize(n_jobs=k): k worker processes sharing the storage, under a small supervisor.
+"""LocalPool: k worker processes on this machine sharing the storage, under a supervisor.
 
 Each worker is the loop ask -> objective -> tell against the storage, with a heartbeat
 thread while a trial runs. The supervisor (this process) runs callbacks and the progress
@@ -18,24 +18,25 @@ import signal
 import tempfile
 import time
 import weakref
-from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from tuneforge.exceptions import SearchExhausted, TuneforgeError
+from tuneforge.exceptions import TuneforgeError
+from tuneforge.execution.base import Run
 from tuneforge.execution.heartbeat import (
     HEARTBEAT_INTERVAL,
     Heartbeat,
     fail_stale_trials,
     fail_worker_trials,
-    worker_name,
 )
 from tuneforge.execution.progress import ProgressBar
 from tuneforge.execution.serial import expected_trials
-from tuneforge.storage.memory import InMemoryStorage
-from tuneforge.storage.url import open_storage, storage_url
+from tuneforge.execution.worker import work
+from tuneforge.storage.url import open_storage
+from tuneforge.study.study import worker_name
 
 if TYPE_CHECKING:
-    from tuneforge.study.study import Callback, Objective, Study
+    from tuneforge.study.study import Study
 
 log = logging.getLogger("tuneforge")
 
@@ -45,37 +46,52 @@ _UNCAUGHT = 3              # worker exit code: the objective raised outside `cat
 def _move_to_sqlite(study: Study) -> None:
     """An in-memory study cannot be shared by processes: copy it to a temporary SQLite
     file and continue there (DESIGN: no storage given -> a temporary SQLite file)."""
-    from tuneforge.storage.cached import StudyView
     from tuneforge.storage.sqlite import SQLiteStorage
 
     folder = tempfile.mkdtemp(prefix="tuneforge-")
     target = SQLiteStorage(os.path.join(folder, "study.db"))
-    ref = target.create_study(study.study_name, study.directions)
-    events = [e for _, e in study.storage.read(study._ref)]
-    if events:
-        target.append(ref, events)
-    study._storage, study._ref = target, ref
-    study._view = StudyView(target, ref)
-    study._view.refresh()
+    study.move_to(target)
     log.info("n_jobs > 1: study %r moved to a temporary SQLite file %s",
              study.study_name, target.path)
     # the file is the study's storage from now on: removed with the study (or at exit)
     weakref.finalize(study, shutil.rmtree, folder, True)
 
 
-def optimize(study: Study, objective: Objective, *, n_trials: int | None,
-             timeout: float | None, n_jobs: int, catch: tuple[type[BaseException], ...],
-             callbacks: Sequence[Callback], show_progress: bool) -> None:
-    if isinstance(study.storage, InMemoryStorage):
-        _move_to_sqlite(study)
-    url = storage_url(study.storage)
+class LocalPool:
+    """`n_workers` worker processes (spawned) on this machine; -1: one per core.
+
+    The supervisor (the calling process) runs callbacks and the progress bar as trials
+    finish, replaces a worker that dies (its trial is marked FAIL with the reason) and
+    fails trials whose heartbeat went stale. The objective, sampler and pruner must be
+    picklable (a module-level function).
+    """
+
+    def __init__(self, n_workers: int) -> None:
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers == 0 \
+                or n_workers < -1:
+            raise ValueError(f"n_workers must be a positive integer or -1, got {n_workers!r}")
+        self.n_workers = (os.cpu_count() or 1) if n_workers == -1 else n_workers
+
+    def __repr__(self) -> str:
+        return f"LocalPool({self.n_workers})"
+
+    def run(self, study: Study, run: Run) -> None:
+        if study.storage.url is None:
+            _move_to_sqlite(study)
+        _supervise(study, run, self.n_workers)
+
+
+def _supervise(study: Study, run: Run, n_jobs: int) -> None:
+    url = study.storage.url
     if url is None:
         raise TuneforgeError(
-            f"n_jobs > 1 needs a storage that other processes can open; {study.storage!r} "
-            "has no URL"
+            f"worker processes need a storage that other processes can open; "
+            f"{study.storage!r} has no URL"
         )
     try:
-        payload = pickle.dumps((objective, study.sampler, study.pruner, catch))  # ipc
+        # callbacks and the progress bar stay here, in the supervisor
+        worker_run = replace(run, callbacks=(), show_progress=False)
+        payload = pickle.dumps((worker_run, study.sampler, study.pruner))  # ipc
     except Exception as exc:
         raise TuneforgeError(
             "with n_jobs > 1 the objective, sampler and pruner are sent to worker processes "
@@ -87,11 +103,10 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
     budget = ctx.Value("q", 0)     # trials started by this run, across workers
     stop = ctx.Event()
     errors = ctx.SimpleQueue()  # uncaught objective errors, re-raised here
-    limit = -1 if n_trials is None else n_trials
-    study._stop_requested = False
-    bar = ProgressBar(enabled=show_progress, n_trials=expected_trials(study, n_trials),
-                      timeout=timeout, directions=study.directions)
-    deadline = None if timeout is None else time.monotonic() + timeout
+    limit = -1 if run.n_trials is None else run.n_trials
+    bar = ProgressBar(enabled=run.show_progress, n_trials=expected_trials(study, run.n_trials),
+                      timeout=run.timeout, directions=study.directions)
+    deadline = None if run.timeout is None else time.monotonic() + run.timeout
     seen = {t.key for t in study.trials if t.state.is_finished}
     workers: dict[int, Any] = {}
 
@@ -106,7 +121,7 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
             start_worker()
         while workers:
             time.sleep(0.1)
-            if study._stop_requested or (deadline is not None and time.monotonic() >= deadline):
+            if study.stop_requested or (deadline is not None and time.monotonic() >= deadline):
                 stop.set()
             for pid, p in list(workers.items()):
                 if p.exitcode is None:
@@ -129,9 +144,9 @@ def optimize(study: Study, objective: Objective, *, n_trials: int | None,
                 if record.state.is_finished and record.key not in seen:
                     seen.add(record.key)
                     bar.advance(record)
-                    for callback in callbacks:
+                    for callback in run.callbacks:
                         callback(study, record)
-                        if study._stop_requested:
+                        if study.stop_requested:
                             stop.set()
     except KeyboardInterrupt:
         stop.set()
@@ -166,35 +181,35 @@ def _shutdown(workers: dict[int, Any]) -> None:
 
 def _worker_main(url: str, study_name: str, payload: bytes, budget: Any, limit: int,
                  stop: Any, errors: Any) -> None:
-    """A worker process: claim budget, ask, run the objective, tell; until told to stop."""
-    from tuneforge.execution.serial import run_trial
+    """A worker process: the shared worker loop, with budget claimed across processes."""
     from tuneforge.study.api import load_study
 
-    objective, sampler, pruner, catch = pickle.loads(payload)  # ipc, from our parent only
+    run, sampler, pruner = pickle.loads(payload)  # ipc, from our parent only
     study = load_study(study_name, storage=open_storage(url), sampler=sampler, pruner=pruner)
     heartbeat = Heartbeat(study, HEARTBEAT_INTERVAL)
+
+    def claim() -> bool:
+        with budget.get_lock():
+            if 0 <= limit <= budget.value:
+                return False
+            budget.value += 1
+            return True
+
+    def uncaught(trial: Any, exc: BaseException) -> None:
+        if isinstance(exc, Exception):  # outside `catch`: the trial is FAIL; stop the study
+            errors.put(f"trial {trial.number} raised {type(exc).__name__}: {exc}")
+            stop.set()
+            heartbeat.close()
+            os._exit(_UNCAUGHT)
+
     try:
-        while not stop.is_set():
-            with budget.get_lock():
-                if 0 <= limit <= budget.value:
-                    break
-                budget.value += 1
-            try:
-                trial = study.ask()
-            except SearchExhausted:
-                stop.set()
-                break
-            heartbeat.set(trial.key)
-            try:
-                run_trial(study, trial, objective, catch)
-            except Exception as exc:  # outside `catch`: the trial is FAIL; stop the study
-                errors.put(f"trial {trial.number} raised {type(exc).__name__}: {exc}")
-                stop.set()
-                heartbeat.close()
-                os._exit(_UNCAUGHT)
-            finally:
-                heartbeat.set(None)
+        if work(study, run, claim=claim, stopped=stop.is_set, heartbeat=heartbeat,
+                on_error=uncaught):
+            stop.set()  # the search space is exhausted
     except KeyboardInterrupt:
         pass  # run_trial has marked the trial FAIL; the supervisor handles the rest
     finally:
         heartbeat.close()
+
+
+__all__ = ["LocalPool"]

@@ -1,13 +1,11 @@
-"""The optimize loop: ask -> objective -> tell, with budget, timeout, catch, callbacks."""
+"""Trials one after another in this process: the default executor."""
 
 from __future__ import annotations
 
 import time
-import traceback as tb
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tuneforge.exceptions import SearchExhausted, StorageError, TrialPruned
+from tuneforge.execution.base import Run
 from tuneforge.execution.heartbeat import (
     HEARTBEAT_INTERVAL,
     Heartbeat,
@@ -16,139 +14,68 @@ from tuneforge.execution.heartbeat import (
     running_trials_of,
 )
 from tuneforge.execution.progress import ProgressBar
-from tuneforge.storage.memory import InMemoryStorage
-from tuneforge.trial.records import TrialRecord, TrialState
+from tuneforge.execution.worker import work
+from tuneforge.trial.records import TrialRecord
 
 if TYPE_CHECKING:
-    from tuneforge.study.study import Callback, Objective, Study
-    from tuneforge.study.trial import Trial
+    from tuneforge.study.study import Study
 
 
-def _check_args(n_trials: int | None, timeout: float | None, n_jobs: int) -> int:
-    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int)
-                                 or n_trials < 0):
-        raise ValueError(f"n_trials must be a non-negative integer, got {n_trials!r}")
-    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
-    if n_jobs == -1:
-        import os
+class SerialExecutor:
+    """Runs the worker loop in the calling process (with a heartbeat when the storage is
+    shared, so other processes can tell a crashed run's trials from live ones)."""
 
-        n_jobs = os.cpu_count() or 1
-    return n_jobs
+    def __repr__(self) -> str:
+        return "SerialExecutor()"
 
+    def run(self, study: Study, run: Run) -> None:
+        bar = ProgressBar(enabled=run.show_progress,
+                          n_trials=expected_trials(study, run.n_trials),
+                          timeout=run.timeout, directions=study.directions)
+        deadline = None if run.timeout is None else time.monotonic() + run.timeout
+        done = 0
+        heartbeat = None
+        if study.storage.url is not None:
+            # shared storage: other processes may be running trials of this study too
+            fail_stale_trials(study)
+            heartbeat = Heartbeat(study, HEARTBEAT_INTERVAL)
+        # trials this process already holds (ask/tell by hand) are not this loop's to fail
+        held = running_trials_of(study, study.worker_id)
 
-def optimize(study: Study, objective: Objective, *, n_trials: int | None,
-             timeout: float | None, n_jobs: int, catch: tuple[type[BaseException], ...],
-             callbacks: Sequence[Callback], show_progress: bool) -> None:
-    n_jobs = _check_args(n_trials, timeout, n_jobs)
-    if not callable(objective):
-        raise TypeError(f"objective must be callable, got {objective!r}")
-    if n_jobs > 1:
-        from tuneforge.execution import local
+        def claim() -> bool:
+            if run.n_trials is not None and done >= run.n_trials:
+                return False
+            return deadline is None or time.monotonic() < deadline
 
-        local.optimize(study, objective, n_trials=n_trials, timeout=timeout,
-                           n_jobs=n_jobs, catch=catch, callbacks=callbacks,
-                           show_progress=show_progress)
-        return
-    study._stop_requested = False
-    bar = ProgressBar(enabled=show_progress, n_trials=expected_trials(study, n_trials),
-                      timeout=timeout, directions=study.directions)
-    deadline = None if timeout is None else time.monotonic() + timeout
-    done = 0
-    heartbeat = None
-    if not isinstance(study.storage, InMemoryStorage):
-        # shared storage: other processes may be running trials of this study too
-        fail_stale_trials(study)
-        heartbeat = Heartbeat(study, HEARTBEAT_INTERVAL)
-    # trials this process already holds (ask/tell by hand) are not this loop's to fail
-    held = running_trials_of(study, study.worker_id)
-    try:
-        while not study._stop_requested:
-            if n_trials is not None and done >= n_trials:
-                break
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            try:
-                trial = study.ask()
-            except SearchExhausted:
-                break
-            if heartbeat is not None:
-                heartbeat.set(trial.key)
-            try:
-                record = run_trial(study, trial, objective, catch)
-            finally:
-                if heartbeat is not None:
-                    heartbeat.set(None)
+        def finished(record: TrialRecord) -> None:
+            nonlocal done
             done += 1
             bar.advance(record)
-            for callback in callbacks:
+            for callback in run.callbacks:
                 callback(study, record)
-    except KeyboardInterrupt:
-        # Ctrl-C may land outside the objective (inside ask, or before tell is stored):
-        # whatever trial this loop left RUNNING becomes FAIL, nothing stays RUNNING
-        fail_worker_trials(study, study.worker_id,
-                           "interrupted by the user (KeyboardInterrupt)", keep=held)
-        raise
-    finally:
-        bar.close()
-        if heartbeat is not None:
-            heartbeat.close()
+
+        try:
+            work(study, run, claim=claim, stopped=lambda: study.stop_requested,
+                 heartbeat=heartbeat, on_finished=finished)
+        except KeyboardInterrupt:
+            # Ctrl-C may land outside the objective (inside ask, or before tell is stored):
+            # whatever trial this loop left RUNNING becomes FAIL, nothing stays RUNNING
+            fail_worker_trials(study, study.worker_id,
+                               "interrupted by the user (KeyboardInterrupt)", keep=held)
+            raise
+        finally:
+            bar.close()
+            if heartbeat is not None:
+                heartbeat.close()
 
 
 def expected_trials(study: Study, n_trials: int | None) -> int | None:
     """How many trials this run will make, for the progress bar: n_trials, capped by
     the points a queueing sampler (a grid) has left."""
-    from tuneforge.samplers.base import QueueingSampler
-
-    if not isinstance(study.sampler, QueueingSampler):
+    left = study.points_left()
+    if left is None:
         return n_trials
-    tag, queue = study.sampler.initial_queue()
-    if tag in study._view.refresh().enqueue_tags:
-        left = len(study.get_trials((TrialState.WAITING,)))
-    else:
-        left = len(queue) + len(study.get_trials((TrialState.WAITING,)))
     return left if n_trials is None else min(n_trials, left)
 
 
-def run_trial(study: Study, trial: Trial, objective: Objective,
-              catch: tuple[type[BaseException], ...]) -> TrialRecord:
-    """Run the objective on one trial and tell the study how it ended."""
-    try:
-        result: Any = objective(trial)
-    except TrialPruned as exc:
-        last = trial.record
-        value = None
-        if last.intermediate and len(study.directions) == 1:
-            value = last.intermediate[max(last.intermediate)]
-        return study.tell(trial, None if value is None else [value], state=TrialState.PRUNED,
-                          reason=str(exc) or None)
-    except KeyboardInterrupt:
-        study.tell(trial, state=TrialState.FAIL,
-                   reason="interrupted by the user (KeyboardInterrupt)")
-        raise
-    except BaseException as exc:
-        if isinstance(exc, SystemExit) and not isinstance(exc, catch):
-            study.tell(trial, state=TrialState.FAIL, reason=f"SystemExit({exc.code!r})")
-            raise
-        record = study.tell(trial, state=TrialState.FAIL,
-                            reason=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
-        if not isinstance(exc, catch):
-            raise
-        import logging
-
-        logging.getLogger("tuneforge").warning(
-            "trial %d failed: %s: %s", record.number, type(exc).__name__, exc)
-        return record
-    try:
-        return study.tell(trial, result)
-    except StorageError as exc:
-        # never lose a result silently: the message carries what could not be written
-        raise StorageError(
-            f"trial {trial.number} finished with {result!r} (params {trial.params}) but "
-            f"the result could not be stored: {exc}"
-        ) from exc
-
-
-__all__ = ["optimize", "run_trial"]
+__all__ = ["SerialExecutor", "expected_trials"]

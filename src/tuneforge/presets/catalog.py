@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from tuneforge.presets import PER_FEATURE, Preset
+from tuneforge.presets.preset import PER_FEATURE, Preset
 from tuneforge.space import Categorical, Float, Int
 
 CLASSIFICATION, REGRESSION = "classification", "regression"

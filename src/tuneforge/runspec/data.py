@@ -57,8 +57,11 @@ def columns_hint(columns: list[str], limit: int = 30) -> str:
     return f"columns: {shown}{more}" if columns else "the file has no columns"
 
 
-def split_target(frame: Any, target: str, path: Path) -> tuple[Any, Any]:
-    """(X, y): every column but `target`, and `target`; rows missing the target are an error."""
+def split_target(frame: Any, target: str, path: Path,
+                 time_column: str | None = None) -> tuple[Any, Any]:
+    """(X, y): every column but `target`, and `target`; rows missing the target are an error.
+    A `time_column` stays in X as numbers or datetimes (text is parsed as dates): it orders
+    the rows, and `select` takes it out of the features."""
     columns = [str(c) for c in frame.columns]
     if target not in columns:
         raise DataError(f"{path}: no column {target!r}; {columns_hint(columns)}")
@@ -67,10 +70,31 @@ def split_target(frame: Any, target: str, path: Path) -> tuple[Any, Any]:
         raise DataError(f"{path}: column {target!r} has {int(y.isna().sum())} missing "
                         "value(s); drop those rows first")
     X = frame.drop(columns=[target])
-    if X.shape[1] == 0:
+    if time_column is not None:
+        X[time_column] = _times(X, time_column, path)
+    features = [c for c in X.columns if c != time_column]
+    if not features:
         raise DataError(f"{path}: no feature columns besides the target {target!r}")
-    text = [str(c) for c, kind in zip(X.columns, X.dtypes, strict=True) if kind.kind in "OSU"]
+    text = [str(c) for c in features if X[c].dtype.kind in "OSU"]
     if text:
         raise DataError(f"{path}: feature column(s) {', '.join(map(repr, text[:10]))} are not "
                         "numeric; encode them as numbers first")
     return X, y
+
+
+def _times(X: Any, name: str, path: Path) -> Any:
+    """The time column as numbers or datetimes, every row with a time."""
+    if name not in X.columns:
+        names = [str(c) for c in X.columns]
+        raise DataError(f"{path}: no time column {name!r}; {columns_hint(names)}")
+    col = X[name]
+    if col.dtype.kind in "OSU":
+        try:
+            col = _pandas().to_datetime(col)
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"{path}: time column {name!r} is neither numbers nor dates "
+                            f"({' '.join(str(exc).split())})") from None
+    if col.isna().any():
+        raise DataError(f"{path}: time column {name!r} has {int(col.isna().sum())} missing "
+                        "value(s); every row needs a time")
+    return col

@@ -38,11 +38,13 @@ _STORAGE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+ps
 
 @dataclass(frozen=True)
 class DataSpec:
-    """Where the table is (resolved against the config's folder), its target and format."""
+    """Where the table is (resolved against the config's folder), its target and format,
+    and the column that orders its rows in time (None: the rows have no time order)."""
 
     path: Path
     target: str
     format: str
+    time_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ class RunConfig:
         is reported at the config's `data.path` line."""
         try:
             frame = data_io.read_table(self.data.path, self.data.format)
-            return data_io.split_target(frame, self.data.target, self.data.path)
+            return data_io.split_target(frame, self.data.target, self.data.path,
+                                        self.data.time_column)
         except data_io.DataError as exc:
             raise ConfigError(self.source, [ConfigIssue(self.lines.get("data.path"),
                                                         "data.path", str(exc))]) from None
@@ -103,7 +106,7 @@ class RunConfig:
 
         return {"task": self.task, "models": None if self.models is None else list(self.models),
                 "budget": self.trials, "timeout": self.timeout, "scoring": self.metric,
-                "cv": self.cv, "holdout": self.holdout,
+                "cv": self.cv, "holdout": self.holdout, "time_column": self.data.time_column,
                 "sampler": None if self.sampler is None else self.sampler.build(self.seed),
                 "pruner": None if self.pruner is None else self.pruner.build(),
                 "storage": self.storage, "study_name": self.study, "seed": self.seed,
@@ -157,6 +160,8 @@ _DATA = {
                                                 "config's folder"),
     "target": Field(string(), required=True, help="the column to predict"),
     "format": Field(nullable(string(data_io.FORMATS, "format"))),
+    "time_column": Field(nullable(string()), help="a column of times: the hold-out is then "
+                                                  "the latest rows and CV folds are forward"),
 }
 
 
@@ -260,7 +265,14 @@ def _check_data(spec: Any, root: Node, folder: Path, issues: Issues) -> Any:
         return issues.add(nodes["target"].line, "data.target",
                           f"no column {spec['target']!r} in {path.name}; "
                           f"{data_io.columns_hint(columns)}")
-    return DataSpec(path, spec["target"], fmt)
+    time = spec.get("time_column")
+    if time is INVALID:
+        return INVALID
+    if time is not None and (time not in columns or time == spec["target"]):
+        what = "it is the target" if time == spec["target"] else \
+            f"no column {time!r} in {path.name}; {data_io.columns_hint(columns)}"
+        return issues.add(nodes["time_column"].line, "data.time_column", what)
+    return DataSpec(path, spec["target"], fmt, time)
 
 
 def _check_metric_task(values: dict[str, Any], root: Node, issues: Issues) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 from tuneforge.exceptions import SearchSpaceError
 
@@ -200,7 +201,10 @@ def distribution_from_json(data: Any) -> Distribution:
     raise SearchSpaceError(f"unknown distribution type {kind!r} (float, int, categorical)")
 
 
-def named(name: str, factory: Any, *args: Any, **kwargs: Any) -> Distribution:
+_D = TypeVar("_D", Float, Int, Categorical)
+
+
+def named(name: str, factory: Callable[..., _D], *args: Any, **kwargs: Any) -> _D:
     """Build a distribution, prefixing any validation error with the parameter's name."""
     try:
         return factory(*args, **kwargs)

@@ -1,4 +1,4 @@
-"""The Storage protocol: an append-only event log per study, five methods."""
+"""The Storage protocol: an append-only event log per study, five methods and a URL."""
 
 from __future__ import annotations
 
@@ -25,8 +25,13 @@ class Storage(Protocol):
     """Where studies live. Appends are atomic; `read` returns events in sequence order.
 
     Sequence numbers increase with commit order within a study, so a reader that asks
-    for events `after` the last one it saw never skips one.
+    for events `after` the last one it saw never skips one. `url` reopens the same
+    storage in another process (worker processes, Ray); None when it cannot be shared
+    (in memory).
     """
+
+    @property
+    def url(self) -> str | None: ...
 
     def create_study(self, name: str, directions: Sequence[Direction], *,
                      exist_ok: bool = False) -> StudyRef: ...

@@ -36,42 +36,109 @@ def new_key() -> str:
     return secrets.token_hex(8)
 
 
-def _encode_float(x: float) -> float | str:
-    # JSON has no inf/nan; +-inf are legal objective values (penalties).
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if math.isnan(x):
-        return "nan"
-    return x
+def plain(value: Any) -> Any:
+    """The JSON form of a value; the one policy for floats in every event and export.
+
+    numpy scalars and arrays become Python numbers and lists, tuples become lists, and a
+    float that is not finite becomes the string "inf", "-inf" or "nan" (JSON has none).
+    Objective and intermediate values are read back as floats (`decode_float`).
+    """
+    item = getattr(value, "item", None)
+    if item is not None and getattr(value, "shape", None) == ():
+        value = item()  # a numpy scalar
+    elif hasattr(value, "tolist") and hasattr(value, "shape"):
+        value = value.tolist()  # a numpy array
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if math.isnan(value):
+            return "nan"
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 def decode_float(x: Any) -> float:
-    """Inverse of the float encoding used in events ("inf", "-inf", "nan" strings)."""
+    """A float written by `plain` ("inf", "-inf" and "nan" strings included)."""
     return float(x)
 
 
-def make(type_: str, **fields: Any) -> Event:
-    """Build an event of `type_` with the current format version."""
-    if type_ not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {type_!r}")
+def _make(type_: str, **fields: Any) -> Event:
+    """An event of `type_` with the current format version (typed constructors below)."""
     event: Event = {"v": FORMAT_VERSION, "type": type_}
     event.update(fields)
     return event
 
 
+def trial_created(key: str, *, state: str, params: Mapping[str, Any] | None = None,
+                  user_attrs: Mapping[str, Any] | None = None,
+                  system_attrs: Mapping[str, Any] | None = None,
+                  token: str | None = None) -> Event:
+    """A new trial: WAITING (enqueued, `params` fixed) or RUNNING (claimed by `token`)."""
+    if state not in ("WAITING", "RUNNING"):
+        raise ValueError(f"a trial is created WAITING or RUNNING, not {state!r}")
+    fields: dict[str, Any] = {"key": key, "state": state, "params": plain(dict(params or {}))}
+    if user_attrs is not None:
+        fields["user_attrs"] = plain(dict(user_attrs))
+    if system_attrs is not None:
+        fields["system_attrs"] = plain(dict(system_attrs))
+    if token is not None:
+        fields["token"] = token
+    return _make("trial_created", **fields)
+
+
+def trial_claimed(key: str, token: str) -> Event:
+    """WAITING -> RUNNING for the claimer `token`; the first claim wins."""
+    return _make("trial_claimed", key=key, token=token)
+
+
+def param_set(key: str, name: str, value: Any, distribution: Mapping[str, Any]) -> Event:
+    """A parameter's value and the distribution (its JSON form) it was drawn from."""
+    return _make("param_set", key=key, name=name, value=plain(value),
+                 distribution=dict(distribution))
+
+
+def attr_set(key: str | None, name: str, value: Any, *, scope: str,
+             once: bool = False) -> Event:
+    """A user or system attribute of a trial (`key`) or of the study (`key=None`);
+    `once`: only the first write of this name counts (concurrent writers agree)."""
+    if scope not in ("user", "system"):
+        raise ValueError(f"attribute scope must be 'user' or 'system', not {scope!r}")
+    event = _make("attr_set", key=key, scope=scope, name=name, value=plain(value))
+    if once:
+        event["once"] = True
+    return event
+
+
+def heartbeat(key: str, *, t: float | None = None) -> Event:
+    """A running trial's process is alive (the storage stamps the time unless `t`)."""
+    return _make("heartbeat", key=key) if t is None else _make("heartbeat", key=key, t=t)
+
+
+def enqueue_once(tag: str, trials: Sequence[Mapping[str, Any]]) -> Event:
+    """Enqueue `trials` (dicts of key, params, user_attrs, system_attrs) unless an
+    earlier event with the same `tag` did: a grid is enqueued once per study."""
+    return _make("enqueue_once", tag=tag, trials=plain([dict(t) for t in trials]))
+
+
 def finished(key: str, state: str, values: Sequence[float] | None, reason: str | None = None,
              traceback: str | None = None) -> Event:
-    vals = None if values is None else [_encode_float(float(v)) for v in values]
-    ev = make("trial_finished", key=key, state=state, values=vals)
+    """The trial ended COMPLETE, PRUNED or FAIL with `values`; the first finish wins."""
+    vals = None if values is None else [plain(float(v)) for v in values]
+    event = _make("trial_finished", key=key, state=state, values=vals)
     if reason is not None:
-        ev["reason"] = reason
+        event["reason"] = reason
     if traceback is not None:
-        ev["traceback"] = traceback
-    return ev
+        event["traceback"] = traceback
+    return event
 
 
 def intermediate(key: str, step: int, value: float) -> Event:
-    return make("intermediate", key=key, step=int(step), value=_encode_float(float(value)))
+    """An intermediate objective value reported at `step`."""
+    return _make("intermediate", key=key, step=int(step), value=plain(float(value)))
 
 
 def dumps(event: Mapping[str, Any]) -> str:

@@ -22,6 +22,11 @@ class InMemoryStorage:
         self._next_study = 1
         self._seq = 0
 
+    @property
+    def url(self) -> None:
+        """None: an in-memory storage cannot be opened by another process."""
+        return None
+
     def __repr__(self) -> str:
         return "InMemoryStorage()"
 

@@ -101,6 +101,8 @@ class PostgresStorage:
                 "connect_timeout": self._connect_timeout}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickling reruns __init__ to reopen the connection; mypy flags calling
+        # __init__ on an instance as unsound [misc], which is the intent here.
         self.__init__(state["url"], read_only=state.get("read_only", False),  # type: ignore[misc]
                       connect_timeout=state["connect_timeout"])
 

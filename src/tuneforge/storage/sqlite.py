@@ -91,11 +91,18 @@ class SQLiteStorage:
     def __repr__(self) -> str:
         return f"SQLiteStorage({str(self.path)!r})"
 
+    @property
+    def url(self) -> str:
+        """``sqlite:///`` and the absolute path: how another process opens this file."""
+        return f"sqlite:///{self.path.resolve()}"
+
     def __getstate__(self) -> dict[str, object]:
         # Crossing to a worker process (ipc) sends only the path; the worker reconnects.
         return {"path": str(self.path), "read_only": self.read_only, "timeout": self._timeout}
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        # Unpickling reruns __init__ to reopen the connection; mypy flags calling
+        # __init__ on an instance as unsound [misc], which is the intent here.
         self.__init__(state["path"], read_only=state["read_only"],  # type: ignore[misc]
                       timeout=state["timeout"])
 

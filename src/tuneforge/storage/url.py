@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from tuneforge.exceptions import StorageError
 from tuneforge.storage.base import Storage
 from tuneforge.storage.memory import InMemoryStorage
@@ -37,10 +35,6 @@ def open_storage(storage: str | Storage | None, *, read_only: bool = False) -> S
     )
 
 
-def storage_url(storage: Any) -> str | None:
+def storage_url(storage: Storage) -> str | None:
     """The URL that reopens `storage` in another process, or None (in-memory)."""
-    from tuneforge.storage.sqlite import SQLiteStorage
-
-    if isinstance(storage, SQLiteStorage):
-        return f"sqlite:///{storage.path.resolve()}"
-    return getattr(storage, "url", None)
+    return storage.url

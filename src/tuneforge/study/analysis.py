@@ -13,17 +13,25 @@ import numpy as np
 
 from tuneforge.exceptions import TuneforgeError, missing_extra
 from tuneforge.math.pareto import non_dominated_mask
+from tuneforge.samplers.tpe import violation
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
 
 def best_trial(trials: Sequence[TrialRecord], directions: Sequence[Direction],
                study_name: str = "") -> TrialRecord:
-    """The COMPLETE trial with the best value (the first one on ties)."""
+    """The COMPLETE trial with the best value (the first one on ties).
+
+    With outcome constraints (`Trial.set_constraint`), feasible trials (every constraint
+    value <= 0; a trial without constraints counts as feasible) come first, always: the
+    best is the best feasible one. Only when no COMPLETE trial is feasible is the one with
+    the least total violation returned (then the best value among equal violations), so a
+    constrained study still has an answer; check `violation(best) == 0` to tell.
+    """
     if len(directions) != 1:
         raise TuneforgeError(
             f"study {study_name!r} has {len(directions)} objectives: use best_trials"
         )
-    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
+    done = _candidates(trials)
     if not done:
         raise TuneforgeError(f"study {study_name!r} has no COMPLETE trial yet")
     sign = -1.0 if directions[0] is Direction.MAXIMIZE else 1.0
@@ -32,14 +40,26 @@ def best_trial(trials: Sequence[TrialRecord], directions: Sequence[Direction],
 
 def pareto_trials(trials: Sequence[TrialRecord],
                   directions: Sequence[Direction]) -> list[TrialRecord]:
-    """COMPLETE trials that no other COMPLETE trial dominates."""
-    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
+    """COMPLETE trials that no other one dominates, taken over the feasible trials when any
+    is feasible (constraints as in `best_trial`), else over those of least violation."""
+    done = _candidates(trials)
     if not done:
         return []
     signs = np.array([-1.0 if d is Direction.MAXIMIZE else 1.0 for d in directions])
     costs = np.array([t.values for t in done], dtype=float) * signs
     mask = non_dominated_mask(costs)
     return [t for t, keep in zip(done, mask, strict=True) if keep]
+
+
+def _candidates(trials: Sequence[TrialRecord]) -> list[TrialRecord]:
+    """The COMPLETE trials the best is chosen among: the feasible ones when any exists,
+    else those sharing the least total constraint violation."""
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None]
+    if not done:
+        return []
+    viol = [violation(t) for t in done]
+    least = min(viol)
+    return [t for t, v in zip(done, viol, strict=True) if v == least]
 
 
 def _cell(v: Any) -> Any:
@@ -51,7 +71,9 @@ def _cell(v: Any) -> Any:
 
 
 def rows(trials: Sequence[TrialRecord], directions: Sequence[Direction]) -> list[dict[str, Any]]:
-    """One flat dict per trial: number, state, value(s), params_*, user_attrs_*, times."""
+    """One flat dict per trial, carrying every field of the JSON export: number, state,
+    value(s), times, params_*, distributions_* (JSON), intermediate_<step>, user_attrs_*,
+    system_attrs_* (the sampler and its reasons, constraints, ...), and fail_reason."""
     out = []
     multi = len(directions) > 1
     for t in trials:
@@ -66,9 +88,15 @@ def rows(trials: Sequence[TrialRecord], directions: Sequence[Direction]) -> list
         row["duration"] = t.duration
         for k, v in t.params.items():
             row[f"params_{k}"] = v
+        for k, d in t.distributions.items():
+            row[f"distributions_{k}"] = d.to_json()
+        for step, v in t.intermediate.items():
+            row[f"intermediate_{step}"] = v
         for k, v in t.user_attrs.items():
             row[f"user_attrs_{k}"] = v
-        row["fail_reason"] = t.system_attrs.get("fail_reason")
+        for k, v in t.system_attrs.items():
+            row[f"system_attrs_{k}"] = v
+        row["fail_reason"] = t.system_attrs.get("fail_reason")  # the short name, kept
         out.append(row)
     return out
 

@@ -132,9 +132,8 @@ def record_space(study: Study, space: SearchSpace, note: str = "", *,
         space = SearchSpace(space)
     start = len(study.trials) if trial_number_from is None else int(trial_number_from)
     name = VERSION_PREFIX + ev.new_key()
-    study._append([ev.make("attr_set", key=None, scope="system", name=name,
-                           value={"space": space.to_json(), "note": str(note),
-                                  "trial_number_from": start})])
+    study._append([ev.attr_set(None, name, {"space": space.to_json(), "note": str(note),
+                                            "trial_number_from": start}, scope="system")])
     items = _version_items(study)
     number = [n for n, _ in items].index(name)  # numbered in the storage's order
     return _parse_version(study, number + 1, name, items[number][1])

@@ -6,10 +6,11 @@ import logging
 import math
 import os
 import secrets
+import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from numbers import Real
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuneforge.exceptions import (
     SearchExhausted,
@@ -17,7 +18,6 @@ from tuneforge.exceptions import (
     TrialStateError,
     TuneforgeError,
 )
-from tuneforge.execution.heartbeat import worker_name
 from tuneforge.pruners.base import NopPruner, Pruner
 from tuneforge.samplers.auto import AutoSampler
 from tuneforge.samplers.base import QueueingSampler, Sampler, trial_rng
@@ -26,13 +26,21 @@ from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
 from tuneforge.study import analysis
-from tuneforge.study.trial import Trial, _plain
-from tuneforge.trial.records import Direction, TrialRecord, TrialState
+from tuneforge.study.trial import Trial, _scalar
+from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from tuneforge.execution.base import Executor
 
 log = logging.getLogger("tuneforge")
 
 Objective = Callable[[Trial], Any]
 Callback = Callable[["Study", TrialRecord], None]
+
+
+def worker_name(pid: int) -> str:
+    """How a process is named on the trials it runs (system_attrs["worker"])."""
+    return f"{socket.gethostname()}:{pid}"
 
 
 class Study:
@@ -65,8 +73,7 @@ class Study:
             if seed is None:
                 seed = secrets.randbits(63)
             # first writer wins: concurrent creators agree on one seed
-            self._append([ev.make("attr_set", key=None, scope="system", name="seed",
-                                  value=int(seed), once=True)])
+            self._append([ev.attr_set(None, "seed", int(seed), scope="system", once=True)])
         self._seed = int(self._view.state.system_attrs["seed"])
         return self._seed
 
@@ -80,7 +87,13 @@ class Study:
 
     @property
     def storage(self) -> Storage:
+        """Where the study's events are kept (`storage.url` reopens it elsewhere)."""
         return self._storage
+
+    @property
+    def ref(self) -> StudyRef:
+        """The study's identity in its storage (for `storage.append` / `storage.read`)."""
+        return self._ref
 
     @property
     def directions(self) -> tuple[Direction, ...]:
@@ -101,6 +114,22 @@ class Study:
         """The History handed to the sampler and pruner (refreshed from storage first)."""
         return StateHistory(self._view.refresh() if refresh else self._view.state)
 
+    def history(self) -> History:
+        """A read-only view of every trial, as samplers and pruners see it (refreshed)."""
+        return self._history()
+
+    def move_to(self, storage: Storage) -> None:
+        """Copy this study's events into `storage` and continue there from now on (an
+        executor moves an in-memory study to a file its worker processes can open)."""
+        ref = storage.create_study(self.study_name, self.directions)
+        events = [e for _, e in self._storage.read(self._ref)]
+        if events:
+            storage.append(ref, events)
+        self._storage, self._ref = storage, ref
+        self._view = StudyView(storage, ref)
+        self._space_cache = (0, None)
+        self._view.refresh()
+
     # -- reading ---------------------------------------------------------------------
     @property
     def trials(self) -> list[TrialRecord]:
@@ -112,12 +141,15 @@ class Study:
 
     @property
     def best_trial(self) -> TrialRecord:
-        """The best COMPLETE trial (single objective); raises if none has completed."""
+        """The best COMPLETE trial (single objective); raises if none has completed.
+        With constraints, feasible trials come first; with none feasible, the least
+        violation wins."""
         return analysis.best_trial(self._view.trials(), self.directions, self.study_name)
 
     @property
     def best_trials(self) -> list[TrialRecord]:
-        """The Pareto-optimal COMPLETE trials (any number of objectives)."""
+        """The Pareto-optimal COMPLETE trials (any number of objectives), taken over the
+        feasible ones when a constrained study has any."""
         return analysis.pareto_trials(self._view.trials(), self.directions)
 
     @property
@@ -144,24 +176,32 @@ class Study:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON value on the study."""
-        self._append([ev.make("attr_set", key=None, scope="user", name=key, value=_plain(value))])
+        self._append([ev.attr_set(None, key, value, scope="user")])
 
     # -- manual search ---------------------------------------------------------------
     def enqueue_trial(self, params: Mapping[str, Any], *,
-                      user_attrs: Mapping[str, Any] | None = None) -> None:
+                      user_attrs: Mapping[str, Any] | None = None,
+                      skip_if_exists: bool = False) -> None:
         """Queue a trial with these parameter values; it runs before sampled ones.
 
         Values are checked against the distribution when the objective suggests them.
+        `skip_if_exists` (Optuna's name) enqueues nothing when a trial that is waiting,
+        running or finished already has exactly these params.
         """
         if not isinstance(params, Mapping):
             raise SearchSpaceError(f"enqueue_trial needs a dict of params, got {params!r}")
-        plain = {str(k): _plain(v) for k, v in params.items()}
+        plain = {str(k): _scalar(v) for k, v in params.items()}
         for name, value in plain.items():
             if isinstance(value, float) and not math.isfinite(value):
                 raise SearchSpaceError(f"enqueued parameter {name!r} is not finite: {value!r}")
-        self._append([ev.make("trial_created", key=ev.new_key(), state="WAITING", params=plain,
-                              user_attrs=dict(user_attrs or {}),
-                              system_attrs={"enqueued": True})])
+        plain = ev.plain(plain)
+        if skip_if_exists:
+            for t in self._view.trials():
+                if {**t.fixed_params, **t.params} == plain:
+                    return
+        self._append([ev.trial_created(ev.new_key(), state="WAITING", params=plain,
+                                       user_attrs=dict(user_attrs or {}),
+                                       system_attrs={"enqueued": True})])
 
     # -- ask / tell ------------------------------------------------------------------
     def ask(self, fixed_params: Mapping[str, Any] | None = None) -> Trial:
@@ -171,14 +211,14 @@ class Study:
             tag, queue = self.sampler.initial_queue()
             if tag not in state.enqueue_tags:
                 specs = [dict(spec, key=ev.new_key()) for spec in queue]
-                self._append([ev.make("enqueue_once", tag=tag, trials=specs)])
+                self._append([ev.enqueue_once(tag, specs)])
         token = ev.new_key()
         key = None
         if fixed_params is None:
             for waiting in self._view.state.waiting():
-                self._append([ev.make("trial_claimed", key=waiting.key, token=token),
-                              ev.make("attr_set", key=waiting.key, scope="system",
-                                      name="worker", value=self.worker_id)])
+                self._append([ev.trial_claimed(waiting.key, token),
+                              ev.attr_set(waiting.key, "worker", self.worker_id,
+                                          scope="system")])
                 if self._view.state.claimed_by(waiting.key) == token:
                     key = waiting.key
                     break
@@ -187,9 +227,9 @@ class Study:
                 raise SearchExhausted(f"study {self.study_name!r}: {self.sampler!r} has no "
                                       "point left to try")
             key = ev.new_key()
-            self._append([ev.make("trial_created", key=key, state="RUNNING",
-                                  params={k: _plain(v) for k, v in (fixed_params or {}).items()},
-                                  system_attrs={"worker": self.worker_id}, token=token)])
+            self._append([ev.trial_created(key, state="RUNNING", params=dict(fixed_params or {}),
+                                           system_attrs={"worker": self.worker_id},
+                                           token=token)])
         record = self._view.state.trial(key)
         return Trial(self, key, self._joint_sample(record))
 
@@ -221,7 +261,7 @@ class Study:
         rng = trial_rng(self.seed, record.number)
         suggestion = self.sampler.sample(space, self._history(refresh=False), rng, record)
         if suggestion.attrs:
-            self._append([ev.make("attr_set", key=record.key, scope="system", name=k, value=v)
+            self._append([ev.attr_set(record.key, k, v, scope="system")
                           for k, v in suggestion.attrs.items()])
         return dict(suggestion.params)
 
@@ -271,23 +311,48 @@ class Study:
     # -- running ---------------------------------------------------------------------
     def optimize(self, objective: Objective, n_trials: int | None = None, *,
                  timeout: float | None = None, n_jobs: int = 1,
+                 executor: Executor | None = None,
                  catch: tuple[type[BaseException], ...] = (Exception,),
-                 callbacks: Sequence[Callback] = (), show_progress: bool = False) -> None:
+                 callbacks: Sequence[Callback] = (), show_progress: bool = False,
+                 show_progress_bar: bool | None = None, gc_after_trial: bool = False) -> None:
         """Run `objective` on new trials until `n_trials`, `timeout` (s) or the search
         space is exhausted. Exceptions of the `catch` types mark the trial FAIL and the
         study goes on; others are re-raised after the trial is marked FAIL.
 
-        `n_jobs=k` runs k worker processes sharing the storage (n_jobs=-1: one per core);
-        the objective must then be picklable (a module-level function).
+        Where trials run is the `executor`'s job (`tuneforge.execution`); `n_jobs=k` is
+        short for ``executor=LocalPool(k)``, k worker processes on this machine sharing
+        the storage (-1: one per core), and the default runs trials in this process.
+        `show_progress_bar` and `gc_after_trial` are Optuna's spellings, accepted too.
         """
-        from tuneforge.execution import serial
+        # the one import from a room above: n_jobs=k is sugar for the local process pool
+        from tuneforge.execution import Run, resolve_executor
 
-        serial.optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
-                       catch=catch, callbacks=callbacks, show_progress=show_progress)
+        run = Run(objective=objective, n_trials=n_trials, timeout=timeout, catch=catch,
+                  callbacks=tuple(callbacks), gc_after_trial=gc_after_trial,
+                  show_progress=show_progress if show_progress_bar is None
+                  else show_progress_bar)
+        chosen = resolve_executor(n_jobs=n_jobs, executor=executor)
+        self._stop_requested = False
+        chosen.run(self, run)
 
     def stop(self) -> None:
         """Ask a running `optimize` to stop after the trials now running."""
         self._stop_requested = True
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether `stop()` was called since the current `optimize` began."""
+        return self._stop_requested
+
+    def points_left(self) -> int | None:
+        """How many points a sampler that knows its trials up front (a grid) has left to
+        run, enqueued ones included; None for other samplers (for progress bars)."""
+        if not isinstance(self.sampler, QueueingSampler):
+            return None
+        tag, queue = self.sampler.initial_queue()
+        state = self._view.refresh()
+        waiting = len(state.waiting())
+        return waiting if tag in state.enqueue_tags else len(queue) + waiting
 
     # -- export ----------------------------------------------------------------------
     def trials_dataframe(self) -> Any:
@@ -312,7 +377,7 @@ def check_values(values: Any, n_objectives: int) -> tuple[tuple[float, ...] | No
     if values is None:
         return None, "the objective returned None; it must return a number"
     seq = values if isinstance(values, (list, tuple)) else [values]
-    seq = [_plain(v) for v in seq]
+    seq = [_scalar(v) for v in seq]
     if len(seq) != n_objectives:
         return None, (f"the objective returned {len(seq)} value(s) for a study with "
                       f"{n_objectives} objective(s)")

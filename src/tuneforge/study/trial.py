@@ -93,11 +93,9 @@ class Trial:
             value = self._joint[name]
         else:
             value = self._sample_one(name, dist, attrs)
-        value = _plain(value)
-        events = [ev.make("param_set", key=self.key, name=name, value=value,
-                          distribution=dist.to_json())]
-        events += [ev.make("attr_set", key=self.key, scope="system", name=k, value=v)
-                   for k, v in attrs.items()]
+        value = _scalar(value)
+        events = [ev.param_set(self.key, name, value, dist.to_json())]
+        events += [ev.attr_set(self.key, k, v, scope="system") for k, v in attrs.items()]
         self.study._append(events)
         self.params[name] = value
         self.distributions[name] = dist
@@ -144,13 +142,11 @@ class Trial:
     # -- attributes ------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON value on the trial (shown in tables and exports)."""
-        self.study._append([ev.make("attr_set", key=self.key, scope="user", name=key,
-                                    value=_plain(value))])
+        self.study._append([ev.attr_set(self.key, key, value, scope="user")])
 
     def set_system_attr(self, key: str, value: Any) -> None:
         """Store a JSON value for tuneforge's own bookkeeping."""
-        self.study._append([ev.make("attr_set", key=self.key, scope="system", name=key,
-                                    value=_plain(value))])
+        self.study._append([ev.attr_set(self.key, key, value, scope="system")])
 
     def set_constraint(self, values: Sequence[float]) -> None:
         """Outcome constraints: the trial is feasible when every value is <= 0."""
@@ -169,8 +165,8 @@ class Trial:
         return self.study._view.refresh().trial(self.key)
 
 
-def _plain(value: Any) -> Any:
-    """Turn numpy scalars into Python ones so they serialize to JSON."""
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (anything else unchanged)."""
     item = getattr(value, "item", None)
     if item is not None and getattr(value, "shape", None) == ():
         return item()

@@ -38,12 +38,12 @@ MIN = (Direction.MINIMIZE,)
 
 def _created(key: str, state: str = "RUNNING", token: str | None = "tok",
              params: dict[str, Any] | None = None) -> ev.Event:
-    return ev.make("trial_created", key=key, state=state, params=params or {},
-                   user_attrs={}, system_attrs={}, token=token)
+    return ev.trial_created(key, state=state, params=params or {}, user_attrs={},
+                            system_attrs={}, token=token)
 
 
 def _attr(name: str, value: Any, key: str | None = None) -> ev.Event:
-    return ev.make("attr_set", key=key, scope="user", name=name, value=value)
+    return ev.attr_set(key, name, scope="user", value=value)
 
 
 def _without_t(event: ev.Event) -> ev.Event:
@@ -162,14 +162,14 @@ class StorageContract:
                   "big": 2**53, "small": 1e-300, "neg": -0.1}
         sent = [
             _created(key, params={"lr": 0.001, "name": "ünï"}),
-            ev.make("param_set", key=key, name="x", value=0.1,
+            ev.param_set(key, "x", value=0.1,
                     distribution=Float(0.0, 1.0).to_json()),
-            ev.make("param_set", key=key, name="c", value="β",
+            ev.param_set(key, "c", value="β",
                     distribution=Categorical(("α", "β", None)).to_json()),
             ev.intermediate(key, 0, float("inf")),
             ev.intermediate(key, 1, float("-inf")),
-            ev.make("attr_set", key=key, scope="user", name="cfg", value=nested),
-            ev.make("attr_set", key=None, scope="system", name="ä", value=[["n"], {}]),
+            ev.attr_set(key, "cfg", scope="user", value=nested),
+            ev.attr_set(None, "ä", scope="system", value=[["n"], {}]),
             ev.finished(key, "COMPLETE", [float("-inf"), 1.5], reason="ok"),
         ]
         storage.append(ref, sent)
@@ -200,12 +200,26 @@ class StorageContract:
         storage.append(ref, [_attr("a", 1)])
         assert storage.read(ref)[0][1]["v"] == ev.FORMAT_VERSION
 
+    def test_url_reopens_the_same_study(self, storage: Storage) -> None:
+        """`url` is None (cannot be shared) or opens the same events in a new handle."""
+        from tuneforge.storage.base import find_study
+        from tuneforge.storage.url import open_storage
+
+        url = storage.url
+        assert url is None or isinstance(url, str), f"url must be str or None, got {url!r}"
+        if url is None:
+            return
+        ref = storage.create_study("reopened", MIN)
+        storage.append(ref, [_attr("a", 1)])
+        other = open_storage(url)
+        assert list(other.read(find_study(other, "reopened"))) == list(storage.read(ref))
+
     def test_non_json_event_raises(self, storage: Storage) -> None:
         ref = storage.create_study("s", MIN)
         with pytest.raises(StorageError):
             storage.append(ref, [_attr("obj", object())])
-        with pytest.raises(StorageError):
-            storage.append(ref, [_attr("nan", float("nan"))])
+        with pytest.raises(StorageError):  # a raw NaN: the typed constructors never make one
+            storage.append(ref, [{**_attr("nan", 0), "value": float("nan")}])
         assert list(storage.read(ref)) == []
 
     def test_append_is_atomic(self, storage: Storage) -> None:
@@ -250,13 +264,12 @@ class StorageContract:
         key = ev.new_key()
         storage.append(ref, [_created(key)])
         storage.append(ref, [
-            ev.make("param_set", key=key, name="x", value=0.25,
+            ev.param_set(key, "x", value=0.25,
                     distribution=Float(0.0, 1.0).to_json()),
-            ev.make("param_set", key=key, name="n", value=3, distribution=Int(1, 8).to_json()),
+            ev.param_set(key, "n", value=3, distribution=Int(1, 8).to_json()),
         ])
         storage.append(ref, [ev.intermediate(key, 0, 2.0), ev.intermediate(key, 1, float("inf"))])
-        storage.append(ref, [ev.make("attr_set", key=key, scope="user", name="note",
-                                     value={"k": [1, 2]})])
+        storage.append(ref, [ev.attr_set(key, "note", {"k": [1, 2]}, scope="user")])
         state = _replay(storage, ref)
         (running,) = state.trials()
         assert running.state is TrialState.RUNNING
@@ -293,8 +306,8 @@ class StorageContract:
         state = _replay(storage, ref)
         assert state.trials()[0].state is TrialState.WAITING
         assert state.claimed_by(key) is None
-        storage.append(ref, [ev.make("trial_claimed", key=key, token="first")])
-        storage.append(ref, [ev.make("trial_claimed", key=key, token="second")])
+        storage.append(ref, [ev.trial_claimed(key, token="first")])
+        storage.append(ref, [ev.trial_claimed(key, token="second")])
         state = _replay(storage, ref)
         (trial,) = state.trials()
         assert trial.state is TrialState.RUNNING
@@ -306,8 +319,8 @@ class StorageContract:
         spec = [{"key": ev.new_key(), "params": {"x": 1}},
                 {"key": ev.new_key(), "params": {"x": 2}}]
         again = [{"key": ev.new_key(), "params": {"x": 3}}]
-        storage.append(ref, [ev.make("enqueue_once", tag="seed", trials=spec)])
-        storage.append(ref, [ev.make("enqueue_once", tag="seed", trials=again)])
+        storage.append(ref, [ev.enqueue_once("seed", trials=spec)])
+        storage.append(ref, [ev.enqueue_once("seed", trials=again)])
         trials = _replay(storage, ref).trials()
         assert [dict(t.fixed_params) for t in trials] == [{"x": 1}, {"x": 2}]
         assert all(t.state is TrialState.WAITING for t in trials)
@@ -373,6 +386,10 @@ class _CountingReader:
 
     def append(self, study: StudyRef, events: Sequence[ev.Event]) -> int:
         return self._storage.append(study, events)
+
+    @property
+    def url(self) -> str | None:
+        return self._storage.url
 
 
 def check_appended(storage: Storage, ref: StudyRef, returned: dict[int, list[int]],

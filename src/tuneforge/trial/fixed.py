@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from tuneforge.exceptions import SearchSpaceError
-from tuneforge.space.distributions import Categorical, Float, Int, named
+from tuneforge.space.distributions import Categorical, Distribution, Float, Int, named
 
 
 class FixedTrial:
@@ -22,7 +22,7 @@ class FixedTrial:
         self.user_attrs: dict[str, Any] = {}
         self.intermediate: dict[int, float] = {}
 
-    def _fixed(self, name: str, dist: Any) -> Any:
+    def _fixed(self, name: str, dist: Distribution) -> Any:
         if name not in self._given:
             raise SearchSpaceError(f"FixedTrial has no value for parameter {name!r}")
         value = self._given[name]
@@ -33,16 +33,18 @@ class FixedTrial:
 
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
                       log: bool = False) -> float:
-        return self._fixed(name, named(name, Float, low, high, log=log, step=step))
+        # The given value is returned as is; `Float.contains` has checked it is a number.
+        return cast(float, self._fixed(name, named(name, Float, low, high, log=log, step=step)))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1,
                     log: bool = False) -> int:
-        return self._fixed(name, named(name, Int, low, high, log=log, step=step))
+        # As given (`Int.contains` also accepts an integral float such as 3.0).
+        return cast(int, self._fixed(name, named(name, Int, low, high, log=log, step=step)))
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
         return self._fixed(name, named(name, Categorical, tuple(choices)))
 
-    def suggest(self, name: str, distribution: Any) -> Any:
+    def suggest(self, name: str, distribution: Distribution) -> Any:
         return self._fixed(name, distribution)
 
     def suggest_space(self, space: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from tuneforge.space.distributions import Distribution
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_NO_STEPS: Mapping[int, float] = MappingProxyType({})
 
 
 class TrialState(str, enum.Enum):
@@ -55,7 +56,7 @@ class TrialRecord:
     params: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     distributions: Mapping[str, Distribution] = field(default_factory=lambda: _EMPTY)
     values: tuple[float, ...] | None = None
-    intermediate: Mapping[int, float] = field(default_factory=lambda: _EMPTY)
+    intermediate: Mapping[int, float] = field(default_factory=lambda: _NO_STEPS)
     user_attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     system_attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     datetime_start: float | None = None
@@ -73,6 +74,11 @@ class TrialRecord:
                 f"trial {self.number} has {len(self.values)} objective values; use .values"
             )
         return self.values[0]
+
+    @property
+    def intermediate_values(self) -> Mapping[int, float]:
+        """Optuna's name for `intermediate` (step -> reported value)."""
+        return self.intermediate
 
     @property
     def duration(self) -> float | None:

@@ -1,0 +1,97 @@
+"""The worker loop every executor shares: claim budget, ask, run the objective, tell.
+
+The in-process executor, each process of the local pool (and, later, `tuneforge worker`
+and Ray actors) run this same loop; they differ only in how budget is claimed, how a stop
+is signalled and what happens as each trial finishes.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import traceback as tb
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tuneforge.exceptions import SearchExhausted, StorageError, TrialPruned
+from tuneforge.execution.base import Run
+from tuneforge.execution.heartbeat import Heartbeat
+from tuneforge.trial.records import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from tuneforge.study.study import Objective, Study
+    from tuneforge.study.trial import Trial
+
+log = logging.getLogger("tuneforge")
+
+
+def work(study: Study, run: Run, *, claim: Callable[[], bool], stopped: Callable[[], bool],
+         heartbeat: Heartbeat | None = None,
+         on_finished: Callable[[TrialRecord], None] | None = None,
+         on_error: Callable[[Trial, BaseException], None] | None = None) -> bool:
+    """Run trials until `stopped()`, until `claim()` grants no more budget, or until the
+    search space is exhausted; returns True in the last case.
+
+    An exception outside `run.catch` leaves its trial FAIL, is passed to `on_error` and
+    propagates.
+    """
+    while not stopped() and claim():
+        try:
+            trial = study.ask()
+        except SearchExhausted:
+            return True
+        if heartbeat is not None:
+            heartbeat.set(trial.key)
+        try:
+            record = run_trial(study, trial, run.objective, run.catch)
+        except BaseException as exc:
+            if on_error is not None:
+                on_error(trial, exc)
+            raise
+        finally:
+            if heartbeat is not None:
+                heartbeat.set(None)
+        if run.gc_after_trial:
+            gc.collect()
+        if on_finished is not None:
+            on_finished(record)
+    return False
+
+
+def run_trial(study: Study, trial: Trial, objective: Objective,
+              catch: tuple[type[BaseException], ...]) -> TrialRecord:
+    """Run the objective on one trial and tell the study how it ended."""
+    try:
+        result: Any = objective(trial)
+    except TrialPruned as exc:
+        last = trial.record
+        value = None
+        if last.intermediate and len(study.directions) == 1:
+            value = last.intermediate[max(last.intermediate)]
+        return study.tell(trial, None if value is None else [value], state=TrialState.PRUNED,
+                          reason=str(exc) or None)
+    except KeyboardInterrupt:
+        study.tell(trial, state=TrialState.FAIL,
+                   reason="interrupted by the user (KeyboardInterrupt)")
+        raise
+    except BaseException as exc:
+        if isinstance(exc, SystemExit) and not isinstance(exc, catch):
+            study.tell(trial, state=TrialState.FAIL, reason=f"SystemExit({exc.code!r})")
+            raise
+        record = study.tell(trial, state=TrialState.FAIL,
+                            reason=f"{type(exc).__name__}: {exc}", traceback=tb.format_exc())
+        if not isinstance(exc, catch):
+            raise
+        log.warning("trial %d failed: %s: %s", record.number, type(exc).__name__, exc)
+        return record
+    try:
+        return study.tell(trial, result)
+    except StorageError as exc:
+        # never lose a result silently: the message carries what could not be written
+        raise StorageError(
+            f"trial {trial.number} finished with {result!r} (params {trial.params}) but "
+            f"the result could not be stored: {exc}"
+        ) from exc
+
+
+__all__ = ["run_trial", "work"]
