@@ -27,6 +27,9 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^```python(?P<info>[^\n]*)\n(?P<code>.*?)^```[ \t]*$", re.M | re.S)
 TITLE = re.compile(r'title="(?P<name>[\w.-]+\.py)"')
 INDENTED = re.compile(r"^[ \t]+```python", re.M)
+ANY_FENCE = re.compile(r"^```\w*[ \t]+title=\"(?P<name>[^\"]+)\"[^\n]*\n(?P<code>.*?)^```[ \t]*$",
+                       re.M | re.S)
+LINK = re.compile(r"\]\((?P<target>[^)#\s]+)(?:#[^)\s]*)?\)")
 README_LIMIT = 250
 
 
@@ -95,6 +98,24 @@ def _run_blocks(page: Path, where_to: Path, namespace: dict[str, object]) -> Non
 def test_every_docs_page_has_been_found() -> None:
     assert (ROOT / "docs" / "index.md") in PAGES
     assert sum(len(blocks(p)) for p in PAGES) > 20
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_blocks_quoting_a_repository_file_match_it(page: Path) -> None:
+    """A block titled with a path of this repository (``examples/run/config.yaml``) shows
+    that file as it is."""
+    for match in ANY_FENCE.finditer(page.read_text(encoding="utf-8")):
+        path = ROOT / match["name"]
+        if "/" in match["name"] and path.is_file():
+            assert match["code"] == path.read_text(encoding="utf-8"), f"{page.name}: {path}"
+
+
+def test_readme_links_lead_to_files() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = [m["target"] for m in LINK.finditer(text) if "://" not in m["target"]]
+    assert targets, "the README links to the docs"
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"
 
 
 def test_readme_is_a_short_front_door() -> None:
