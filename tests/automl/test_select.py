@@ -346,3 +346,18 @@ def test_convergence_warnings_are_counted_not_printed(cancer):
     assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert selection.study.trials[0].user_attrs["convergence_warnings"] == 3  # one per fold
     assert selection.leaderboard[0]["convergence_warnings"] == 1  # the refit
+
+
+def test_a_seeded_sampler_seeds_the_selection(cancer):
+    """Optuna users seed the sampler: select and nested_select take that seed as the
+    study's instead of refusing two seeds."""
+    X, y = subsample(*cancer, 120)
+    a = select(X, y, models=["logreg"], budget=3, sampler=tf.TPESampler(seed=5))
+    b = select(X, y, models=["logreg"], budget=3, seed=5)
+    assert a.study.seed == b.study.seed == 5
+    assert [t.params for t in a.study.trials] == [t.params for t in b.study.trials]
+    res = nested_select(X, y, outer_cv=2, models=["logreg"], budget=2,
+                        sampler=tf.TPESampler(seed=5))
+    assert res.n_folds == 2
+    with pytest.raises(ValueError, match="two seeds"):
+        select(X, y, models=["logreg"], budget=2, seed=1, sampler=tf.TPESampler(seed=2))

@@ -87,6 +87,8 @@ def test_sampler_gets_the_seed_and_options(tmp_path: Path) -> None:
     sampler = cfg.select_kwargs()["sampler"]
     assert isinstance(sampler, TPESampler)
     assert cfg.seed == 7 and cfg.select_kwargs()["seed"] == 7
+    # the seed travels once, as the study's: nested CV derives one per fold study
+    assert sampler.seed is None and sampler.n_startup_trials == 3
     assert type(cfg.select_kwargs()["pruner"]).__name__ == "NopPruner"
     assert cfg.select_kwargs()["sampler"] is not sampler  # a fresh one per run
 

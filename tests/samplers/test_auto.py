@@ -9,7 +9,7 @@ import tuneforge as tf
 from tests.samplers import _objectives as objectives
 from tuneforge.samplers import auto
 from tuneforge.samplers.auto import AutoSampler, sampler_report
-from tuneforge.samplers.base import Suggestion
+from tuneforge.samplers.base import BaseSampler, Suggestion
 from tuneforge.space.encoding import decode
 from tuneforge.testing import SamplerContract
 
@@ -20,10 +20,8 @@ class TestAutoContract(SamplerContract):
         return AutoSampler(seed=0)
 
 
-class _StubGP:
+class _StubGP(BaseSampler):
     """Stands in for the GP sampler so the choice is tested without fitting GPs."""
-
-    relative = True
 
     def sample(self, space, history, rng, trial):
         return Suggestion(decode(space, rng.random(len(space))), {"sampler": "GPSampler"})
@@ -31,7 +29,7 @@ class _StubGP:
 
 @pytest.fixture
 def stub_gp(monkeypatch):
-    monkeypatch.setattr(auto, "_load_gp", lambda seed: _StubGP())
+    monkeypatch.setattr(auto, "GPSampler", _StubGP)
 
 
 def _joint(study):
@@ -83,14 +81,6 @@ def test_many_running_trials_use_tpe(stub_gp):
     last = pending[-1].record
     assert last.system_attrs["sampler"] == "TPESampler"
     assert "running at once" in last.system_attrs["auto_reason"]
-
-
-def test_without_the_gp_module_falls_back_to_tpe(monkeypatch):
-    monkeypatch.setattr(auto, "_load_gp", lambda seed: None)
-    study = tf.create_study(sampler=AutoSampler(seed=0))
-    study.optimize(objectives.sphere5, n_trials=5)
-    reasons = {t.system_attrs["auto_reason"] for t in _joint(study)}
-    assert all("not available" in r for r in reasons)
 
 
 def test_several_objectives_use_multi_objective_tpe():

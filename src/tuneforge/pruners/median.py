@@ -4,11 +4,12 @@ earlier trials at the same step."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from tuneforge.exceptions import TuneforgeError
-from tuneforge.pruners.base import Decision
+from tuneforge.pruners.base import CONTINUE, Decision
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -20,7 +21,10 @@ class MedianPruner:
 
     Nothing is pruned before `n_startup_trials` trials have finished, before step
     `n_warmup_steps`, or at a step fewer than `n_min_trials` finished trials reached;
-    `interval_steps` checks only every k-th step after the warm-up.
+    `interval_steps` checks only every k-th step after the warm-up. A prune records
+    the step, the median, the trial's best value so far and how many trials made the
+    median (system attributes `prune_step`, `prune_median`, `prune_value`,
+    `prune_n_trials`).
     """
 
     def __init__(self, *, n_startup_trials: int = 5, n_warmup_steps: int = 0,
@@ -45,22 +49,33 @@ class MedianPruner:
             raise TuneforgeError("MedianPruner supports single-objective studies only")
         step = trial.last_step
         if step is None or step < self.n_warmup_steps:
-            return "continue"
+            return CONTINUE
         if (step - self.n_warmup_steps) % self.interval_steps:
-            return "continue"
+            return CONTINUE
         finished = [t for t in history.trials(_FINISHED) if t.key != trial.key]
         if len(finished) < self.n_startup_trials:
-            return "continue"
+            return CONTINUE
         at_step = np.array([t.intermediate[step] for t in finished if step in t.intermediate],
                            dtype=float)
         at_step = at_step[~np.isnan(at_step)]
         if len(at_step) < self.n_min_trials:
-            return "continue"
+            return CONTINUE
+        median = float(np.median(at_step))
         maximize = history.directions[0] is Direction.MAXIMIZE
         mine = [v for s, v in trial.intermediate.items() if s <= step and not math.isnan(v)]
-        if not mine:
-            return "prune"  # only NaN reported so far: it cannot be better than anyone
+        if not mine:  # only NaN reported so far: it cannot be better than anyone
+            return Decision.to_prune(f"only NaN reported up to step {step}",
+                                     attrs=_attrs(step, median, math.nan, len(at_step)))
         best = max(mine) if maximize else min(mine)
-        median = float(np.median(at_step))
         worse = best < median if maximize else best > median
-        return "prune" if worse else "continue"
+        if not worse:
+            return CONTINUE
+        return Decision.to_prune(
+            f"best value {best:.6g} up to step {step} is worse than the median {median:.6g} "
+            f"of {len(at_step)} trials",
+            attrs=_attrs(step, median, best, len(at_step)))
+
+
+def _attrs(step: int, median: float, value: float, n: int) -> dict[str, Any]:
+    return {"prune_step": step, "prune_median": float(median), "prune_value": float(value),
+            "prune_n_trials": n}

@@ -107,12 +107,18 @@ class RunConfig:
         return {"task": self.task, "models": None if self.models is None else list(self.models),
                 "budget": self.trials, "timeout": self.timeout, "scoring": self.metric,
                 "cv": self.cv, "holdout": self.holdout, "time_column": self.data.time_column,
-                "sampler": None if self.sampler is None else self.sampler.build(self.seed),
+                "sampler": None if self.sampler is None else _unseeded(self.sampler).build(),
                 "pruner": None if self.pruner is None else self.pruner.build(),
                 "storage": self.storage, "study_name": self.study, "seed": self.seed,
                 "n_jobs": self.n_jobs,
                 "callbacks": [] if self.stopping is None else
                 [NoiseAwareStopping(**self.stopping)]}
+
+
+def _unseeded(spec: StrategySpec) -> StrategySpec:
+    """`spec` without its seed: the config's seed (the sampler's, or 0) is passed as the
+    study seed, and a sampler seed too would clash with nested CV's per-fold seeds."""
+    return replace(spec, options={k: v for k, v in spec.options.items() if k != "seed"})
 
 
 def _storage(node: Node, path: str, issues: Issues) -> Any:

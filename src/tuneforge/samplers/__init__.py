@@ -1,7 +1,7 @@
-"""Samplers: what to try next. Each is one `sample` call (see base.Sampler)."""
+"""Samplers: what to try next. Each implements `base.Sampler`; `BaseSampler` has its defaults."""
 
 from tuneforge.samplers.auto import AutoSampler, sampler_report
-from tuneforge.samplers.base import QueueingSampler, Sampler, Suggestion, trial_rng
+from tuneforge.samplers.base import BaseSampler, Sampler, Suggestion, check_sampler, trial_rng
 from tuneforge.samplers.cmaes import CmaEsSampler
 from tuneforge.samplers.genetic import GeneticSampler
 from tuneforge.samplers.gp import GPSampler
@@ -12,17 +12,18 @@ from tuneforge.samplers.tpe import TPESampler
 
 __all__ = [
     "AutoSampler",
+    "BaseSampler",
     "BranchGridSampler",
     "CmaEsSampler",
     "GPSampler",
     "GeneticSampler",
     "GridSampler",
-    "QueueingSampler",
     "RandomSampler",
     "RefinedSampler",
     "Sampler",
     "Suggestion",
     "TPESampler",
+    "check_sampler",
     "sampler_report",
     "trial_rng",
 ]

@@ -10,8 +10,7 @@ Rules (first match wins), re-evaluated at every trial so the choice follows the 
 3. More than `gp_max_trials` finished trials: TPE (a GP's cost grows as n^3).
 4. Many trials running at once (>= `gp_max_parallel`): TPE, whose constant liar spreads
    a batch for free.
-5. Otherwise a small numeric budget: the GP sampler (`tuneforge.samplers.gp`), imported
-   when first needed; TPE where that module is not available.
+5. Otherwise a small numeric budget: the GP sampler (`tuneforge.samplers.gp`).
 
 A trial keeps the sampler that made its joint proposal for the parameters it asks for
 later (define-by-run), so TPE's groups stay consistent.
@@ -20,12 +19,12 @@ later (define-by-run), so TPE's groups stay consistent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import numpy as np
 
-from tuneforge.exceptions import TuneforgeError
-from tuneforge.samplers.base import Sampler, Suggestion
+from tuneforge.samplers.base import BaseSampler, Sampler, Suggestion
+from tuneforge.samplers.gp import GPSampler
+from tuneforge.samplers.tpe import TPESampler
 from tuneforge.space.distributions import Categorical, Distribution
 from tuneforge.trial.records import History, TrialRecord, TrialState
 
@@ -34,46 +33,28 @@ GP_MAX_PARALLEL = 8
 GP_MAX_DIMS = 20
 
 
-def _load_gp(seed: int | None) -> Sampler | None:
-    """A GPSampler if tuneforge.samplers.gp exists, else None."""
-    try:
-        from tuneforge.samplers.gp import GPSampler  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        return GPSampler(seed=seed)  # type: ignore[no-any-return]
-    except TypeError:
-        return GPSampler()  # type: ignore[no-any-return]
-
-
-class AutoSampler:
+class AutoSampler(BaseSampler):
     """Chooses GP or TPE per trial (module docstring) and says why in the trial's
-    system attributes: {"sampler": "GPSampler" | "TPESampler", "auto_reason": "..."}."""
+    system attributes: {"sampler": "GPSampler" | "TPESampler", "auto_reason": "..."}.
+
+    The samplers it chose travel with it to worker processes (each drops its own caches);
+    which trial got which does not."""
 
     relative = True
+    _transient = {"_chosen": dict}
+    _chosen: dict[str, tuple[str, str]]  # trial key -> (sampler, reason)
 
     def __init__(self, *, seed: int | None = None) -> None:
         self.seed = seed
-        self._samplers: dict[str, Sampler | None] = {}
-        self._chosen: dict[str, tuple[str, str]] = {}  # trial key -> (sampler, reason)
+        self._samplers: dict[str, Sampler] = {}
+        super().__init__()
 
     def __repr__(self) -> str:
         return f"AutoSampler(seed={self.seed!r})"
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"seed": self.seed}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)  # type: ignore[misc]
-
-    def _get(self, name: str) -> Sampler | None:
+    def _get(self, name: str) -> Sampler:
         if name not in self._samplers:
-            if name == "GPSampler":
-                self._samplers[name] = _load_gp(self.seed)
-            else:
-                from tuneforge.samplers.tpe import TPESampler
-
-                self._samplers[name] = TPESampler(seed=self.seed)
+            self._samplers[name] = GPSampler() if name == "GPSampler" else TPESampler()
         return self._samplers[name]
 
     def choose(self, space: Mapping[str, Distribution],
@@ -101,9 +82,6 @@ class AutoSampler:
         if running >= GP_MAX_PARALLEL:
             return "TPESampler", (f"{running} trials running at once (constant liar "
                                   "spreads a parallel batch)")
-        if self._get("GPSampler") is None:
-            return "TPESampler", ("small numeric budget, but the GP sampler is not "
-                                  "available in this installation")
         return "GPSampler", f"numeric space, {n} completed trials (< {GP_MAX_TRIALS})"
 
     def sample(self, space: Mapping[str, Distribution], history: History,
@@ -117,10 +95,7 @@ class AutoSampler:
             choice = self.choose(space, history)
             self._chosen[trial.key] = choice
         name, reason = choice
-        sampler = self._get(name)
-        if sampler is None:  # choose() only names the GP when it loaded
-            raise TuneforgeError(f"AutoSampler: {name} is not available")
-        sub = sampler.sample(space, history, rng, trial)
+        sub = self._get(name).sample(space, history, rng, trial)
         attrs = dict(sub.attrs)
         attrs.update({"sampler": name, "auto_reason": reason})
         return Suggestion(sub.params, attrs)

@@ -1,12 +1,13 @@
-"""The Sampler protocol: one call that proposes parameters for one trial."""
+"""The Sampler protocol, everything a sampler may declare, and BaseSampler's defaults."""
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from tuneforge.space.distributions import Distribution
 from tuneforge.trial.records import History, TrialRecord
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+Space = Mapping[str, Distribution]
+Queue = tuple[str, Sequence[Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -26,31 +30,103 @@ class Suggestion:
 
 @runtime_checkable
 class Sampler(Protocol):
-    """Propose values for `space` (joint, or a single new define-by-run parameter).
+    """What the study asks of a sampler. Inherit `BaseSampler` for every default.
 
-    `trial` is the record of the trial being sampled (its number, the params it already
-    has); `rng` is derived from the study seed and the trial number, so a sampler that
-    uses only `rng` is reproducible under any parallelism.
+    - `sample(space, history, rng, trial)`: propose values for `space` (the joint space,
+      or one new define-by-run parameter). `trial` is the record being sampled (its
+      number, the params it already has); `rng` derives from the study seed and the trial
+      number, and `history.seed` is the study seed: a sampler that uses only these is
+      reproducible under any parallelism.
+    - `relative`: whether the study samples the joint space (inferred from finished
+      trials, or `joint_space`) with this sampler before the objective runs; False asks
+      it one parameter at a time.
+    - `seed`: the seed the sampler was made with (Optuna's `seed=`); it becomes the study
+      seed when the study is given none, and is never read while sampling.
+    - `joint_space(space)`: the space to sample jointly, given the inferred one (e.g. a
+      refined space declared up front).
+    - `initial_queue()`: `(tag, points)` enqueued once per study (a grid), or None; a
+      study whose sampler has a queue ends when the queue is empty.
     """
 
-    def sample(self, space: Mapping[str, Distribution], history: History,
-               rng: np.random.Generator, trial: TrialRecord) -> Suggestion: ...
+    @property
+    def relative(self) -> bool: ...
+
+    @property
+    def seed(self) -> int | None: ...
+
+    def sample(self, space: Space, history: History, rng: np.random.Generator,
+               trial: TrialRecord) -> Suggestion: ...
+
+    def joint_space(self, space: Space) -> Space: ...
+
+    def initial_queue(self) -> Queue | None: ...
 
 
-@runtime_checkable
-class QueueingSampler(Protocol):
-    """A sampler that knows its trials up front (a grid): they are enqueued once per study."""
+class BaseSampler(ABC):
+    """The defaults of every Sampler member but `sample`, for ours and for plugins.
 
-    def initial_queue(self) -> tuple[str, Sequence[Mapping[str, Any]]]: ...
+    Caches that must not travel to worker processes (samplers are pickled there) are
+    declared in `_transient` as ``{attribute: factory}``: pickling drops them and
+    unpickling (and `super().__init__()`) sets each to ``factory()``. Declare only what
+    is rebuilt from the trials, so a pickled sampler proposes what its original would.
+    """
+
+    seed: int | None = None
+    _transient: ClassVar[Mapping[str, Callable[[], Any]]] = _EMPTY
+
+    def __init__(self) -> None:
+        self._reset_transient()
+
+    @property
+    def relative(self) -> bool:
+        """Joint by default (a class attribute ``relative = False`` overrides it)."""
+        return True
+
+    @abstractmethod
+    def sample(self, space: Space, history: History, rng: np.random.Generator,
+               trial: TrialRecord) -> Suggestion:
+        """Propose values for `space` (see Sampler)."""
+
+    def joint_space(self, space: Space) -> Space:
+        """The inferred joint space, unchanged."""
+        return space
+
+    def initial_queue(self) -> Queue | None:
+        """No points up front."""
+        return None
+
+    def _reset_transient(self) -> None:
+        for name, factory in self._transient.items():
+            setattr(self, name, factory())
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in self._transient}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._reset_transient()
 
 
-def design_seed(sampler_seed: int | None, history: object) -> int:
-    """The seed of a sampler's space-filling (Sobol) design: the sampler's own seed, else
-    the study seed the history carries, so unseeded studies do not share one design."""
-    if sampler_seed is not None:
-        return int(sampler_seed)
-    seed = getattr(history, "seed", None)
-    return int(seed) if seed is not None else 0
+_MEMBERS = ("sample", "relative", "seed", "joint_space", "initial_queue")
+_METHODS = ("sample", "joint_space", "initial_queue")
+
+
+def check_sampler(sampler: object) -> Sampler:
+    """`sampler` if it has every Sampler member; a TypeError naming what it lacks."""
+    missing = [m for m in _MEMBERS if not hasattr(sampler, m)]
+    missing += [m for m in _METHODS if m not in missing and not callable(getattr(sampler, m))]
+    if missing:
+        raise TypeError(
+            f"{sampler!r} is not a tuneforge sampler: it lacks {', '.join(missing)}. "
+            "Subclass tuneforge.samplers.BaseSampler, which provides relative, seed, "
+            "joint_space and initial_queue, and implement sample()")
+    return sampler  # type: ignore[return-value]
+
+
+def design_seed(history: History) -> int:
+    """The seed of a sampler's space-filling (Sobol) design: the study seed, so unseeded
+    studies do not share one design."""
+    return int(history.seed)
 
 
 def trial_rng(seed: int, number: int, name: str | None = None) -> np.random.Generator:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from tuneforge.exceptions import TuneforgeError, missing_extra
-from tuneforge.samplers.base import Suggestion
+from tuneforge.samplers.base import BaseSampler, Suggestion
 from tuneforge.samplers.tpe import violation
 from tuneforge.space.distributions import Categorical, Distribution, Int
 from tuneforge.space.encoding import from_unit
@@ -73,7 +73,7 @@ class _Run:
     opt: Any
 
 
-class CmaEsSampler:
+class CmaEsSampler(BaseSampler):
     """Covariance matrix adaptation evolution strategy (Hansen & Ostermeier 2001) for
     numeric spaces; see the module docstring for state, margin and restarts.
 
@@ -84,6 +84,8 @@ class CmaEsSampler:
     """
 
     relative = True
+    _transient = {"_runs": dict}  # rebuilt from the trials in each worker process
+    _runs: dict[str, _Run]
 
     def __init__(self, *, seed: int | None = None, sigma0: float | None = None,
                  restart: str | None = "ipop", popsize: int | None = None,
@@ -100,16 +102,11 @@ class CmaEsSampler:
         self.restart = restart
         self.popsize = popsize
         self.with_margin = with_margin
-        self._runs: dict[str, _Run] = {}
+        super().__init__()
 
     def __repr__(self) -> str:
         return (f"CmaEsSampler(seed={self.seed!r}, restart={self.restart!r}, "
                 f"with_margin={self.with_margin})")
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_runs"] = {}  # rebuilt from the trials in each worker process
-        return state
 
     # -- sampling --------------------------------------------------------------------
     def sample(self, space: Mapping[str, Distribution], history: History,

@@ -50,14 +50,14 @@ from typing import Any
 import numpy as np
 
 from tuneforge.math import ga
-from tuneforge.samplers.base import Suggestion, design_seed
+from tuneforge.samplers.base import BaseSampler, Suggestion, design_seed
 from tuneforge.samplers.tpe import rank_losses, violation
 from tuneforge.space.distributions import Categorical, Distribution
 from tuneforge.space.encoding import from_unit, to_unit
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 
-class GeneticSampler:
+class GeneticSampler(BaseSampler):
     """Genetic algorithm over the unit-cube encoding (see the module docstring).
 
     - `population_size`: members per generation (None: max(10, 2 d) for d genes).
@@ -79,10 +79,16 @@ class GeneticSampler:
     - `immigrants`: a child of the epoch's generation g (its first is 0) is instead a
       fresh Sobol point with probability `immigrants / (g + 1)` (attribute
       "immigrant"); None or 0: never. See the module docstring.
-    - `seed`: becomes the study seed (see `create_study`); also scrambles generation 0.
+    - `seed`: becomes the study seed (see `create_study`), which scrambles generation 0.
     """
 
     relative = True
+    # finished trials never change: what a call reads from each is kept by key, and
+    # rebuilt on demand in each worker process
+    _transient = {"_facts": dict, "_compat": dict, "_genes": dict}
+    _facts: dict[str, tuple[int, int, float]]  # key -> generation, epoch, violation
+    _compat: dict[tuple[Any, ...], dict[str, bool]]  # space -> key -> has it
+    _genes: dict[tuple[Any, ...], dict[str, np.ndarray]]  # space -> key -> unit
 
     def __init__(self, *, population_size: int | None = None, mutation_rate: float | None = None,
                  crossover: str = "sbx", tournament_size: int = 2, elite: int | None = None,
@@ -113,22 +119,7 @@ class GeneticSampler:
         self.niche_radius = niche_radius
         self.immigrants = immigrants
         self.seed = seed
-        self._reset_caches()
-
-    def _reset_caches(self) -> None:
-        # finished trials never change: what a call reads from each is kept by key
-        self._facts: dict[str, tuple[int, int, float]] = {}  # generation, epoch, violation
-        self._compat: dict[tuple[Any, ...], dict[str, bool]] = {}  # space -> key -> has it
-        self._genes: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}  # space -> key -> unit
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        del state["_facts"], state["_compat"], state["_genes"]  # rebuilt on demand
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._reset_caches()
+        super().__init__()
 
     def __repr__(self) -> str:
         return (f"GeneticSampler(population_size={self.population_size}, "
@@ -217,7 +208,7 @@ class GeneticSampler:
         """A Sobol point without parents (generation 0, a new epoch's first generation,
         or too few finished to breed)."""
         attrs["parents"] = []
-        return Suggestion(self._sobol(space, trial.number, design_seed(self.seed, history)),
+        return Suggestion(self._sobol(space, trial.number, design_seed(history)),
                           attrs)
 
     def _stagnation(self, last: int, epoch: int, epochs: dict[int, int],

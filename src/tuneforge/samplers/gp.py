@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tuneforge.exceptions import TuneforgeError
-from tuneforge.samplers.base import Suggestion, design_seed
+from tuneforge.samplers.base import BaseSampler, Suggestion, design_seed
 from tuneforge.space.distributions import Categorical, Distribution, Int
 from tuneforge.space.encoding import decode, from_unit, to_unit
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
@@ -119,7 +119,7 @@ def _fingerprint(x: np.ndarray, y: np.ndarray) -> bytes:
         zlib.crc32(y.tobytes()).to_bytes(4, "little") + x.shape[0].to_bytes(4, "little")
 
 
-class GPSampler:
+class GPSampler(BaseSampler):
     """Gaussian-process Bayesian optimization for one objective.
 
     - `n_startup_trials`: complete trials before the model (Sobol points, indexed by
@@ -163,12 +163,15 @@ class GPSampler:
         self.constraints = constraints
         self.beta = beta
         self.max_fit_trials = max_fit_trials
+        # warm starts, fits and fantasies shape the next proposal, so they travel with
+        # the sampler; the branch proposals of running trials do not (see BaseSampler)
         self._states: OrderedDict[tuple[Any, ...], _State] = OrderedDict()
-        # trial key -> {param: (distribution, value)} proposed jointly for its branch
-        self._branch_cache: OrderedDict[str, dict[str, tuple[Distribution, Any]]] = \
-            OrderedDict()
+        super().__init__()
 
     relative = True
+    _transient = {"_branch_cache": OrderedDict}
+    # trial key -> {param: (distribution, value)} proposed jointly for its branch
+    _branch_cache: OrderedDict[str, dict[str, tuple[Distribution, Any]]]
 
     def __repr__(self) -> str:
         return (f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r}, "
@@ -344,7 +347,7 @@ class GPSampler:
         from scipy.stats import qmc
 
         names = zlib.crc32("\0".join(space).encode())
-        scramble = np.random.default_rng([design_seed(self.seed, history), len(space), names])
+        scramble = np.random.default_rng([design_seed(history), len(space), names])
         sobol = qmc.Sobol(len(space), scramble=True, seed=scramble)
         if trial.number:
             sobol.fast_forward(trial.number)

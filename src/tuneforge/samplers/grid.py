@@ -12,18 +12,20 @@ from typing import Any
 import numpy as np
 
 from tuneforge.exceptions import SearchExhausted, SearchSpaceError
-from tuneforge.samplers.base import Suggestion
+from tuneforge.samplers.base import BaseSampler, Queue, Suggestion
 from tuneforge.space.distributions import Categorical, Distribution
 from tuneforge.trial.records import History, TrialRecord
 
 
-class GridSampler:
+class GridSampler(BaseSampler):
     """Try every combination of `grid` (``{"x": [1, 2], "k": ["a", "b"]}``) once.
 
     The combinations are enqueued as WAITING trials the first time a study uses the
     sampler (an atomic, once-only event), and workers claim them one at a time, so no
     point is run twice and a resumed study continues with the points that are left.
-    When none is left the study ends (`SearchExhausted`). `shuffle` randomizes the order.
+    When none is left the study ends (`SearchExhausted`). `shuffle` randomizes the order
+    with `seed`: the queue exists before any study does, so this is the one sampler that
+    reads its own seed (which also becomes the study seed, see `create_study`).
     """
 
     def __init__(self, grid: Mapping[str, Sequence[Any]], *, shuffle: bool = False,
@@ -63,7 +65,7 @@ class GridSampler:
             combos = [combos[i] for i in order]
         return combos
 
-    def initial_queue(self) -> tuple[str, Sequence[Mapping[str, Any]]]:
+    def initial_queue(self) -> Queue:
         """A tag naming this grid and its combinations, enqueued once per study."""
         if self._queue is not None:  # asked on every ask(): build it once
             return self._queue
@@ -92,7 +94,7 @@ class GridSampler:
 BRANCH = "_branch"  # the parameter that names the grid of a list of dicts
 
 
-class BranchGridSampler:
+class BranchGridSampler(BaseSampler):
     """Every point of every grid once; points of grid i carry ``BRANCH = i``
     (a list of dicts, as scikit-learn's ParameterGrid takes).
 
@@ -131,7 +133,7 @@ class BranchGridSampler:
             out = [out[i] for i in order]
         return out
 
-    def initial_queue(self) -> tuple[str, Sequence[Mapping[str, Any]]]:
+    def initial_queue(self) -> Queue:
         """A tag naming these grids and their points, enqueued once per study."""
         if self._queue is None:
             text = json.dumps([self.grids, self.shuffle, self.seed], sort_keys=True)

@@ -7,18 +7,18 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tuneforge.samplers.base import Suggestion, design_seed
+from tuneforge.samplers.base import BaseSampler, Suggestion, design_seed
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.encoding import decode
 from tuneforge.trial.records import History, TrialRecord
 
 
-class RandomSampler:
+class RandomSampler(BaseSampler):
     """Uniform random search in the unit-cube encoding (log scales respected).
 
     `qmc=True` draws trial n from a scrambled Sobol sequence (point n), which covers
     the space more evenly than independent draws for the same budget. `seed`, when
-    given, becomes the study seed (see `create_study`).
+    given, becomes the study seed (see `create_study`); draws use only the study's.
     """
 
     def __init__(self, seed: int | None = None, *, qmc: bool = False) -> None:
@@ -41,10 +41,10 @@ class RandomSampler:
         if self.qmc:
             from scipy.stats import qmc
 
-            # One scrambled sequence per space (scramble from the sampler or study seed and the
-            # space size), indexed by trial number: parallel workers never repeat a point.
+            # One scrambled sequence per space (scramble from the study seed and the space
+            # size), indexed by trial number: parallel workers never repeat a point.
             names = zlib.crc32("\0".join(space).encode())
-            scramble = np.random.default_rng([design_seed(self.seed, history), d, names])
+            scramble = np.random.default_rng([design_seed(history), d, names])
             sobol = qmc.Sobol(d, scramble=True, seed=scramble)
             if trial.number:
                 sobol.fast_forward(trial.number)

@@ -11,11 +11,11 @@ import json
 import zlib
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
-from tuneforge.samplers.base import QueueingSampler, Sampler, Suggestion
+from tuneforge.samplers.base import BaseSampler, Sampler, Suggestion, check_sampler
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.narrowing import project_params
 from tuneforge.space.search_space import SearchSpace
@@ -23,7 +23,7 @@ from tuneforge.storage.cached import Snapshot
 from tuneforge.trial.records import History, TrialRecord
 
 
-class RefinedSampler:
+class RefinedSampler(BaseSampler):
     """Runs `inner` on a refined `space` with the history mapped into that space.
 
     Trials run on an earlier space are shown to `inner` with values clipped into the new
@@ -33,43 +33,38 @@ class RefinedSampler:
     are sampled together even after the stored distributions stopped agreeing.
     """
 
+    _transient = {"_mapped": dict}  # finished trial key -> mapped record
+    _mapped: dict[str, TrialRecord]
+
     def __init__(self, inner: Sampler, space: SearchSpace, *,
                  outside: Literal["clip", "drop"] = "clip") -> None:
-        if isinstance(inner, QueueingSampler):
+        check_sampler(inner)
+        if inner.initial_queue() is not None:
             raise TypeError(f"{inner!r} proposes a fixed set of points; it cannot continue "
                             "on a refined space")
         if outside not in ("clip", "drop"):
             raise ValueError(f"outside must be 'clip' or 'drop', got {outside!r}")
         self.inner = inner
+        self.seed = inner.seed
         self.space = space if isinstance(space, SearchSpace) else SearchSpace(space)
         self.outside = outside
         text = json.dumps(self.space.to_json(), sort_keys=True)
         self._tag = f"{zlib.crc32(text.encode()):08x}"
-        self._mapped: dict[str, TrialRecord] = {}  # finished trial key -> mapped record
+        super().__init__()
 
     def __repr__(self) -> str:
         return f"RefinedSampler({self.inner!r}, {self.space!r}, outside={self.outside!r})"
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_mapped"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._mapped = {}
-
-    @property
-    def seed(self) -> int | None:
-        return getattr(self.inner, "seed", None)
-
     @property
     def relative(self) -> bool:
-        return bool(getattr(self.inner, "relative", True))
+        return self.inner.relative
 
-    def joint_space(self, space: Mapping[str, Distribution]) -> dict[str, Distribution]:
-        """The refined space, then any other parameter of the study's joint space."""
+    def joint_space(self, space: Mapping[str, Distribution]) -> Mapping[str, Distribution]:
+        """The refined space, then any other parameter of the study's joint space (as
+        the inner sampler declares it)."""
         out: dict[str, Distribution] = dict(self.space)
         out.update({k: v for k, v in space.items() if k not in self.space})
-        return out
+        return self.inner.joint_space(out)
 
     def sample(self, space: Mapping[str, Distribution], history: History,
                rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
@@ -88,7 +83,7 @@ class RefinedSampler:
                 records.append(m)
             else:
                 records.append(self._map(t))
-        return Snapshot(history.directions, records)
+        return Snapshot(history.directions, records, seed=history.seed)
 
     def _map(self, t: TrialRecord) -> TrialRecord:
         if all(t.distributions.get(n) == d for n, d in self.space.items() if n in t.params):

@@ -43,7 +43,7 @@ import numpy as np
 
 from tuneforge.math import tpe as tpe_math
 from tuneforge.math.pareto import non_dominated_mask
-from tuneforge.samplers.base import Suggestion, trial_rng
+from tuneforge.samplers.base import BaseSampler, Suggestion, trial_rng
 from tuneforge.space.distributions import Categorical, Distribution, Float, Int
 from tuneforge.space.encoding import from_unit, to_unit
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
@@ -149,11 +149,11 @@ def rank_losses(losses: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(n), rank_sum, front))
 
 
-class TPESampler:
+class TPESampler(BaseSampler):
     """Tree-structured Parzen estimator (Bergstra et al. 2011; Watanabe 2023).
 
-    - `n_startup_trials`: uniform random samples until this many trials completed (with
-      a `seed`, drawn per trial and parameter, so they do not depend on worker timing).
+    - `n_startup_trials`: uniform random samples until this many trials completed (drawn
+      per trial and parameter from the study seed, so they do not depend on worker timing).
     - `multivariate`: one joint estimator per group (Falkner et al. 2018) rather than one
       per parameter; `group`: split conditional spaces into groups (module docstring).
     - `constant_liar`: RUNNING trials count as bad, so parallel workers spread out.
@@ -171,6 +171,12 @@ class TPESampler:
     """
 
     relative = True
+    # caches rebuilt from the storage in each worker process
+    _transient = {"_meta": dict, "_columns": dict, "_atoms": lambda: None, "_pending": dict}
+    _meta: dict[str, _Meta]
+    _columns: dict[tuple[tuple[str, Distribution], ...], _Columns]
+    _atoms: tuple[frozenset[frozenset[str]], list[list[str]]] | None
+    _pending: dict[str, dict[str, Any]]  # trial key -> rest of its groups
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10,
                  multivariate: bool = True, group: bool = True, constant_liar: bool = True,
@@ -193,24 +199,7 @@ class TPESampler:
         self.consider_endpoints = consider_endpoints
         self.n_ei_candidates = n_ei_candidates
         self.bandwidth_factor = float(bandwidth_factor)
-        self._reset_caches()
-
-    def _reset_caches(self) -> None:
-        self._meta: dict[str, _Meta] = {}
-        self._columns: dict[tuple[tuple[str, Distribution], ...], _Columns] = {}
-        self._atoms: tuple[frozenset[frozenset[str]], list[list[str]]] | None = None
-        self._pending: dict[str, dict[str, Any]] = {}  # trial key -> rest of its groups
-
-    def __getstate__(self) -> dict[str, Any]:
-        # caches are rebuilt from the storage in each worker process
-        state = dict(self.__dict__)
-        for k in ("_meta", "_columns", "_atoms", "_pending"):
-            state.pop(k, None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._reset_caches()
+        super().__init__()
 
     def __repr__(self) -> str:
         return (f"TPESampler(seed={self.seed!r}, n_startup_trials={self.n_startup_trials}, "
@@ -269,11 +258,9 @@ class TPESampler:
                 del self._pending[key]
         attrs = {"sampler": "TPESampler"}
         if n_complete < self.n_startup_trials:
-            if self.seed is None:
-                return Suggestion(_random(space, rng), attrs)
             # one stream per (trial, parameter): the same values whether the study asks
             # for them jointly or one by one, so start-up trials do not depend on timing
-            return Suggestion({name: from_unit(d, float(trial_rng(self.seed, trial.number,
+            return Suggestion({name: from_unit(d, float(trial_rng(history.seed, trial.number,
                                                                   name).random()))
                                for name, d in space.items()}, attrs)
 

@@ -5,12 +5,21 @@ A 10,000-trial study is read once; after that each refresh costs the new events 
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
+from typing import Any
 
+from tuneforge.exceptions import TuneforgeError
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.events import Event
 from tuneforge.storage.replay import StudyState
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
+
+
+def _stored_seed(system_attrs: Mapping[str, Any]) -> int:
+    seed = system_attrs.get("seed")
+    if seed is None:  # Study.seed stores it before any strategy is asked
+        raise TuneforgeError("this study has no stored seed yet (Study.seed stores it)")
+    return int(seed)
 
 
 class StudyView:
@@ -24,6 +33,11 @@ class StudyView:
     @property
     def directions(self) -> tuple[Direction, ...]:
         return self.ref.directions
+
+    @property
+    def seed(self) -> int:
+        """The stored study seed."""
+        return _stored_seed(self.state.system_attrs)
 
     def refresh(self) -> StudyState:
         """Apply the events appended since the last refresh; returns the state."""
@@ -52,10 +66,9 @@ class StateHistory:
         return self._state.directions
 
     @property
-    def seed(self) -> int | None:
-        """The study seed, once stored (samplers seed their space-filling designs from it)."""
-        seed = self._state.system_attrs.get("seed")
-        return None if seed is None else int(seed)
+    def seed(self) -> int:
+        """The stored study seed."""
+        return _stored_seed(self._state.system_attrs)
 
     def trials(self, states: Container[TrialState] | None = None) -> list[TrialRecord]:
         return self._state.trials(states)
@@ -64,13 +77,19 @@ class StateHistory:
 class Snapshot:
     """A fixed History over given trials (tests, replays, conformance suites)."""
 
-    def __init__(self, directions: tuple[Direction, ...], trials: list[TrialRecord]) -> None:
+    def __init__(self, directions: tuple[Direction, ...], trials: list[TrialRecord], *,
+                 seed: int = 0) -> None:
         self._directions = directions
         self._trials = trials
+        self._seed = int(seed)
 
     @property
     def directions(self) -> tuple[Direction, ...]:
         return self._directions
+
+    @property
+    def seed(self) -> int:
+        return self._seed
 
     def trials(self, states: Container[TrialState] | None = None) -> list[TrialRecord]:
         if states is None:

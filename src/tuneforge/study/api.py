@@ -6,8 +6,8 @@ import secrets
 from collections.abc import Sequence
 
 from tuneforge.exceptions import DuplicatedStudyError
-from tuneforge.pruners.base import Pruner
-from tuneforge.samplers.base import Sampler
+from tuneforge.pruners.base import Pruner, check_pruner
+from tuneforge.samplers.base import Sampler, check_sampler
 from tuneforge.storage.base import Storage, find_study
 from tuneforge.storage.url import open_storage
 from tuneforge.study.study import Study
@@ -20,7 +20,16 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
                  pruner: Pruner | None = None, load_if_exists: bool = False,
                  seed: int | None = None) -> Study:
     """Create a study. `storage` is a URL (``sqlite:///tuneforge.db``,
-    ``postgresql://...``), a Storage, or None for memory. `seed` makes it reproducible."""
+    ``postgresql://...``), a Storage, or None for memory. `seed` makes it reproducible;
+    without one, the sampler's `seed=` is the study seed (the two may not disagree)."""
+    if sampler is not None:
+        check_sampler(sampler)
+        if seed is not None and sampler.seed is not None and sampler.seed != seed:
+            raise ValueError(
+                f"create_study(seed={seed!r}) and {sampler!r} name two seeds; the study "
+                "seed drives every sampler, so give it once (seed= here, or the sampler's)")
+    if pruner is not None:
+        check_pruner(pruner)
     if direction is not None and directions is not None:
         raise ValueError("give either direction or directions, not both")
     dirs = tuple(Direction.parse(d) for d in (directions or [direction or "minimize"]))

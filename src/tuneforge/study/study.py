@@ -18,9 +18,9 @@ from tuneforge.exceptions import (
     TrialStateError,
     TuneforgeError,
 )
-from tuneforge.pruners.base import NopPruner, Pruner
+from tuneforge.pruners.base import NopPruner, Pruner, check_pruner
 from tuneforge.samplers.auto import AutoSampler
-from tuneforge.samplers.base import QueueingSampler, Sampler, trial_rng
+from tuneforge.samplers.base import Sampler, check_sampler, trial_rng
 from tuneforge.space.search_space import intersection_space
 from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
@@ -51,8 +51,8 @@ class Study:
         self._storage = storage
         self._ref = ref
         self._view = StudyView(storage, ref)
-        self.sampler: Sampler = sampler if sampler is not None else AutoSampler()
-        self.pruner: Pruner = pruner if pruner is not None else NopPruner()
+        self.sampler: Sampler = check_sampler(sampler) if sampler is not None else AutoSampler()
+        self.pruner: Pruner = check_pruner(pruner) if pruner is not None else NopPruner()
         self._stop_requested = False
         self.worker_id = worker_name(os.getpid())
         self._seed_wanted = seed
@@ -68,8 +68,8 @@ class Study:
         state = self._view.refresh()
         if "seed" not in state.system_attrs:
             seed = self._seed_wanted
-            if seed is None:
-                seed = getattr(self.sampler, "seed", None)
+            if seed is None:  # a sampler's seed= stands in for the study's (create_study)
+                seed = self.sampler.seed
             if seed is None:
                 seed = secrets.randbits(63)
             # first writer wins: concurrent creators agree on one seed
@@ -207,8 +207,9 @@ class Study:
     def ask(self, fixed_params: Mapping[str, Any] | None = None) -> Trial:
         """Start a trial: claim an enqueued one, or create one and sample it jointly."""
         state = self._view.refresh()
-        if isinstance(self.sampler, QueueingSampler):
-            tag, queue = self.sampler.initial_queue()
+        initial = self.sampler.initial_queue()
+        if initial is not None:
+            tag, queue = initial
             if tag not in state.enqueue_tags:
                 specs = [dict(spec, key=ev.new_key()) for spec in queue]
                 self._append([ev.enqueue_once(tag, specs)])
@@ -223,7 +224,7 @@ class Study:
                     key = waiting.key
                     break
         if key is None:
-            if isinstance(self.sampler, QueueingSampler) and fixed_params is None:
+            if initial is not None and fixed_params is None:
                 raise SearchExhausted(f"study {self.study_name!r}: {self.sampler!r} has no "
                                       "point left to try")
             key = ev.new_key()
@@ -249,12 +250,10 @@ class Study:
         return space or {}
 
     def _joint_sample(self, record: TrialRecord) -> dict[str, Any]:
-        if not getattr(self.sampler, "relative", True):
+        if not self.sampler.relative:
             return {}
-        space = self._relative_space()
-        declared = getattr(self.sampler, "joint_space", None)
-        if declared is not None:  # a sampler may declare the joint space (study/refine.py)
-            space = declared(space)
+        # a sampler may declare the joint space (RefinedSampler: the refined one)
+        space = self.sampler.joint_space(self._relative_space())
         space = {k: v for k, v in space.items() if k not in record.fixed_params}
         if not space:
             return {}
@@ -271,7 +270,8 @@ class Study:
         """Finish a trial with its objective value(s) (or state PRUNED/FAIL).
 
         A NaN or non-numeric value, or the wrong number of values, makes the trial FAIL
-        with the reason stored; +-inf are legal values.
+        with the reason stored; +-inf are legal values. A PRUNED trial without a reason
+        gets the pruner's (`should_prune`).
         """
         record = self._resolve(trial)
         if record.state.is_finished:
@@ -285,8 +285,11 @@ class Study:
             if problem is not None:
                 st, reason = TrialState.FAIL, problem
                 log.warning("trial %d failed: %s", record.number, problem)
-        elif st is TrialState.PRUNED and values is not None:
-            vals = check_values(values, len(self.directions))[0]
+        elif st is TrialState.PRUNED:
+            if values is not None:
+                vals = check_values(values, len(self.directions))[0]
+            if reason is None:  # what the pruner said when should_prune() was True
+                reason = record.system_attrs.get("prune_reason")
         elif st is TrialState.RUNNING or st is TrialState.WAITING:
             raise TrialStateError(f"cannot tell trial {record.number} with state {st.value}")
         self._append([ev.finished(record.key, st.value, vals, reason, traceback)])
@@ -347,9 +350,10 @@ class Study:
     def points_left(self) -> int | None:
         """How many points a sampler that knows its trials up front (a grid) has left to
         run, enqueued ones included; None for other samplers (for progress bars)."""
-        if not isinstance(self.sampler, QueueingSampler):
+        initial = self.sampler.initial_queue()
+        if initial is None:
             return None
-        tag, queue = self.sampler.initial_queue()
+        tag, queue = initial
         state = self._view.refresh()
         waiting = len(state.waiting())
         return waiting if tag in state.enqueue_tags else len(queue) + waiting

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tuneforge.exceptions import SearchSpaceError, TrialStateError
+from tuneforge.pruners.base import checked_decision
 from tuneforge.samplers.base import trial_rng
 from tuneforge.space.distributions import Categorical, Distribution, Float, Int, named
 from tuneforge.storage import events as ev
@@ -113,7 +114,7 @@ class Trial:
             raise SearchSpaceError(f"{study.sampler!r} proposed no value for parameter {name!r}")
         # what the sampler says about this draw; the joint proposal's attrs take precedence
         attrs.update({k: v for k, v in suggestion.attrs.items() if k not in record.system_attrs})
-        if getattr(study.sampler, "relative", True):
+        if study.sampler.relative:
             independent = list(record.system_attrs.get("independent_params", []))
             attrs["independent_params"] = independent + [name]
         return dist.round(suggestion.params[name]) if not isinstance(dist, Categorical) \
@@ -133,11 +134,20 @@ class Trial:
         self.study._append([ev.intermediate(self.key, step, value)])
 
     def should_prune(self) -> bool:
-        """Ask the study's pruner whether this trial should stop now."""
+        """Ask the study's pruner whether this trial should stop now. When it should, the
+        pruner's reason (`prune_reason`) and attributes are stored on the trial, and the
+        reason becomes the pruned trial's reason unless TrialPruned carries another."""
         record = self.record
         if record.state is not TrialState.RUNNING:
             raise TrialStateError(f"trial {self.number} is {record.state.value}, not RUNNING")
-        return self.study.pruner.decide(record, self.study._history(refresh=False)) == "prune"
+        pruner = self.study.pruner
+        decision = checked_decision(
+            pruner.decide(record, self.study._history(refresh=False)), pruner)
+        if decision.prune:
+            attrs = dict(decision.attrs, prune_reason=decision.reason or f"{pruner!r}")
+            self.study._append([ev.attr_set(self.key, k, v, scope="system")
+                                for k, v in attrs.items()])
+        return decision.prune
 
     # -- attributes ------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:

@@ -4,6 +4,11 @@ Never imported by ``import tuneforge``; import it from your tests only.
 """
 
 from tuneforge.testing.contracts import StorageContract, run_process_appends
-from tuneforge.testing.strategy_contracts import PrunerContract, SamplerContract
+from tuneforge.testing.strategy_contracts import (
+    PrunerContract,
+    QueueingSamplerContract,
+    SamplerContract,
+)
 
-__all__ = ["PrunerContract", "SamplerContract", "StorageContract", "run_process_appends"]
+__all__ = ["PrunerContract", "QueueingSamplerContract", "SamplerContract", "StorageContract",
+           "run_process_appends"]

@@ -97,4 +97,9 @@ class History(Protocol):
     @property
     def directions(self) -> tuple[Direction, ...]: ...
 
+    @property
+    def seed(self) -> int:
+        """The study seed: the one source of a strategy's randomness besides its rng."""
+        ...
+
     def trials(self, states: Container[TrialState] | None = None) -> Sequence[TrialRecord]: ...

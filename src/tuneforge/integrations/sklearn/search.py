@@ -30,7 +30,8 @@ from tuneforge.integrations.sklearn.results import cv_results
 from tuneforge.integrations.sklearn.space import ParamSpace
 from tuneforge.integrations.sklearn.state import records_from_plain, records_to_plain
 from tuneforge.integrations.sklearn.studies import describe, evaluated, open_search_study
-from tuneforge.samplers import AutoSampler
+from tuneforge.pruners.base import check_pruner
+from tuneforge.samplers import AutoSampler, check_sampler
 from tuneforge.storage.url import storage_url
 from tuneforge.study import Study, load_study
 from tuneforge.trial.records import TrialRecord, TrialState
@@ -160,11 +161,10 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         seed = seed_from(self.random_state)
         sampler = (copy.deepcopy(self.sampler) if self.sampler is not None
                    else AutoSampler(seed=seed))
-        if not callable(getattr(sampler, "sample", None)):
-            raise TypeError(f"sampler must be a tuneforge sampler, got {self.sampler!r}")
+        check_sampler(sampler)
         pruner = copy.deepcopy(self.pruner)
-        if pruner is not None and not callable(getattr(pruner, "decide", None)):
-            raise TypeError(f"pruner must be a tuneforge pruner, got {self.pruner!r}")
+        if pruner is not None:
+            check_pruner(pruner)
         return SearchSettings(ParamSpace.from_distributions(self.param_distributions), sampler,
                               None if n_trials is None else int(n_trials), pruner,
                               self.timeout, seed)
