@@ -324,11 +324,12 @@ def run(config: Annotated[Path, typer.Argument(
     console.print(f"study {cfg.study!r} stored in {cfg.storage}; see: tuneforge trials "
                   f"{cfg.study} --storage {cfg.storage}", markup=False)
     if cfg.nested_cv:
-        _nested(X, y, cfg, console, progress=not quiet)
+        _nested(X, y, cfg, console, outer=cfg.nested_cv, progress=not quiet)
 
 
-def _nested(X: Any, y: Any, cfg: RunConfig, console: Console, *, progress: bool) -> None:
-    """The nested-CV estimate of the whole selection (`nested_cv` outer folds)."""
+def _nested(X: Any, y: Any, cfg: RunConfig, console: Console, *, outer: int,
+            progress: bool) -> None:
+    """The nested-CV estimate of the whole selection (`outer`: the config's `nested_cv`)."""
     import warnings
 
     from tuneforge.automl import nested_select
@@ -337,12 +338,12 @@ def _nested(X: Any, y: Any, cfg: RunConfig, console: Console, *, progress: bool)
     kwargs = cfg.select_kwargs()
     for key in ("holdout", "study_name", "seed", "storage"):
         kwargs.pop(key)
-    console.print(f"nested CV: the whole selection again inside {cfg.nested_cv} outer folds "
-                  f"(studies {cfg.study}-outer0..{cfg.nested_cv - 1})", markup=False)
+    console.print(f"nested CV: the whole selection again inside {outer} outer folds "
+                  f"(studies {cfg.study}-outer0..{outer - 1})", markup=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OvertuningWarning)
         try:
-            res = nested_select(X, y, outer_cv=cfg.nested_cv, seed=cfg.seed,
+            res = nested_select(X, y, outer_cv=outer, seed=cfg.seed,
                                 storage=cfg.storage, study_name=cfg.study,
                                 show_progress=progress, **kwargs)
         except ValueError as exc:

@@ -74,7 +74,7 @@ def holdout_split(X: Any, y: Any = None, *, test_size: float = 0.2, stratify: bo
     if stratify is None:
         try:
             stratify = y is not None and type_of_target(y) in ("binary", "multiclass") \
-                and np.min(np.unique(np.asarray(y), return_counts=True)[1]) >= 2
+                and bool(np.min(np.unique(np.asarray(y), return_counts=True)[1]) >= 2)
         except ValueError:
             stratify = False
     idx = np.arange(n)

@@ -114,6 +114,7 @@ def _supervise(study: Study, run: Run, n_jobs: int) -> None:
         p = ctx.Process(target=_worker_main, daemon=True,
                         args=(url, study.study_name, payload, budget, limit, stop, errors))
         p.start()
+        assert p.pid is not None  # set by start()
         workers[p.pid] = p
 
     try:

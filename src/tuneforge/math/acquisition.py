@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import erfcx, log_ndtr, ndtr
 
+from .arrays import FloatArray
 from .gp import GP
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -28,7 +29,7 @@ _SQRT_PI_2 = math.sqrt(math.pi / 2.0)
 _SQRT_HALF = math.sqrt(0.5)
 
 
-def log_h(z: np.ndarray) -> np.ndarray:
+def log_h(z: FloatArray) -> FloatArray:
     """log(phi(z) + z Phi(z)) for z of any shape, finite for every finite z."""
     z = np.asarray(z, dtype=float)
     out = np.empty_like(z)
@@ -48,7 +49,7 @@ def log_h(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def log_ei(mean: np.ndarray, var: np.ndarray, best: float) -> tuple[np.ndarray, ...]:
+def log_ei(mean: FloatArray, var: FloatArray, best: float) -> tuple[FloatArray, ...]:
     """log EI for minimization and its derivatives: (value, d/dmean, d/dvar), each (m,).
 
     EI(x) = E[max(best - f(x), 0)], f(x) ~ N(mean, var).
@@ -65,7 +66,7 @@ def log_ei(mean: np.ndarray, var: np.ndarray, best: float) -> tuple[np.ndarray, 
     return value, d_mean, d_var
 
 
-def lcb(mean: np.ndarray, var: np.ndarray, beta: float) -> tuple[np.ndarray, ...]:
+def lcb(mean: FloatArray, var: FloatArray, beta: float) -> tuple[FloatArray, ...]:
     """Confidence bound to maximize for minimization, -mean + sqrt(beta var), with
     (value, d/dmean, d/dvar), each (m,)."""
     sigma = np.sqrt(var)
@@ -73,7 +74,7 @@ def lcb(mean: np.ndarray, var: np.ndarray, beta: float) -> tuple[np.ndarray, ...
     return -mean + rb * sigma, -np.ones_like(mean), rb / (2.0 * sigma)
 
 
-def log_pof(mean: np.ndarray, var: np.ndarray, threshold: float) -> tuple[np.ndarray, ...]:
+def log_pof(mean: FloatArray, var: FloatArray, threshold: float) -> tuple[FloatArray, ...]:
     """log P(c(x) <= threshold), c(x) ~ N(mean, var): (value, d/dmean, d/dvar), each (m,)."""
     sigma = np.sqrt(var)
     z = (threshold - mean) / sigma
@@ -103,13 +104,13 @@ class Acquisition:
         self.objective, self.best, self.kind, self.beta = objective, best, kind, beta
         self.constraints = list(constraints)
 
-    def _objective_term(self, mean: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _objective_term(self, mean: FloatArray, var: FloatArray) -> tuple[FloatArray, ...]:
         if self.kind == "ucb":
             return lcb(mean, var, self.beta)
         assert self.best is not None
         return log_ei(mean, var, self.best)
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: FloatArray) -> FloatArray:
         """Values (m,) at x (m, d), without gradients (cheaper, for candidate screening)."""
         total = np.zeros(x.shape[0])
         if self.best is not None or self.kind == "ucb":
@@ -120,11 +121,11 @@ class Acquisition:
             total += log_pof(mean, var, threshold)[0]
         return total
 
-    def value_and_grad(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def value_and_grad(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Values (m,) and gradients (m, d) at x (m, d) (zero on categorical dims)."""
         total = np.zeros(x.shape[0])
         grad = np.zeros_like(x)
-        terms: list[tuple[GP, object]] = []
+        terms: list[tuple[GP, float | None]] = []
         if self.best is not None or self.kind == "ucb":
             terms.append((self.objective, None))
         terms += [(gp, t) for gp, t in self.constraints]
@@ -133,7 +134,7 @@ class Acquisition:
             if threshold is None:
                 v, dm, dv = self._objective_term(mean, var)
             else:
-                v, dm, dv = log_pof(mean, var, float(threshold))  # type: ignore[arg-type]
+                v, dm, dv = log_pof(mean, var, float(threshold))
             total += v
             grad += dm[:, None] * dmean + dv[:, None] * dvar
         return total, grad

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import FloatArray
+
 
 def total_violation(values: Iterable[float]) -> float:
     """Sum of the positive constraint values: 0 when every one is satisfied (<= 0).
@@ -22,7 +24,7 @@ def total_violation(values: Iterable[float]) -> float:
     return float(sum(max(float(c), 0.0) for c in values))
 
 
-def constraint_matrix(cons: Sequence[Any]) -> np.ndarray:
+def constraint_matrix(cons: Sequence[Any]) -> FloatArray:
     """Constraint lists of n trials (each a list or tuple, or anything else for "none") as
     an (n, k) array, k the longest list, NaN where a value is missing or not a number."""
     k = max((len(c) for c in cons if isinstance(c, (list, tuple))), default=0)
@@ -38,7 +40,7 @@ def constraint_matrix(cons: Sequence[Any]) -> np.ndarray:
     return out
 
 
-def standardize_constraint(vals: np.ndarray) -> tuple[np.ndarray, float]:
+def standardize_constraint(vals: FloatArray) -> tuple[FloatArray, float]:
     """Values (n,) of one constraint to zero mean and unit scale, and where 0 lands.
 
     Infinite values are first replaced by the finite range widened by a margin (all of

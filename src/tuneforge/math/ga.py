@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import BoolArray, FloatArray, IntArray
 
-def tournament(rng: np.random.Generator, rank: np.ndarray, size: int) -> int:
+
+def tournament(rng: np.random.Generator, rank: FloatArray, size: int) -> int:
     """Index of the winner among `size` individuals drawn without replacement from
     `rank` (n,) (lower is better; ties go to the first drawn)."""
     n = len(rank)
@@ -27,8 +29,8 @@ def tournament(rng: np.random.Generator, rank: np.ndarray, size: int) -> int:
     return int(pick[np.argmin(rank[pick])])
 
 
-def sbx(rng: np.random.Generator, a: np.ndarray, b: np.ndarray, *, eta: float = 15.0,
-        gene_prob: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+def sbx(rng: np.random.Generator, a: FloatArray, b: FloatArray, *, eta: float = 15.0,
+        gene_prob: float = 0.5) -> tuple[FloatArray, FloatArray]:
     """Simulated binary crossover of parents a, b (d,) in [0, 1]; returns two children
     (d,), (d,). Each gene crosses with probability `gene_prob`; the spread factor beta
     follows Deb & Agrawal (1995), eq. 4-5, with the bounded form that keeps children
@@ -41,7 +43,7 @@ def sbx(rng: np.random.Generator, a: np.ndarray, b: np.ndarray, *, eta: float = 
     u = rng.random(a.shape)
     diff = np.where(cross, hi - lo, 1.0)
 
-    def beta_q(beta: np.ndarray) -> np.ndarray:
+    def beta_q(beta: FloatArray) -> FloatArray:
         alpha = 2.0 - np.power(beta, -(eta + 1.0))
         return np.where(u <= 1.0 / alpha, np.power(u * alpha, 1.0 / (eta + 1.0)),
                         np.power(1.0 / np.maximum(2.0 - u * alpha, 1e-300), 1.0 / (eta + 1.0)))
@@ -66,8 +68,8 @@ def uniform_crossover(rng: np.random.Generator, a: np.ndarray, b: np.ndarray,
     return np.where(rng.random(a.shape) < prob, b, a)
 
 
-def polynomial_mutation(rng: np.random.Generator, x: np.ndarray, rate: float, *,
-                        eta: float = 20.0) -> np.ndarray:
+def polynomial_mutation(rng: np.random.Generator, x: FloatArray, rate: float, *,
+                        eta: float = 20.0) -> FloatArray:
     """Mutate each gene of x (d,) in [0, 1] with probability `rate` by the bounded
     polynomial mutation (Deb & Deb 2014, eq. 6-7); returns the new (d,)."""
     x = np.asarray(x, float).copy()
@@ -86,8 +88,8 @@ def polynomial_mutation(rng: np.random.Generator, x: np.ndarray, rate: float, *,
     return x
 
 
-def categorical_mutation(rng: np.random.Generator, x: np.ndarray, n_choices: np.ndarray,
-                         rate: float) -> np.ndarray:
+def categorical_mutation(rng: np.random.Generator, x: IntArray, n_choices: IntArray,
+                         rate: float) -> IntArray:
     """Replace each index of x (c,) with probability `rate` by a uniformly drawn one."""
     x = np.asarray(x, int).copy()
     hit = rng.random(x.shape) < rate
@@ -116,7 +118,7 @@ __all__ = ["adaptive_rate", "categorical_mutation", "polynomial_mutation", "sbx"
 
 
 
-def clearing(x: np.ndarray, radius: float, categorical: np.ndarray, k: int) -> list[int]:
+def clearing(x: FloatArray, radius: float, categorical: BoolArray, k: int) -> list[int]:
     """Up to `k` rows of `x` (n, d), ordered best first, each at least `radius` away from
     every better row kept (Petrowski's clearing). Distance: Euclidean over the genes,
     numeric genes by their difference, a categorical gene (`categorical`, (d,) bool) 1

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
 from scipy.optimize import minimize
 
+from .arrays import BoolArray, FloatArray
 from .kernels import grad_wrt_x1, matern52, pairwise_sq_diffs, scaled_sq_dist
 
 LOG_W_BOUNDS = (math.log(1e-6), math.log(1e4))
@@ -36,7 +38,7 @@ _MAX_JITTER_TRIES = 6
 
 
 # -- outputs ------------------------------------------------------------------------------
-def clip_infinite(y: np.ndarray) -> np.ndarray:
+def clip_infinite(y: FloatArray) -> FloatArray:
     """Replace +-inf by the worst/best finite value plus a margin (10 % of the finite
     range; of the value itself, or 1, when all finite values are equal), and NaN by the
     worst. All infinite: +inf -> 1, -inf -> -1. Shape (n,)."""
@@ -54,7 +56,7 @@ def clip_infinite(y: np.ndarray) -> np.ndarray:
     return y
 
 
-def yeo_johnson(u: np.ndarray, lam: float) -> np.ndarray:
+def yeo_johnson(u: FloatArray, lam: float) -> FloatArray:
     """Yeo & Johnson (2000) power transform of u (n,) with parameter lam."""
     out = np.empty_like(u)
     pos = u >= 0
@@ -73,11 +75,11 @@ def yeo_johnson(u: np.ndarray, lam: float) -> np.ndarray:
 class Warp:
     """Warped, standardized objective values z (n,) and the Yeo-Johnson lambda used."""
 
-    z: np.ndarray
+    z: FloatArray
     lam: float
 
 
-def _robust_unit(y: np.ndarray) -> np.ndarray | None:
+def _robust_unit(y: FloatArray) -> FloatArray | None:
     """(y - median) / IQR (or / std when the IQR is 0); None if y is constant."""
     med = float(np.median(y))
     q75, q25 = np.percentile(y, [75, 25])
@@ -89,7 +91,7 @@ def _robust_unit(y: np.ndarray) -> np.ndarray | None:
     return (y - med) / scale
 
 
-def normal_lambda(u: np.ndarray, low: float = -1.0, high: float = 2.0) -> float:
+def normal_lambda(u: FloatArray, low: float = -1.0, high: float = 2.0) -> float:
     """The Yeo-Johnson lambda in [low, high] (grid of 0.1) maximizing the normal profile
     log-likelihood of the transformed u (n,) (Yeo & Johnson 2000, section 3)."""
     n = u.shape[0]
@@ -105,7 +107,7 @@ def normal_lambda(u: np.ndarray, low: float = -1.0, high: float = 2.0) -> float:
     return best
 
 
-def warp_outputs(y: np.ndarray, lam: float | None = None) -> Warp:
+def warp_outputs(y: FloatArray, lam: float | None = None) -> Warp:
     """Standardizing, normalizing warp of objective values y (n,) (minimization order
     kept; infinite values clipped by `clip_infinite`).
 
@@ -140,8 +142,8 @@ class Prior:
     """Normal priors on the log hyperparameters: means and standard deviations, each of
     shape (d + 2,) in theta order."""
 
-    mean: np.ndarray
-    std: np.ndarray
+    mean: FloatArray
+    std: FloatArray
 
     @staticmethod
     def default(d: int, *, noisy: bool = False) -> Prior:
@@ -149,7 +151,7 @@ class Prior:
         std = np.concatenate([np.full(d, 1.5), [1.0, 1.0 if noisy else 2.0]])
         return Prior(mean, std)
 
-    def neg_log(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+    def neg_log(self, theta: FloatArray) -> tuple[float, FloatArray]:
         r = (theta - self.mean) / self.std
         return 0.5 * float(r @ r), r / self.std
 
@@ -159,17 +161,18 @@ def bounds(d: int) -> list[tuple[float, float]]:
     return [LOG_W_BOUNDS] * d + [LOG_S2_BOUNDS, LOG_NOISE_BOUNDS]
 
 
-def initial_theta(d: int) -> np.ndarray:
+def initial_theta(d: int) -> FloatArray:
     """A neutral cold start: lengthscale 0.5 of the unit cube, s2 = 1, noise 1e-4."""
     return np.concatenate([np.full(d, math.log(4.0)), [0.0, math.log(1e-4)]])
 
 
-def cholesky(k: np.ndarray) -> tuple[np.ndarray, float]:
+def cholesky(k: FloatArray) -> tuple[FloatArray, float]:
     """Lower Cholesky factor of k (n, n), adding jitter 1e-9, 1e-8, ... (times the mean
     diagonal) until it succeeds; returns (L, jitter added). Raises LinAlgError after
     `_MAX_JITTER_TRIES` escalations (the caller falls back, the study does not crash)."""
+    # the casts: numpy's stubs type a factor as floating[Any]; of float64 it is float64
     try:
-        return np.linalg.cholesky(k), 0.0
+        return cast(FloatArray, np.linalg.cholesky(k)), 0.0
     except np.linalg.LinAlgError:
         pass
     scale = float(np.mean(np.diag(k))) if k.size else 1.0
@@ -179,14 +182,14 @@ def cholesky(k: np.ndarray) -> tuple[np.ndarray, float]:
     for i in range(_MAX_JITTER_TRIES):
         jitter = scale * 10.0 ** (i - 9)
         try:
-            return np.linalg.cholesky(k + jitter * eye), jitter
+            return cast(FloatArray, np.linalg.cholesky(k + jitter * eye)), jitter
         except np.linalg.LinAlgError:
             continue
     raise np.linalg.LinAlgError("kernel matrix is not positive definite even with jitter")
 
 
-def neg_log_posterior(theta: np.ndarray, dists: np.ndarray, y: np.ndarray,
-                      prior: Prior) -> tuple[float, np.ndarray]:
+def neg_log_posterior(theta: FloatArray, dists: FloatArray, y: FloatArray,
+                      prior: Prior) -> tuple[float, FloatArray]:
     """-log p(y | theta) - log p(theta) and its gradient, shape (d + 2,).
 
     dists: per-dimension distances (n, n, d) from `pairwise_sq_diffs`; y: (n,).
@@ -217,8 +220,8 @@ def neg_log_posterior(theta: np.ndarray, dists: np.ndarray, y: np.ndarray,
     return nll + pv, grad + pg
 
 
-def fit_theta(x: np.ndarray, y: np.ndarray, is_cat: np.ndarray, *, prior: Prior,
-              starts: list[np.ndarray], maxiter: int = 200) -> np.ndarray:
+def fit_theta(x: FloatArray, y: FloatArray, is_cat: BoolArray, *, prior: Prior,
+              starts: list[FloatArray], maxiter: int = 200) -> FloatArray:
     """MAP hyperparameters for data x (n, d), y (n,): L-BFGS-B from each start, best kept."""
     d = x.shape[1]
     dists = pairwise_sq_diffs(x, x, is_cat)
@@ -250,8 +253,8 @@ class GP:
     Raises LinAlgError if the kernel matrix cannot be factorized even with jitter.
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, theta: np.ndarray,
-                 is_cat: np.ndarray) -> None:
+    def __init__(self, x: FloatArray, y: FloatArray, theta: FloatArray,
+                 is_cat: BoolArray) -> None:
         d = x.shape[1]
         self.x, self.y, self.theta, self.is_cat = x, y, theta, is_cat
         self.w = np.exp(theta[:d])
@@ -262,17 +265,17 @@ class GP:
         kmat[np.diag_indices(x.shape[0])] += self.noise
         self.chol, _ = cholesky(kmat)
         self.alpha = cho_solve((self.chol, True), y, check_finite=False)
-        self._kinv: np.ndarray | None = None
+        self._kinv: FloatArray | None = None
 
     @property
-    def kinv(self) -> np.ndarray:
+    def kinv(self) -> FloatArray:
         """(K + noise I)^-1, computed once on first use."""
         if self._kinv is None:
             self._kinv = cho_solve((self.chol, True), np.eye(self.x.shape[0]),
                                    check_finite=False)
         return self._kinv
 
-    def predict(self, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, xq: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Posterior mean and variance of f (noise-free) at xq (m, d): two arrays (m,)."""
         k0, _ = matern52(scaled_sq_dist(xq, self.x, self.w, self.is_cat))
         kq = self.s2 * k0
@@ -281,7 +284,7 @@ class GP:
         var = np.maximum(self.s2 - (v * v).sum(0), 1e-12 * self.s2)
         return mean, var
 
-    def predict_with_grad(self, xq: np.ndarray) -> tuple[np.ndarray, ...]:
+    def predict_with_grad(self, xq: FloatArray) -> tuple[FloatArray, ...]:
         """Mean (m,), variance (m,) and their gradients (m, d) with respect to xq (m, d).
 
         Gradients are zero on categorical dimensions.
@@ -299,7 +302,7 @@ class GP:
         dvar[raw_var <= floor] = 0.0
         return mean, var, dmean, dvar
 
-    def condition_on(self, xnew: np.ndarray, ynew: np.ndarray) -> GP:
+    def condition_on(self, xnew: FloatArray, ynew: FloatArray) -> GP:
         """The same model with (xnew (p, d), ynew (p,)) added as observations (fantasies)."""
         return GP(np.vstack([self.x, xnew]), np.concatenate([self.y, ynew]), self.theta,
                   self.is_cat)

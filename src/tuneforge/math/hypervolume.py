@@ -18,8 +18,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .arrays import FloatArray
 
-def _hv2(points: np.ndarray, ref: np.ndarray) -> float:
+
+def _hv2(points: FloatArray, ref: FloatArray) -> float:
     """Area that `points` (n, 2) dominate inside `ref` (2,); every point is below `ref`."""
     if len(points) == 0:
         return 0.0

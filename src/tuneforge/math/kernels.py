@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import BoolArray, FloatArray
+
 SQRT5 = float(np.sqrt(5.0))
 
 
-def matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def matern52(r2: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Unit-variance Matérn-5/2 profile and its derivative, both as functions of r^2.
 
     r2: any shape, >= 0. Returns (k, dk/dr2) with the same shape.
@@ -32,7 +34,7 @@ def matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return k, dk
 
 
-def pairwise_sq_diffs(x1: np.ndarray, x2: np.ndarray, is_cat: np.ndarray) -> np.ndarray:
+def pairwise_sq_diffs(x1: FloatArray, x2: FloatArray, is_cat: BoolArray) -> FloatArray:
     """Per-dimension distances D of shape (n, m, d) between x1 (n, d) and x2 (m, d).
 
     Squared differences on continuous dimensions, 0/1 mismatches on categorical ones
@@ -46,8 +48,8 @@ def pairwise_sq_diffs(x1: np.ndarray, x2: np.ndarray, is_cat: np.ndarray) -> np.
     return out
 
 
-def scaled_sq_dist(x1: np.ndarray, x2: np.ndarray, w: np.ndarray,
-                   is_cat: np.ndarray) -> np.ndarray:
+def scaled_sq_dist(x1: FloatArray, x2: FloatArray, w: FloatArray,
+                   is_cat: BoolArray) -> FloatArray:
     """r^2 of shape (n, m) between x1 (n, d) and x2 (m, d) with weights w (d,).
 
     Continuous dimensions go through one matrix product (|a|^2 + |b|^2 - 2 a.b on the
@@ -66,13 +68,13 @@ def scaled_sq_dist(x1: np.ndarray, x2: np.ndarray, w: np.ndarray,
     return r2
 
 
-def grad_wrt_x1(g: np.ndarray, x1: np.ndarray, x2: np.ndarray, w: np.ndarray,
-                is_cat: np.ndarray) -> np.ndarray:
+def grad_wrt_x1(g: FloatArray, x1: FloatArray, x2: FloatArray, w: FloatArray,
+                is_cat: BoolArray) -> FloatArray:
     """sum_i g[:, i] * d r^2(x1, x2_i) / d x1, shape (n, d), for g of shape (n, m).
 
     d r^2 / d x1_j = 2 w_j (x1_j - x2_ij) on continuous dimensions; categorical
     dimensions get 0 (they are searched over their choices, not by gradient).
     """
-    out = 2.0 * w * (x1 * g.sum(1)[:, None] - g @ x2)
+    out: FloatArray = 2.0 * w * (x1 * g.sum(1)[:, None] - g @ x2)
     out[:, is_cat] = 0.0
     return out

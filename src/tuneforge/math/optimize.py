@@ -23,8 +23,10 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
-ValueFn = Callable[[np.ndarray], np.ndarray]
-ValueGradFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+from .arrays import BoolArray, FloatArray
+
+ValueFn = Callable[[FloatArray], FloatArray]
+ValueGradFn = Callable[[FloatArray], tuple[FloatArray, FloatArray]]
 
 
 @dataclass(frozen=True)
@@ -32,14 +34,14 @@ class Box:
     """The domain, one entry per dimension: `grids[j]` is None (continuous in [0, 1]),
     a sorted array of allowed values (ordinal), or for `is_cat[j]` the array 0..k-1."""
 
-    grids: Sequence[np.ndarray | None]
-    is_cat: np.ndarray
+    grids: Sequence[FloatArray | None]
+    is_cat: BoolArray
 
     @property
     def d(self) -> int:
         return len(self.grids)
 
-    def snap(self, x: np.ndarray) -> np.ndarray:
+    def snap(self, x: FloatArray) -> FloatArray:
         """Round ordinal dims of x (m, d) to the nearest grid value, clip continuous ones."""
         x = np.clip(x, 0.0, 1.0)
         for j, grid in enumerate(self.grids):
@@ -52,7 +54,7 @@ class Box:
             x[:, j] = grid[np.searchsorted(mids, x[:, j])]
         return x
 
-    def from_unit(self, u: np.ndarray) -> np.ndarray:
+    def from_unit(self, u: FloatArray) -> FloatArray:
         """Map points of [0, 1]^d (m, d) onto the domain (categoricals: equal slices)."""
         x = u.copy()
         for j in np.flatnonzero(self.is_cat):
@@ -66,7 +68,7 @@ def _levels(box: Box, j: int) -> int:
     return 0 if grid is None else len(grid)
 
 
-def _neighbours(box: Box, x: np.ndarray) -> np.ndarray:
+def _neighbours(box: Box, x: FloatArray) -> FloatArray:
     """All one-coordinate discrete moves from x (d,): shape (p, d), possibly p = 0."""
     out = []
     for j, grid in enumerate(box.grids):
@@ -91,8 +93,8 @@ def _neighbours(box: Box, x: np.ndarray) -> np.ndarray:
     return np.array(out).reshape(-1, box.d)
 
 
-def _refine(value_and_grad: ValueGradFn, box: Box, starts: np.ndarray,
-            maxiter: int) -> tuple[np.ndarray, np.ndarray]:
+def _refine(value_and_grad: ValueGradFn, box: Box, starts: FloatArray,
+            maxiter: int) -> tuple[FloatArray, FloatArray]:
     """L-BFGS-B on the relaxed non-categorical dims of all starts (k, d) at once."""
     free = ~box.is_cat
     if not free.any():
@@ -100,7 +102,7 @@ def _refine(value_and_grad: ValueGradFn, box: Box, starts: np.ndarray,
     k = starts.shape[0]
     base = starts.copy()
 
-    def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
+    def fun(flat: FloatArray) -> tuple[float, FloatArray]:
         x = base.copy()
         x[:, free] = flat.reshape(k, -1)
         v, g = value_and_grad(x)
@@ -121,15 +123,16 @@ def _refine(value_and_grad: ValueGradFn, box: Box, starts: np.ndarray,
     return out, np.full(k, np.nan)
 
 
-def _duplicates(box: Box, x: np.ndarray, avoid: np.ndarray | None, tol: float) -> np.ndarray:
+def _duplicates(box: Box, x: FloatArray, avoid: FloatArray | None, tol: float) -> BoolArray:
     """Mask (m,) of the points of x (m, d) within `tol` (max-norm) of a point of `avoid`."""
     if avoid is None or not len(avoid):
         return np.zeros(len(x), dtype=bool)
     gap = np.abs(x[:, None, :] - avoid[None, :, :]).max(axis=2)
-    return (gap <= tol).any(axis=1)
+    near: BoolArray = (gap <= tol).any(axis=1)
+    return near
 
 
-def _top_unique(x: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
+def _top_unique(x: FloatArray, vals: FloatArray, k: int) -> FloatArray:
     """The k distinct rows of x (m, d) with the highest vals (m,), best first."""
     if k <= 0 or not len(x):
         return x[:0]
@@ -139,11 +142,11 @@ def _top_unique(x: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
 
 
 def maximize(value: ValueFn, value_and_grad: ValueGradFn, box: Box,
-             rng: np.random.Generator, *, centres: np.ndarray | None = None,
-             avoid: np.ndarray | None = None, tol: float = 1e-7,
+             rng: np.random.Generator, *, centres: FloatArray | None = None,
+             avoid: FloatArray | None = None, tol: float = 1e-7,
              n_candidates: int = 1024, n_local: int = 256, n_starts: int = 5,
              n_local_starts: int = 2, maxiter: int = 100,
-             max_rounds: int = 3) -> tuple[np.ndarray, float]:
+             max_rounds: int = 3) -> tuple[FloatArray, float]:
     """The best point found (d,) and its value. `value(x)` scores points x (m, d) with
     (m,) values; `value_and_grad(x)` adds gradients (m, d). `centres` (c, d) are points
     to search around (e.g. the best observed ones); they are candidates too. Points

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import BoolArray, FloatArray, IntArray
 
-def non_dominated_mask(costs: np.ndarray) -> np.ndarray:
+
+def non_dominated_mask(costs: FloatArray) -> BoolArray:
     """Boolean mask of shape (n,) marking the rows of `costs` (n, m) that no other row
     dominates (<= in every objective and < in one); every objective is minimized."""
     costs = np.asarray(costs, dtype=float)
@@ -24,7 +26,7 @@ def non_dominated_mask(costs: np.ndarray) -> np.ndarray:
     return mask
 
 
-def non_dominated_fronts(costs: np.ndarray) -> np.ndarray:
+def non_dominated_fronts(costs: FloatArray) -> IntArray:
     """Front index (n,) of each row of `costs` (n, m), all minimized: 0 for the
     non-dominated rows, 1 for those dominated only by rows of front 0, and so on.
 
@@ -46,7 +48,7 @@ def non_dominated_fronts(costs: np.ndarray) -> np.ndarray:
     return front
 
 
-def loss_order(losses: np.ndarray) -> np.ndarray:
+def loss_order(losses: FloatArray) -> IntArray:
     """Order (n,) of loss rows (n, k), best first: by value for one objective (stable, so
     ties go to the earlier row); for several, by non-dominated front, then by the sum of
     per-objective ranks inside a front, then by row. +-inf rank like very large numbers.

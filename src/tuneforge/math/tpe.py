@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import log_ndtr, logsumexp, ndtr, ndtri
 
+from .arrays import BoolArray, FloatArray, IntArray
+
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -33,7 +35,7 @@ def default_gamma(n: int) -> int:
     return min(int(math.ceil(0.1 * n)), 25)
 
 
-def ramp_weights(n: int, flat: int = 25) -> np.ndarray:
+def ramp_weights(n: int, flat: int = 25) -> FloatArray:
     """Weights (n,) for observations in the order they were made: the `flat` most recent
     weigh 1, older ones ramp linearly down to 1/n (Bergstra et al. 2013, hyperopt's
     `linear_forgetting`)."""
@@ -42,14 +44,14 @@ def ramp_weights(n: int, flat: int = 25) -> np.ndarray:
     return np.concatenate([np.linspace(1.0 / n, 1.0, n - flat), np.ones(flat)])
 
 
-def rank_weights(n: int, worst: float = 0.5) -> np.ndarray:
+def rank_weights(n: int, worst: float = 0.5) -> FloatArray:
     """Weights (n,) of the good set in rank order (best first): linear from 1 down to
     `worst`, so the best observations carry the most kernel mass (a rank-based variant of
     Watanabe 2023, section 3.3)."""
     return np.linspace(1.0, worst, n) if n > 1 else np.ones(n)
 
 
-def _log_gauss_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _log_gauss_mass(a: FloatArray, b: FloatArray) -> FloatArray:
     """log(Phi(b) - Phi(a)) for a <= b elementwise, accurate in both tails."""
     a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
     flip = a > 0  # both in the upper tail: use the mirror image, Phi(-a) - Phi(-b)
@@ -62,8 +64,8 @@ def _log_gauss_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(hi > lo, out, -np.inf)
 
 
-def bandwidths(points: np.ndarray, weights: np.ndarray, *, n_dims: int,
-               factor: float = 1.0, min_bandwidth: float | None = None) -> np.ndarray:
+def bandwidths(points: FloatArray, weights: FloatArray, *, n_dims: int,
+               factor: float = 1.0, min_bandwidth: float | None = None) -> FloatArray:
     """Per-dimension kernel widths (d,) for `points` (n, d) with `weights` (n,).
 
     Scott's rule for a d-dimensional product kernel, sigma_j = factor * s_j *
@@ -85,13 +87,13 @@ def bandwidths(points: np.ndarray, weights: np.ndarray, *, n_dims: int,
     mean = w @ points
     spread = np.sqrt(np.maximum(w @ (points - mean) ** 2, 0.0))
     n_eff = 1.0 / float(np.sum(w * w))
-    sigma = factor * spread * n_eff ** (-1.0 / (n_dims + 4))
+    sigma: FloatArray = factor * spread * n_eff ** (-1.0 / (n_dims + 4))
     return np.clip(sigma, min_bandwidth, 1.0)
 
 
-def blended_bandwidths(points: np.ndarray, weights: np.ndarray, *, n_dims: int,
+def blended_bandwidths(points: FloatArray, weights: FloatArray, *, n_dims: int,
                        factor: float, blend: float,
-                       consider_endpoints: bool = False) -> np.ndarray:
+                       consider_endpoints: bool = False) -> FloatArray:
     """Per-kernel widths (n, d): the geometric blend nb^blend * scott^(1 - blend) of the
     univariate neighbour widths (`neighbor_bandwidths`, per column; adaptive to local
     density) and Scott's rule on the spread (`bandwidths`). blend = 1 early, while the
@@ -102,9 +104,11 @@ def blended_bandwidths(points: np.ndarray, weights: np.ndarray, *, n_dims: int,
     n, d = points.shape
     scott = bandwidths(points, weights, n_dims=n_dims, factor=factor)
     if blend <= 0.0 or n == 0:
-        return np.broadcast_to(scott, (n, d)).copy()
-    nb = np.column_stack([neighbor_bandwidths(points[:, j], consider_endpoints=consider_endpoints)
-                          for j in range(d)])
+        shared: FloatArray = np.broadcast_to(scott, (n, d)).copy()  # one row per kernel
+        return shared
+    nb: FloatArray = np.column_stack(
+        [neighbor_bandwidths(points[:, j], consider_endpoints=consider_endpoints)
+         for j in range(d)])
     return nb ** blend * scott[None, :] ** (1.0 - blend)
 
 
@@ -116,18 +120,18 @@ class Mixture:
     is > 0); `cat_probs`: one (K, C_j) table of choice probabilities per categorical.
     """
 
-    log_w: np.ndarray
-    mu: np.ndarray
-    sigma: np.ndarray
-    levels: np.ndarray
-    cat_probs: tuple[np.ndarray, ...]
-    log_z: np.ndarray  # (K, d) log of each truncated Gaussian's mass on [0, 1]
+    log_w: FloatArray
+    mu: FloatArray
+    sigma: FloatArray
+    levels: FloatArray
+    cat_probs: tuple[FloatArray, ...]
+    log_z: FloatArray  # (K, d) log of each truncated Gaussian's mass on [0, 1]
 
 
-def build_mixture(num: np.ndarray, cat: np.ndarray, weights: np.ndarray, *,
-                  levels: np.ndarray, n_choices: np.ndarray, prior_weight: float = 1.0,
+def build_mixture(num: FloatArray, cat: IntArray, weights: FloatArray, *,
+                  levels: FloatArray, n_choices: IntArray, prior_weight: float = 1.0,
                   bandwidth_factor: float = 1.0, min_bandwidth: float | None = None,
-                  kernel_sigma: np.ndarray | None = None) -> Mixture:
+                  kernel_sigma: FloatArray | None = None) -> Mixture:
     """Parzen estimator of observations `num` (n, d) in [0, 1] and `cat` (n, c) indices,
     weighted by `weights` (n,), plus one prior kernel (uniform-ish: centre 0.5, width 1,
     uniform choices) of weight `prior_weight` (Bergstra et al. 2011, section 4.1).
@@ -164,7 +168,7 @@ def build_mixture(num: np.ndarray, cat: np.ndarray, weights: np.ndarray, *,
     return Mixture(log_w, mu, sigma, np.asarray(levels, float), tuple(probs), log_z)
 
 
-def sample(mix: Mixture, rng: np.random.Generator, m: int) -> tuple[np.ndarray, np.ndarray]:
+def sample(mix: Mixture, rng: np.random.Generator, m: int) -> tuple[FloatArray, IntArray]:
     """Draw m points from the mixture: numeric (m, d) in [0, 1] (discrete ones at slice
     centres) and categorical indices (m, c)."""
     k = rng.choice(len(mix.log_w), size=m, p=np.exp(mix.log_w - logsumexp(mix.log_w)))
@@ -183,7 +187,7 @@ def sample(mix: Mixture, rng: np.random.Generator, m: int) -> tuple[np.ndarray, 
     return x, cats
 
 
-def snap(x: np.ndarray, levels: np.ndarray) -> np.ndarray:
+def snap(x: FloatArray, levels: FloatArray) -> FloatArray:
     """Move discrete coordinates of x (m, d) to the centre of their slice."""
     disc = levels > 0
     if not disc.any():
@@ -194,7 +198,7 @@ def snap(x: np.ndarray, levels: np.ndarray) -> np.ndarray:
     return x
 
 
-def log_density(mix: Mixture, num: np.ndarray, cat: np.ndarray) -> np.ndarray:
+def log_density(mix: Mixture, num: FloatArray, cat: IntArray) -> FloatArray:
     """log p(x) (m,) of points `num` (m, d), `cat` (m, c) under the mixture (a density
     in continuous coordinates, a probability mass over each discrete slice).
     Cost O(m K (d + c))."""
@@ -226,8 +230,8 @@ def log_density(mix: Mixture, num: np.ndarray, cat: np.ndarray) -> np.ndarray:
 
 
 def propose(below: Mixture, above: Mixture, rng: np.random.Generator,
-            n_candidates: int, seen: tuple[np.ndarray, np.ndarray] | None = None
-            ) -> tuple[np.ndarray, np.ndarray, float]:
+            n_candidates: int, seen: tuple[FloatArray, IntArray] | None = None
+            ) -> tuple[FloatArray, IntArray, float]:
     """Draw `n_candidates` from l(x) (the good set's estimator) and return the one with
     the largest log l(x) - log g(x), which maximizes expected improvement
     (Bergstra et al. 2011, eq. 4): numeric (d,), categorical (c,), and its score.
@@ -247,12 +251,12 @@ def propose(below: Mixture, above: Mixture, rng: np.random.Generator,
     return num[best], cat[best], float(score[best])
 
 
-def _is_repeat(num: np.ndarray, cat: np.ndarray, seen_num: np.ndarray, seen_cat: np.ndarray,
-               levels: np.ndarray) -> np.ndarray:
+def _is_repeat(num: FloatArray, cat: IntArray, seen_num: FloatArray, seen_cat: IntArray,
+               levels: FloatArray) -> BoolArray:
     """(m,) True where candidate i falls in the same slice of every discrete numeric
     dimension, and has the same choices, as some seen point (n,). Each point becomes
     one mixed-radix integer, so the test is a sorted lookup: O((m + n) log n)."""
-    def cells(x: np.ndarray, c: np.ndarray) -> np.ndarray:
+    def cells(x: FloatArray, c: IntArray) -> IntArray:
         idx = np.minimum(np.floor(np.asarray(x, float) * levels), levels - 1)
         return np.hstack([idx, np.asarray(c, float)]).astype(np.int64)
 
@@ -264,10 +268,11 @@ def _is_repeat(num: np.ndarray, cat: np.ndarray, seen_num: np.ndarray, seen_cat:
     if float(np.prod(radix.astype(float))) < 2.0 ** 62:
         weights = np.concatenate([[1], np.cumprod(radix[:-1])]).astype(np.int64)
         return np.isin(a @ weights, b @ weights)
-    return (a[:, None, :] == b[None, :, :]).all(axis=2).any(axis=1)
+    same: BoolArray = (a[:, None, :] == b[None, :, :]).all(axis=2).any(axis=1)
+    return same
 
 
-def split(order: np.ndarray, n_below: int) -> tuple[np.ndarray, np.ndarray]:
+def split(order: IntArray, n_below: int) -> tuple[IntArray, IntArray]:
     """Split indices (already sorted best first) into the good and the bad set:
     (n_below,), (n - n_below,). The sort that produces `order` is O(n log n)."""
     return order[:n_below], order[n_below:]
@@ -275,8 +280,8 @@ def split(order: np.ndarray, n_below: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 
-def neighbor_bandwidths(x: np.ndarray, *, consider_endpoints: bool = False,
-                        min_bandwidth: float | None = None) -> np.ndarray:
+def neighbor_bandwidths(x: FloatArray, *, consider_endpoints: bool = False,
+                        min_bandwidth: float | None = None) -> FloatArray:
     """Univariate adaptive widths (n,) for points x (n,) in [0, 1]: each point's width is
     the larger gap to its sorted neighbours (Bergstra et al. 2011, section 4.1;
     hyperopt's adaptive Parzen estimator); with `consider_endpoints` the bounds 0 and 1

@@ -73,7 +73,7 @@ def check_pruner(pruner: object) -> Pruner:
     if not callable(getattr(pruner, "decide", None)):
         raise TypeError(f"{pruner!r} is not a tuneforge pruner: it lacks decide(trial, "
                         "history) -> Decision (see tuneforge.pruners.Pruner)")
-    return pruner  # type: ignore[return-value]
+    return pruner  # type: ignore[return-value]  # decide() is checked above
 
 
 def checked_decision(decision: object, pruner: object) -> Decision:

@@ -120,7 +120,7 @@ def check_sampler(sampler: object) -> Sampler:
             f"{sampler!r} is not a tuneforge sampler: it lacks {', '.join(missing)}. "
             "Subclass tuneforge.samplers.BaseSampler, which provides relative, seed, "
             "joint_space and initial_queue, and implement sample()")
-    return sampler  # type: ignore[return-value]
+    return sampler  # type: ignore[return-value]  # its members are checked above
 
 
 def design_seed(history: History) -> int:

@@ -115,8 +115,8 @@ class CmaEsSampler(BaseSampler):
         for i, name in enumerate(space):
             if name in others or len(numeric) < 2:
                 params[name] = from_unit(space[name], float(u[i]))
-        independent = [n for n in space if n in others and isinstance(space[n], Categorical)
-                       and len(space[n].choices) > 1]  # type: ignore[union-attr]
+        independent = [n for n, d in space.items() if n in others and isinstance(d, Categorical)
+                       and len(d.choices) > 1]
         if len(numeric) < 2:
             attrs["cma_independent"] = list(space)
             return Suggestion(params, attrs)
@@ -220,7 +220,7 @@ def _loss(t: TrialRecord, sign: float) -> float:
     """The value CMA-ES minimizes: finite, with infeasible trials worst of all."""
     if violation(t) > 0:
         return _BIG
-    v = float(t.values[0]) * sign  # type: ignore[index]
+    v = float(t.values[0]) * sign  # type: ignore[index]  # COMPLETE: values set
     return float(np.clip(v, -_BIG, _BIG))
 
 

@@ -76,7 +76,7 @@ class State:
 
 def _fingerprint(x: np.ndarray, y: np.ndarray) -> bytes:
     return zlib.crc32(x.tobytes()).to_bytes(4, "little") + \
-        zlib.crc32(y.tobytes()).to_bytes(4, "little") + x.shape[0].to_bytes(4, "little")
+        zlib.crc32(y.tobytes()).to_bytes(4, "little") + int(x.shape[0]).to_bytes(4, "little")
 
 
 def observations(layout: Layout, state: State, trials: Sequence[TrialRecord],
@@ -189,4 +189,5 @@ def single_blas_thread() -> contextlib.AbstractContextManager[Any]:
             _BLAS = False
     if not _BLAS:
         return contextlib.nullcontext()
-    return _BLAS.limit(limits=1, user_api="blas")
+    limited: contextlib.AbstractContextManager[Any] = _BLAS.limit(limits=1, user_api="blas")
+    return limited

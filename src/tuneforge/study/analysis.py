@@ -35,6 +35,7 @@ def best_trial(trials: Sequence[TrialRecord], directions: Sequence[Direction],
     if not done:
         raise TuneforgeError(f"study {study_name!r} has no COMPLETE trial yet")
     sign = -1.0 if directions[0] is Direction.MAXIMIZE else 1.0
+    # a COMPLETE trial's values are set (the ignore below: `values` is optional)
     return min(done, key=lambda t: (sign * t.values[0], t.number))  # type: ignore[index]
 
 

@@ -63,6 +63,7 @@ def top_trials(study: Study, top: float | int = 0.2) -> list[TrialRecord]:
             raise ValueError(f"top as a fraction must be in (0, 1], got {top}")
         count = min(n, max(2, math.ceil(top * n - 1e-9)))
     sign = -1.0 if study.direction is Direction.MAXIMIZE else 1.0
+    # a COMPLETE trial's values are set (the ignore below: `values` is optional)
     ranked = sorted(complete, key=lambda t: (sign * t.values[0], t.number))  # type: ignore[index]
     return ranked[:count]
 

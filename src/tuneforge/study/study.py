@@ -154,7 +154,7 @@ class Study:
 
     @property
     def best_value(self) -> float:
-        return float(self.best_trial.values[0])  # type: ignore[index]
+        return float(self.best_trial.values[0])  # type: ignore[index]  # COMPLETE: set
 
     @property
     def best_params(self) -> dict[str, Any]:

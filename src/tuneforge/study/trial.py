@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tuneforge.exceptions import SearchSpaceError, TrialStateError
 from tuneforge.pruners.base import checked_decision
@@ -41,12 +41,14 @@ class Trial:
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
                       log: bool = False) -> float:
         """A float in [low, high]; `log` samples on a log scale, `step` discretizes."""
-        return self._suggest(name, named(name, Float, low, high, log=log, step=step))
+        # a float: sampled, or given (an enqueued int becomes a float in `_suggest`)
+        return cast(float, self._suggest(name, named(name, Float, low, high, log=log, step=step)))
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1,
                     log: bool = False) -> int:
         """An integer in [low, high] (both included)."""
-        return self._suggest(name, named(name, Int, low, high, log=log, step=step))
+        # sampled, or as enqueued (`Int.contains` also accepts an integral float such as 3.0)
+        return cast(int, self._suggest(name, named(name, Int, low, high, log=log, step=step)))
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
         """One of `choices` (JSON scalars: None, bool, int, float, str)."""
