@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from tuneforge.math.arrays import FloatArray
 from tuneforge.space.distributions import Distribution
 from tuneforge.trial.records import History, TrialRecord
 
@@ -127,6 +128,23 @@ def design_seed(history: History) -> int:
     """The seed of a sampler's space-filling (Sobol) design: the study seed, so unseeded
     studies do not share one design."""
     return int(history.seed)
+
+
+def sobol_point(space: Mapping[str, Distribution], *, number: int,
+                history: History) -> FloatArray:
+    """Point `number` (d,) in [0, 1]^d of the study's scrambled Sobol design over `space`
+    (Owen 1998). One sequence per space, scrambled from the design seed, the space size
+    and its names, and indexed by trial number, so parallel workers never repeat a point."""
+    from scipy.stats import qmc  # on first use: scipy.stats is slow to import
+
+    d = len(space)
+    names = zlib.crc32("\0".join(space).encode())
+    scramble = np.random.default_rng([design_seed(history), d, names])
+    sobol = qmc.Sobol(d, scramble=True, seed=scramble)
+    if number:
+        sobol.fast_forward(number)
+    point: FloatArray = sobol.random(1)[0]
+    return point
 
 
 def trial_rng(seed: int, number: int, name: str | None = None) -> np.random.Generator:

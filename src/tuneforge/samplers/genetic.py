@@ -39,7 +39,6 @@ benchmarks/README.md, "Design notes behind the samplers".
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,7 +47,7 @@ import numpy as np
 from tuneforge.math import ga
 from tuneforge.math.pareto import loss_order
 from tuneforge.samplers._branches import has_space
-from tuneforge.samplers.base import BaseSampler, Suggestion, design_seed
+from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
 from tuneforge.space.distributions import Categorical, Distribution
 from tuneforge.space.encoding import decode, decode_indices, encode, encode_indices, encode_mixed
 from tuneforge.trial.constraints import violation
@@ -202,7 +201,7 @@ class GeneticSampler(BaseSampler):
         """A Sobol point without parents (generation 0, a new epoch's first generation,
         or too few finished to breed)."""
         attrs["parents"] = []
-        return Suggestion(self._sobol(space, trial.number, design_seed(history)),
+        return Suggestion(decode(space, sobol_point(space, number=trial.number, history=history)),
                           attrs)
 
     def _stagnation(self, last: int, epoch: int, epochs: dict[int, int],
@@ -268,17 +267,6 @@ class GeneticSampler(BaseSampler):
                 x = genes[t.key] = encode_mixed(space, t.params)
             rows.append(x)
         return np.array(rows).reshape(len(rows), len(space))
-
-    def _sobol(self, space: Mapping[str, Distribution], number: int,
-               seed: int) -> dict[str, Any]:
-        from scipy.stats import qmc
-
-        d = len(space)
-        names = zlib.crc32("\0".join(space).encode())
-        sobol = qmc.Sobol(d, scramble=True, seed=np.random.default_rng([seed, d, names]))
-        if number:
-            sobol.fast_forward(number)
-        return decode(space, sobol.random(1)[0])
 
     def _child(self, space: Mapping[str, Distribution], a: TrialRecord, b: TrialRecord,
                rate: float, rng: np.random.Generator) -> dict[str, Any]:

@@ -17,7 +17,6 @@ by comparing the best acquisition of each branch's model (`gp_family`).
 from __future__ import annotations
 
 import math
-import zlib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,7 @@ import numpy as np
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.math.constraints import constraint_matrix, standardize_constraint
 from tuneforge.samplers._branches import in_joint_space, opens_branches
-from tuneforge.samplers.base import BaseSampler, Suggestion, design_seed
+from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
 from tuneforge.samplers.gp_branches import sample_branch
 from tuneforge.samplers.gp_family import sample_family
 from tuneforge.samplers.gp_model import (
@@ -152,14 +151,7 @@ class GPSampler(BaseSampler):
     # -- pieces -----------------------------------------------------------------------
     def _sobol(self, space: Mapping[str, Distribution], trial: TrialRecord,
                phase: str, history: History) -> Suggestion:
-        from scipy.stats import qmc
-
-        names = zlib.crc32("\0".join(space).encode())
-        scramble = np.random.default_rng([design_seed(history), len(space), names])
-        sobol = qmc.Sobol(len(space), scramble=True, seed=scramble)
-        if trial.number:
-            sobol.fast_forward(trial.number)
-        return Suggestion(decode(space, sobol.random(1)[0]),
+        return Suggestion(decode(space, sobol_point(space, number=trial.number, history=history)),
                           {"sampler": "GPSampler", "gp_phase": phase})
 
     def _state(self, trials: Sequence[TrialRecord], space: Mapping[str, Distribution],

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 
 import numpy as np
 
-from tuneforge.samplers.base import BaseSampler, Suggestion, design_seed
+from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.encoding import decode
 from tuneforge.trial.records import History, TrialRecord
@@ -39,15 +38,6 @@ class RandomSampler(BaseSampler):
         if d == 0:
             return Suggestion({})
         if self.qmc:
-            from scipy.stats import qmc
-
-            # One scrambled sequence per space (scramble from the study seed and the space
-            # size), indexed by trial number: parallel workers never repeat a point.
-            names = zlib.crc32("\0".join(space).encode())
-            scramble = np.random.default_rng([design_seed(history), d, names])
-            sobol = qmc.Sobol(d, scramble=True, seed=scramble)
-            if trial.number:
-                sobol.fast_forward(trial.number)
-            u = sobol.random(1)[0]
+            u = sobol_point(space, number=trial.number, history=history)
             return Suggestion(decode(space, u), {"sampler": "RandomSampler(qmc)"})
         return Suggestion(decode(space, rng.random(d)), {"sampler": "RandomSampler"})
