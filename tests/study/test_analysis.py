@@ -6,7 +6,6 @@ import json
 import pytest
 
 import tuneforge as tf
-from tests.study._objectives import quadratic
 from tuneforge.samplers.tpe import violation
 
 
@@ -115,6 +114,12 @@ def test_csv_export_carries_the_auto_samplers_reason(tmp_path):
     assert [r["system_attrs_auto_reason"] or None for r in table] == reasons
     assert [r["system_attrs_sampler"] for r in table] == \
         [t["system_attrs"]["sampler"] for t in doc["trials"]]
+
+
+def quadratic(trial):
+    x = trial.suggest_float("x", -10, 10)
+    y = trial.suggest_int("y", -5, 5)
+    return (x - 2) ** 2 + (y + 1) ** 2
 
 
 def test_export_csv_and_json(tmp_path):
