@@ -4,13 +4,14 @@
 
 PYTHON      ?= python3
 VENV        ?= .venv
-EXTRAS      ?= sklearn,postgres,pandas,cmaes,dev
+EXTRAS      ?= sklearn,postgres,pandas,cmaes,dev,docs
 PYTEST_ARGS ?=
 STAMP       := $(VENV)/.tuneforge-installed
 BENCH_STAMP := $(VENV)/.bench-installed
 TEST_STAMP  := $(VENV)/.test-installed
+SITE        := build/site
 
-.PHONY: demo lint test postgresql
+.PHONY: demo docs lint test postgresql
 
 demo: $(STAMP)
 	$(VENV)/bin/tuneforge demo
@@ -20,7 +21,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
 
-test: lint $(STAMP) $(BENCH_STAMP) $(TEST_STAMP) postgresql
+# The documentation site (docs/, mkdocs.yml); --strict turns every warning (a broken link,
+# a docstring mkdocstrings cannot read) into a failure. Needs no network.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir $(SITE)
+
+test: lint docs $(STAMP) $(BENCH_STAMP) $(TEST_STAMP) postgresql
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 $(VENV)/bin/python:

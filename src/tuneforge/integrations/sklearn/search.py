@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.utils import get_tags, indexable
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
+
 from tuneforge.evaluate.cv import make_splits
 from tuneforge.integrations.sklearn.metrics import ScoringPlan, plan_scoring, scorers
 from tuneforge.integrations.sklearn.objective import CV_ATTR, CandidateFitFailed, SearchObjective

@@ -1,0 +1,1 @@
+"""Integrations with other libraries: scikit-learn search estimators in `sklearn/`."""
