@@ -8,8 +8,8 @@ import pytest
 import tuneforge as tf
 from tests.samplers import _objectives as objectives
 from tuneforge import Categorical, Float, Int, TrialState
-from tuneforge.samplers import tpe as tpe_module
 from tuneforge.samplers.tpe import TPESampler
+from tuneforge.space import encoding
 from tuneforge.storage.cached import Snapshot
 from tuneforge.testing import SamplerContract
 from tuneforge.trial.records import Direction, TrialRecord
@@ -162,8 +162,8 @@ def test_encodings_are_cached(monkeypatch):
     cur = TrialRecord(number=400, key="cur", state=TrialState.RUNNING)
     sampler.sample(space, Snapshot((Direction.MINIMIZE,), records), rng, cur)
     calls = []
-    real = tpe_module.to_unit
-    monkeypatch.setattr(tpe_module, "to_unit", lambda d, v: calls.append(1) or real(d, v))
+    real = encoding.to_unit
+    monkeypatch.setattr(encoding, "to_unit", lambda d, v: calls.append(1) or real(d, v))
     records.append(TrialRecord(number=300, key="k300", state=TrialState.COMPLETE,
                                params={"a": 0.5, "b": 3, "c": "x"}, distributions=space,
                                values=(0.5,)))

@@ -6,7 +6,7 @@ import json
 import pytest
 
 import tuneforge as tf
-from tuneforge.samplers.tpe import violation
+from tuneforge.trial.constraints import violation
 
 
 def _constrained(values_and_constraints, directions=("minimize",)):

@@ -10,11 +10,9 @@ gradient (R&W eq. 5.9): d/dtheta_p of -log p(y|theta) = 0.5 tr((K^-1 - a a^T) dK
 
 Priors (independent normals on the log scale):
 - inverse squared lengthscales: log w_j ~ N(0, 1.5^2), i.e. lengthscales around the
-  width of the unit cube (0.2 to 4.5 at two standard deviations). We also tried the
-  dimension-scaled prior of Hvarfner, Hellsten & Nardi (ICML 2024), log l ~
-  N(sqrt(2) + log(d) / 2, 3): on 100-trial runs of sphere, rotated ellipsoid,
-  Rosenbrock and Rastrigin in 2 to 20 dimensions it modelled too smooth a function and
-  its median regret was 2-30x higher on most of them, so the plain prior is the default;
+  width of the unit cube (0.2 to 4.5 at two standard deviations); a dimension-scaled
+  prior (Hvarfner, Hellsten & Nardi, ICML 2024) modelled too smooth a function on our
+  benchmarks (benchmarks/README.md, "Design notes behind the samplers");
 - signal variance: log s2 ~ N(0, 1) (outputs are standardized);
 - noise variance: log noise ~ N(-9, 2^2) for deterministic objectives (room to explain a
   warped, not-quite-smooth objective) or N(-4, 1) when `noisy` (BoTorch's default).
@@ -118,9 +116,8 @@ def warp_outputs(y: np.ndarray, lam: float | None = None) -> Warp:
     tails of bad values such as Rosenbrock's or an overflowing loss and spreads out the
     best ones. lam = 1 is plain standardization, lam = 0 a log. Lambdas above 1 would
     compress the good end, where the search needs resolution, and below 0 overfit a
-    few outliers; on our 12-problem benchmark (100 trials, 10 seeds) [0, 1] beat
-    [-1, 2], plain standardization and a log-compressed tail in median regret.
-    The result has mean 0 and standard deviation 1.
+    few outliers (the comparison: benchmarks/README.md, "Design notes behind the
+    samplers"). The result has mean 0 and standard deviation 1.
     """
     y = clip_infinite(y)
     n = y.shape[0]

@@ -96,8 +96,8 @@ def blended_bandwidths(points: np.ndarray, weights: np.ndarray, *, n_dims: int,
     univariate neighbour widths (`neighbor_bandwidths`, per column; adaptive to local
     density) and Scott's rule on the spread (`bandwidths`). blend = 1 early, while the
     good set is small and exploitation pays; blend = 0 once it is full, where the
-    smoother Scott widths explore better (measured on sphere/ellipsoid/Rosenbrock/
-    Rastrigin, d = 5, 10; see the TPE sampler's notes)."""
+    smoother Scott widths explore better (benchmarks/README.md, "Design notes behind
+    the samplers")."""
     points = np.asarray(points, float)
     n, d = points.shape
     scott = bandwidths(points, weights, n_dims=n_dims, factor=factor)

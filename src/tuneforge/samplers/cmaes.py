@@ -38,9 +38,9 @@ import numpy as np
 
 from tuneforge.exceptions import TuneforgeError, missing_extra
 from tuneforge.samplers.base import BaseSampler, Suggestion
-from tuneforge.samplers.tpe import violation
-from tuneforge.space.distributions import Categorical, Distribution, Int
+from tuneforge.space.distributions import Categorical, Distribution, n_levels
 from tuneforge.space.encoding import from_unit
+from tuneforge.trial.constraints import violation
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 _BIG = 1e300  # stands for +inf (and for infeasible trials) when telling CMA-ES
@@ -52,16 +52,6 @@ def _import_cmaes() -> Any:
     except ImportError:
         raise missing_extra("cmaes", "cmaes") from None
     return cmaes
-
-
-def _levels(d: Distribution) -> int:
-    if isinstance(d, Categorical):
-        return len(d.choices)
-    if isinstance(d, Int):
-        return (d.high - d.low) // d.step + 1
-    if d.step is not None:
-        return int(round((d.high - d.low) / d.step)) + 1
-    return 0 if d.high > d.low else 1
 
 
 @dataclass
@@ -117,7 +107,7 @@ class CmaEsSampler(BaseSampler):
             raise TuneforgeError("CmaEsSampler optimizes one objective; this study has "
                                  f"{len(history.directions)}")
         numeric = [n for n, d in space.items()
-                   if not isinstance(d, Categorical) and _levels(d) != 1]
+                   if not isinstance(d, Categorical) and n_levels(d) != 1]
         others = [n for n in space if n not in numeric]
         params: dict[str, Any] = {}
         attrs: dict[str, Any] = {"sampler": "CmaEsSampler"}
@@ -154,7 +144,7 @@ class CmaEsSampler(BaseSampler):
         """The replayed optimizer state for `space` (restart, generation, mean, sigma):
         for reports and tests. The numeric parameters of `space` are used."""
         items = [(n, d) for n, d in space.items()
-                 if not isinstance(d, Categorical) and _levels(d) != 1]
+                 if not isinstance(d, Categorical) and n_levels(d) != 1]
         key = hashlib.sha256(json.dumps([[n, d.to_json()] for n, d in items],
                                         sort_keys=True).encode()).hexdigest()[:16]
         sign = 1.0 if history.directions[0] is Direction.MINIMIZE else -1.0
@@ -164,14 +154,14 @@ class CmaEsSampler(BaseSampler):
 
     # -- state -----------------------------------------------------------------------
     def _margin(self, items: Sequence[tuple[str, Distribution]]) -> bool:
-        return self.with_margin and any(_levels(d) >= 2 for _, d in items)
+        return self.with_margin and any(n_levels(d) >= 2 for _, d in items)
 
     def _new_run(self, items: Sequence[tuple[str, Distribution]], restart: int, popsize: int,
                  mean: np.ndarray) -> _Run:
         cmaes = _import_cmaes()
         d = len(items)
         sigma = self.sigma0 if self.sigma0 is not None else 1.0 / 6.0
-        levels = np.array([_levels(dist) for _, dist in items], dtype=np.float64)
+        levels = np.array([n_levels(dist) for _, dist in items], dtype=np.float64)
         if self._margin(items):
             disc = levels >= 2
             k = np.where(disc, levels, 1.0)

@@ -24,21 +24,17 @@ new epoch: a fresh Sobol sample, whose parents and elites come from the new epoc
 The epoch number and the reason are stored on each trial ("epoch", "restart").
 
 Niches: the elites that join every parent pool are picked best first, skipping any that
-lies within `niche_radius` of a better elite (clearing), so that they hold several basins
-instead of `elite` copies of one peak. On BBOB (21 problems, 30 seeds) this took
-Gallagher's f21 at d = 2 from log10 regret -0.12 to -2.04 at 300 evaluations, where the
-whole population used to settle on one broad local peak, and left the mean over the 21
-problems at 100 evaluations unchanged (1.82 -> 1.84; 1.06 -> 0.98 at 300).
+lies within `niche_radius` of a better elite (clearing; Petrowski, "A clearing procedure
+as a niching method for genetic algorithms", ICEC 1996), so that they hold several
+basins instead of `elite` copies of one peak.
 
 Immigrants: early on, a child is sometimes a fresh Sobol point instead (probability
 `immigrants / (g + 1)` in the epoch's generation g: 25 %, 17 %, 12 %, ... at the default
 0.5), so a small budget keeps sampling the space while the population settles on its
-first basins, and a long run is left to the GA. On BBOB at 100 evaluations (21 problems,
-30 seeds) this took Gallagher's f21 at d = 2 from log10 regret -0.02 to -0.55 (random
-search: -0.40) and the mean over the 21 problems from 1.84 to 1.80; a constant 20 %
-(tried before) had cost the unimodal problems too much, and a scale of 1.0 gave -0.37.
-At 300 evaluations the mean moved from 0.98 to 1.01 (sphere pays most: -3.43 -> -2.96
-at d = 2) and every problem still beats random search and Optuna's NSGA-II.
+first basins, and a long run is left to the GA.
+
+The measurements behind restarts, niches and immigrants (and their defaults) are in
+benchmarks/README.md, "Design notes behind the samplers".
 """
 
 from __future__ import annotations
@@ -50,10 +46,12 @@ from typing import Any
 import numpy as np
 
 from tuneforge.math import ga
+from tuneforge.math.pareto import loss_order
+from tuneforge.samplers._branches import has_space
 from tuneforge.samplers.base import BaseSampler, Suggestion, design_seed
-from tuneforge.samplers.tpe import rank_losses, violation
 from tuneforge.space.distributions import Categorical, Distribution
-from tuneforge.space.encoding import from_unit, to_unit
+from tuneforge.space.encoding import decode, decode_indices, encode, encode_indices, encode_mixed
+from tuneforge.trial.constraints import violation
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 
@@ -68,14 +66,10 @@ class GeneticSampler(BaseSampler):
       (None: a fifth of the population, at least 1).
     - `niche_radius`: elites closer than this to a better elite are skipped (distance in
       the unit cube over the numeric genes, a differing categorical gene counting 1,
-      divided by sqrt(genes)); None or 0: the `elite` best, wherever they lie. 0.05 was
-      the best of 0.03, 0.05, 0.08 and 0.15 on BBOB at 300 evaluations.
+      divided by sqrt(genes)); None or 0: the `elite` best, wherever they lie.
     - `restart_after`: generations without a new best of the current epoch before
       a restart (None: never restart; a collapsed population restarts regardless).
-      On BBOB (21 problems, 5 seeds, 300 evaluations) 6 took Gallagher's f21 at d = 5
-      from log10 regret 0.93 to 0.52 and moved no other problem by more than 0.13; 3
-      helped f21 more but cost up to 1.1 on sphere and 0.6 on Rosenbrock, where slow
-      steady progress looks like stagnation.
+      Smaller values restart sooner but mistake slow steady progress for stagnation.
     - `immigrants`: a child of the epoch's generation g (its first is 0) is instead a
       fresh Sobol point with probability `immigrants / (g + 1)` (attribute
       "immigrant"); None or 0: never. See the module docstring.
@@ -154,7 +148,7 @@ class GeneticSampler(BaseSampler):
                     and len(t.values) == len(signs):
                 ok = compat.get(t.key)
                 if ok is None:
-                    ok = compat[t.key] = _compatible(t, space)
+                    ok = compat[t.key] = has_space(t, space.items())
                 if ok:
                     by_gen.setdefault(g, []).append(len(done))
                     done.append(t)
@@ -271,9 +265,7 @@ class GeneticSampler(BaseSampler):
             t = done[i]
             x = genes.get(t.key)
             if x is None:
-                x = genes[t.key] = np.array(
-                    [float(d.index(t.params[n])) if isinstance(d, Categorical)
-                     else to_unit(d, t.params[n]) for n, d in space.items()])
+                x = genes[t.key] = encode_mixed(space, t.params)
             rows.append(x)
         return np.array(rows).reshape(len(rows), len(space))
 
@@ -286,18 +278,14 @@ class GeneticSampler(BaseSampler):
         sobol = qmc.Sobol(d, scramble=True, seed=np.random.default_rng([seed, d, names]))
         if number:
             sobol.fast_forward(number)
-        u = sobol.random(1)[0]
-        return {name: from_unit(dist, float(x)) for (name, dist), x in zip(space.items(), u,
-                                                                            strict=True)}
+        return decode(space, sobol.random(1)[0])
 
     def _child(self, space: Mapping[str, Distribution], a: TrialRecord, b: TrialRecord,
                rate: float, rng: np.random.Generator) -> dict[str, Any]:
-        num_names = [n for n, d in space.items() if not isinstance(d, Categorical)]
-        xa = np.array([to_unit(space[n], a.params[n]) for n in num_names])
-        xb = np.array([to_unit(space[n], b.params[n]) for n in num_names])
-        cats = [(n, d) for n, d in space.items() if isinstance(d, Categorical)]
-        ca = np.array([d.index(a.params[n]) for n, d in cats], dtype=np.int64)
-        cb = np.array([d.index(b.params[n]) for n, d in cats], dtype=np.int64)
+        nums = {n: d for n, d in space.items() if not isinstance(d, Categorical)}
+        cats = {n: d for n, d in space.items() if isinstance(d, Categorical)}
+        xa, xb = encode(nums, a.params), encode(nums, b.params)
+        ca, cb = encode_indices(cats, a.params), encode_indices(cats, b.params)
         if self.crossover == "sbx":
             c1, c2 = ga.sbx(rng, xa, xb)
             x = c1 if rng.random() < 0.5 else c2
@@ -305,12 +293,9 @@ class GeneticSampler(BaseSampler):
             x = ga.uniform_crossover(rng, xa, xb)
         c = ga.uniform_crossover(rng, ca, cb)
         x = ga.polynomial_mutation(rng, x, rate)
-        n_choices = np.array([len(d.choices) for _, d in cats], dtype=np.int64)
+        n_choices = np.array([len(d.choices) for d in cats.values()], dtype=np.int64)
         c = ga.categorical_mutation(rng, c, n_choices, rate)
-        out: dict[str, Any] = {n: from_unit(space[n], float(v)) for n, v in zip(num_names, x,
-                                                                             strict=True)}
-        for (n, d), k in zip(cats, c, strict=True):
-            out[n] = d.choices[int(k)]
+        out = {**decode(nums, x), **decode_indices(cats, c)}
         return {n: out[n] for n in space}
 
 
@@ -336,10 +321,6 @@ def _epoch(t: TrialRecord) -> int:
     return e if isinstance(e, int) and not isinstance(e, bool) and e >= 0 else 0
 
 
-def _compatible(t: TrialRecord, space: Mapping[str, Distribution]) -> bool:
-    return all(n in t.params and t.distributions.get(n) == d for n, d in space.items())
-
-
 def _fitness_rank(done: list[TrialRecord], signs: np.ndarray,
                   viol: np.ndarray | None = None) -> np.ndarray:
     """Rank (n,) of the finished trials, 0 = best: feasible ones by value (front for
@@ -356,7 +337,7 @@ def _fitness_rank(done: list[TrialRecord], signs: np.ndarray,
     if len(feas):
         losses = np.array([done[i].values for i in feas], dtype=float).reshape(
             len(feas), len(signs)) * signs
-        rank[feas[rank_losses(losses)]] = np.arange(len(feas))
+        rank[feas[loss_order(losses)]] = np.arange(len(feas))
     if len(infeas):
         order = infeas[np.argsort(viol[infeas], kind="stable")]
         rank[order] = len(feas) + np.arange(len(infeas))

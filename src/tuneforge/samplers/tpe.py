@@ -19,18 +19,17 @@ many configurations: there a candidate equal to a finished or running trial's is
 only if every candidate is one (multivariate mode), so small spaces do not fill up with
 repeats.
 
-Components (tuneforge.math.tpe; chosen by measurement against Optuna's TPE on
-sphere/ellipsoid/Rosenbrock/Rastrigin, d = 2, 5, 10): the good set is the best
+Components (tuneforge.math.tpe, after Watanabe 2023): the good set is the best
 ceil(0.1 n) <= 25 feasible trials, weighted by rank (1 down to 0.5); the bad set's
 weights ramp down with age. Kernel widths blend per-point neighbour gaps (while the good
 set fills: fast early exploitation) into Scott's rule on the spread, times 0.7 (once it
-is full: steady late convergence), clipped below by the magic clip; 64 candidates.
+is full: steady late convergence), clipped below by the magic clip; 64 candidates. How
+they were chosen: benchmarks/README.md, "Design notes behind the samplers".
 
 Cost per trial, with n finished trials, d parameters and m = n_ei_candidates: encodings
 are cached per trial key (a finished trial never changes), so a call does O(n) dictionary
 look-ups, one O(n log n) sort for the split, and O(m n d) in three matrix products to
-evaluate the estimators at the candidates; nothing is re-encoded. Measured (d = 5, one
-core): about 4 ms per call at 1,000 finished trials, 30 ms at 10,000.
+evaluate the estimators at the candidates; nothing is re-encoded.
 """
 
 from __future__ import annotations
@@ -42,31 +41,22 @@ from typing import Any
 import numpy as np
 
 from tuneforge.math import tpe as tpe_math
-from tuneforge.math.pareto import non_dominated_mask
+from tuneforge.math.pareto import loss_order
+from tuneforge.samplers._branches import has_space, latest_distribution, param_groups
 from tuneforge.samplers.base import BaseSampler, Suggestion, trial_rng
-from tuneforge.space.distributions import Categorical, Distribution, Float, Int
-from tuneforge.space.encoding import from_unit, to_unit
+from tuneforge.space.distributions import Categorical, Distribution, Float, n_levels
+from tuneforge.space.encoding import decode, decode_indices, encode, encode_indices, from_unit
+from tuneforge.trial.constraints import violation
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 _MODEL_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 _FULL_GOOD_SET = 25  # the default gamma's cap
 
 
-def _levels(d: Float | Int) -> int:
-    """Number of values of a discrete numeric distribution (0: continuous)."""
-    if isinstance(d, Int):
-        return (d.high - d.low) // d.step + 1
-    if d.step is not None:
-        return int(round((d.high - d.low) / d.step)) + 1
-    return 0
-
-
-def violation(record: TrialRecord) -> float:
-    """Total constraint violation of a trial (0 when feasible or unconstrained)."""
-    cons = record.system_attrs.get("constraints")
-    if not cons:
-        return 0.0
-    return float(sum(max(float(c), 0.0) for c in cons))
+def _levels(d: Distribution) -> int:
+    """Levels of a numeric dimension for the estimator; 0: continuous (every Float
+    without a step, even one with low == high)."""
+    return 0 if isinstance(d, Float) and d.step is None else n_levels(d)
 
 
 @dataclass(frozen=True)
@@ -88,6 +78,8 @@ class _Columns:
         self.items = items
         self.num_items = [(n, d) for n, d in items if not isinstance(d, Categorical)]
         self.cat_items = [(n, d) for n, d in items if isinstance(d, Categorical)]
+        self.num_space = dict(self.num_items)
+        self.cat_space = dict(self.cat_items)
         self.levels = np.array([_levels(d) for _, d in self.num_items], dtype=np.float64)
         self.n_choices = np.array([len(d.choices) for _, d in self.cat_items], dtype=np.int64)
         self.rows: dict[str, int] = {}
@@ -97,12 +89,9 @@ class _Columns:
 
     def encode(self, t: TrialRecord) -> tuple[np.ndarray, np.ndarray] | None:
         """(num, cat) rows of a trial, or None when it lacks a parameter of `items`."""
-        for name, d in self.items:
-            if t.distributions.get(name) != d or name not in t.params:
-                return None
-        num = np.array([to_unit(d, t.params[n]) for n, d in self.num_items], dtype=np.float64)
-        cat = np.array([d.index(t.params[n]) for n, d in self.cat_items], dtype=np.int64)
-        return num, cat
+        if not has_space(t, self.items):
+            return None
+        return encode(self.num_space, t.params), encode_indices(self.cat_space, t.params)
 
     def row(self, t: TrialRecord) -> int:
         r = self.rows.get(t.key)
@@ -121,32 +110,7 @@ class _Columns:
         return self.size - 1
 
     def decode(self, num: np.ndarray, cat: np.ndarray) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for (name, d), u in zip(self.num_items, num, strict=True):
-            out[name] = from_unit(d, float(u))
-        for (name, c), k in zip(self.cat_items, cat, strict=True):
-            out[name] = c.choices[int(k)]
-        return out
-
-
-def rank_losses(losses: np.ndarray) -> np.ndarray:
-    """Order (n,) of loss rows (n, k), best first: by value for one objective (stable, so
-    ties go to the older trial); for several, by non-dominated front, then by the sum of
-    per-objective ranks inside a front."""
-    if losses.shape[1] == 1:
-        return np.argsort(losses[:, 0], kind="stable")
-    n = len(losses)
-    front = np.full(n, -1)
-    left = np.arange(n)
-    level = 0
-    finite = np.nan_to_num(losses, posinf=1e300, neginf=-1e300)
-    while len(left):
-        mask = non_dominated_mask(finite[left])
-        front[left[mask]] = level
-        left = left[~mask]
-        level += 1
-    rank_sum = np.argsort(np.argsort(finite, axis=0, kind="stable"), axis=0).sum(axis=1)
-    return np.lexsort((np.arange(n), rank_sum, front))
+        return {**decode(self.num_space, num), **decode_indices(self.cat_space, cat)}
 
 
 class TPESampler(BaseSampler):
@@ -223,12 +187,7 @@ class TPESampler(BaseSampler):
         sets = frozenset(m.names for m in metas)
         if self._atoms is not None and self._atoms[0] == sets:
             return self._atoms[1]
-        ordered = sorted(sets, key=lambda s: sorted(s))
-        by_signature: dict[tuple[int, ...], list[str]] = {}
-        for name in sorted(set().union(*sets)) if sets else []:
-            sig = tuple(i for i, s in enumerate(ordered) if name in s)
-            by_signature.setdefault(sig, []).append(name)
-        atoms = list(by_signature.values())
+        atoms = param_groups(sets)
         self._atoms = (sets, atoms)
         return atoms
 
@@ -289,7 +248,7 @@ class TPESampler(BaseSampler):
                 extra = []
             dists = {n: space[n] for n in group}
             for n in extra:
-                d = _latest_distribution(finished, n)
+                d = latest_distribution(finished, n)
                 if d is not None:
                     dists[n] = d
             values = self._sample_group(dists, finished, metas, running, rng)
@@ -312,13 +271,13 @@ class TPESampler(BaseSampler):
         use = np.flatnonzero(rows >= 0)
         complete = [i for i in use if metas[i].complete]
         if not complete:
-            return _random(dists, rng)
+            return decode(dists, rng.random(len(dists)))
         feasible = [i for i in complete if metas[i].violation <= 0.0]
         n_below = max(0, min(int(self.gamma(len(complete))), len(feasible)))
         below_idx: list[int] = []
         if feasible and n_below:
             losses = np.array([metas[i].loss for i in feasible], dtype=float)
-            order = rank_losses(losses)
+            order = loss_order(losses)
             below_idx = [feasible[k] for k in order[:n_below]]
         chosen = set(below_idx)
         above_idx = [i for i in use if i not in chosen]  # number order (history order)
@@ -382,18 +341,4 @@ class TPESampler(BaseSampler):
         return num, cat
 
 
-def _latest_distribution(finished: Sequence[TrialRecord], name: str) -> Distribution | None:
-    for t in reversed(finished):
-        d = t.distributions.get(name)
-        if d is not None:
-            return d
-    return None
-
-
-def _random(space: Mapping[str, Distribution], rng: np.random.Generator) -> dict[str, Any]:
-    u = rng.random(len(space))
-    return {name: from_unit(d, float(ui)) for (name, d), ui in zip(space.items(), u,
-                                                                    strict=True)}
-
-
-__all__ = ["TPESampler", "rank_losses", "violation"]
+__all__ = ["TPESampler"]

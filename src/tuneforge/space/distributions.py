@@ -183,6 +183,34 @@ class Categorical:
 Distribution = Union[Float, Int, Categorical]
 
 
+def n_levels(d: Distribution) -> int:
+    """How many values `d` can take: its choices, the points of an Int's or a stepped
+    Float's grid, 1 for a Float with low == high, and 0 for any other Float (an interval).
+    """
+    if isinstance(d, Categorical):
+        return len(d.choices)
+    if isinstance(d, Int):
+        return (d.high - d.low) // d.step + 1
+    if d.step is not None:
+        return int(round((d.high - d.low) / d.step)) + 1
+    return 0 if d.high > d.low else 1
+
+
+def level_values(d: Distribution) -> list[Any]:
+    """The `n_levels(d)` values of a discrete distribution in order: its choices, or its
+    grid from low to high. Raises SearchSpaceError for a Float interval (no levels)."""
+    count = n_levels(d)
+    if isinstance(d, Categorical):
+        return list(d.choices)
+    if isinstance(d, Int):
+        return [d.low + i * d.step for i in range(count)]
+    if d.step is not None:
+        return [d.round(d.low + i * d.step) for i in range(count)]
+    if count == 1:
+        return [d.low]
+    raise SearchSpaceError(f"{d!r} is continuous: it has no levels")
+
+
 def distribution_from_json(data: Any) -> Distribution:
     """Rebuild a distribution from `to_json()` output; raises SearchSpaceError if malformed."""
     if not isinstance(data, dict) or "type" not in data:

@@ -13,7 +13,7 @@ import numpy as np
 
 from tuneforge.exceptions import TuneforgeError, missing_extra
 from tuneforge.math.pareto import non_dominated_mask
-from tuneforge.samplers.tpe import violation
+from tuneforge.trial.constraints import violation
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
 
