@@ -59,3 +59,8 @@ def test_load_if_exists_refuses_other_directions(tmp_path):
     tf.create_study(study_name="d", storage=url)
     with pytest.raises(tf.DuplicatedStudyError, match=r"exists with directions \['minimize'\]"):
         tf.create_study(study_name="d", storage=url, direction="maximize", load_if_exists=True)
+
+
+def test_an_empty_directions_list_is_refused():
+    with pytest.raises(ValueError, match="at least one objective"):
+        tf.create_study(directions=[])
