@@ -46,7 +46,7 @@ $(TEST_STAMP): tests/requirements.txt | $(STAMP)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
 
-# The tests start a throw-away PostgreSQL cluster themselves (tests/storage/conftest.py);
+# The tests start a throw-away PostgreSQL cluster themselves (tests/conftest.py);
 # they only need the server binaries. Without them (and not root) the PostgreSQL tests
 # are skipped, or fail when CI=true.
 postgresql:

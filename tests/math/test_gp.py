@@ -16,7 +16,7 @@ from tuneforge.math.gp import (
     warp_outputs,
     yeo_johnson,
 )
-from tuneforge.math.kernels import matern52, pairwise_sq_diffs, scaled_sq_dist
+from tuneforge.math.kernels import pairwise_sq_diffs
 
 
 def _data(n=12, d=2, seed=0):
@@ -31,28 +31,6 @@ def _fitted(x, y, is_cat=None):
     prior = Prior.default(x.shape[1])
     theta = fit_theta(x, y, is_cat, prior=prior, starts=[initial_theta(x.shape[1])])
     return GP(x, y, theta, is_cat)
-
-
-def test_matern_derivative_matches_finite_differences():
-    r2 = np.array([0.0, 1e-6, 0.3, 2.0, 9.0])
-    k, dk = matern52(r2)
-    assert k[0] == pytest.approx(1.0)
-    h = 1e-7
-    num = (matern52(r2 + h)[0] - matern52(np.maximum(r2 - h, 0))[0]) / (
-        (r2 + h) - np.maximum(r2 - h, 0))
-    np.testing.assert_allclose(dk, num, rtol=1e-4, atol=1e-6)
-
-
-def test_scaled_distance_agrees_with_per_dimension_distances():
-    rng = np.random.default_rng(1)
-    x1 = rng.random((5, 3))
-    x2 = rng.random((4, 3))
-    x1[:, 2] = rng.integers(0, 3, 5)
-    x2[:, 2] = rng.integers(0, 3, 4)
-    is_cat = np.array([False, False, True])
-    w = np.array([2.0, 0.5, 3.0])
-    np.testing.assert_allclose(scaled_sq_dist(x1, x2, w, is_cat),
-                               pairwise_sq_diffs(x1, x2, is_cat) @ w, atol=1e-12)
 
 
 def test_interpolates_noiseless_data_and_variance_shrinks_at_data():

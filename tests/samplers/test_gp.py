@@ -1,7 +1,6 @@
 """GPSampler: Bayesian optimization with a Gaussian process."""
 
 import math
-from collections import Counter
 
 import numpy as np
 import pytest
@@ -302,94 +301,3 @@ def test_integer_and_categorical_proposals_are_valid_values():
         assert all(space[k].contains(v) for k, v in out.items())
 
 
-def _branchy(trial):
-    """Two branches with their own parameters; the optimum is in branch "a" at
-    x = 0.2, y = 0.7 (value 0)."""
-    kind = trial.suggest_categorical("kind", ["a", "b"])
-    if kind == "a":
-        x = trial.suggest_float("x", 0.0, 1.0)
-        y = trial.suggest_float("y", 0.0, 1.0)
-        return (x - 0.2) ** 2 + (y - 0.7) ** 2
-    z = trial.suggest_float("z", 0.0, 1.0)
-    return 0.3 + z
-
-
-def test_conditional_branch_is_modelled_jointly():
-    study = tf.create_study(sampler=GPSampler(seed=0), seed=0)
-    study.optimize(_branchy, n_trials=40)
-    modelled = [t for t in study.trials if "gp_branch" in t.system_attrs]
-    assert modelled, "no branch parameter was modelled"
-    info = modelled[-1].system_attrs["gp_branch"]
-    assert info["context"] == {"kind": "a"} and info["params"] == ["x", "y"]
-    # x and y came from one joint proposal; the study still records them as outside
-    # the joint space
-    assert modelled[-1].system_attrs["independent_params"] == ["x", "y"]
-    assert study.best_value < 1e-3, study.best_params
-
-
-def test_conditional_branch_beats_uniform_draws():
-    """The branch GP finds branch a's optimum better than the uniform fallback did."""
-    def best_a(sampler):
-        study = tf.create_study(sampler=sampler, seed=1)
-        study.optimize(_branchy, n_trials=40)
-        return min(t.value for t in study.trials if t.params.get("kind") == "a")
-
-    assert best_a(GPSampler(seed=1)) < best_a(tf.RandomSampler(seed=1))
-
-
-def _needle(trial):
-    """A uniformly fair family ("flat", about 0.5 anywhere) and one that is poor almost
-    everywhere but holds the optimum 0 in a narrow well ("peak", near x = 0.7, y = 0.2)."""
-    family = trial.suggest_categorical("family", ["flat", "peak"])
-    if family == "flat":
-        return 0.5 + 0.01 * trial.suggest_float("flat_x", 0.0, 1.0)
-    x = trial.suggest_float("peak_x", 0.0, 1.0)
-    y = trial.suggest_float("peak_y", 0.0, 1.0)
-    return 1.0 - math.exp(-((x - 0.7) ** 2 + (y - 0.2) ** 2) / 0.05)
-
-
-def test_family_choice_follows_each_branch_model_not_the_branch_average():
-    """A GP on the family alone compares branch averages and stays with "flat"; each
-    branch's own model sees that only "peak" can still improve."""
-    study = tf.create_study(sampler=GPSampler(seed=0), seed=0)
-    study.optimize(_needle, n_trials=40)
-    assert study.best_params["family"] == "peak" and study.best_value < 0.05
-    chosen = [t for t in study.trials if "gp_family" in t.system_attrs]
-    assert chosen and all(len(t.system_attrs["gp_family"]) == 2 for t in chosen)
-    assert sum(t.params["family"] == "peak" for t in chosen) > len(chosen) / 2
-    # every family got its startup trials before the models compared them
-    before = [t for t in study.trials if t.number < chosen[0].number]
-    assert all(sum(t.params["family"] == f for t in before) >= 5 for f in ("flat", "peak"))
-
-
-def test_family_choice_without_parameters_is_not_repeated():
-    """A choice that opens no parameters is one configuration: neither the per-family
-    startup nor the starving rule evaluates it again."""
-    def objective(trial):
-        family = trial.suggest_categorical("family", ["baseline", "tuned"])
-        if family == "baseline":
-            return 0.5
-        return (trial.suggest_float("x", 0.0, 1.0) - 0.3) ** 2
-
-    study = tf.create_study(sampler=GPSampler(seed=0), seed=0)
-    study.optimize(objective, n_trials=30)
-    baseline = [t.number for t in study.trials if t.params["family"] == "baseline"]
-    assert baseline and max(baseline) < 5, baseline   # only the Sobol startup drew it
-    assert any("gp_family" in t.system_attrs for t in study.trials)
-    assert study.best_value < 1e-3
-
-
-def test_family_startup_stays_near_twenty_trials_with_many_families():
-    """Nine families get 3 trials each before the models compare them (not 5 each:
-    45 trials would be most of a typical GP budget)."""
-    def objective(trial):
-        family = trial.suggest_categorical("family", [f"f{i}" for i in range(9)])
-        x = trial.suggest_float(f"{family}_x", 0.0, 1.0)
-        return (x - 0.5) ** 2 + int(family[1:]) / 10
-
-    study = tf.create_study(sampler=GPSampler(seed=0), seed=0)
-    study.optimize(objective, n_trials=40)
-    first = min(t.number for t in study.trials if "gp_family" in t.system_attrs)
-    counts = Counter(t.params["family"] for t in study.trials if t.number < first)
-    assert len(counts) == 9 and min(counts.values()) == 3, counts
-    assert first <= 5 + 27

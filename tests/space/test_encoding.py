@@ -1,6 +1,8 @@
 """tuneforge.space.encoding: the layouts that every sampler shares, and the levels of a
 discrete distribution."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from tuneforge.space.encoding import (
     encode,
     encode_indices,
     encode_mixed,
+    from_unit,
     to_unit,
 )
 
@@ -66,3 +69,21 @@ def test_split_layout_agrees_with_the_unit_cube_and_the_mixed_one():
     mixed = encode_mixed(SPACE, params)
     assert u.tolist() == mixed[[0, 1, 3]].tolist() and k.tolist() == mixed[[2]].tolist()
     assert {**decode(nums, u), **decode_indices(cats, k)} == decode_mixed(SPACE, mixed)
+
+
+def test_encoding_round_trip_and_bounds():
+    space = {"f": Float(-2, 2), "lf": Float(1e-3, 10, log=True), "s": Float(0, 1, step=0.25),
+             "i": Int(1, 5), "li": Int(1, 1000, log=True), "c": Categorical(("a", "b", "c"))}
+    for u in (0.0, 0.2, 0.5, 0.999, 1.0):
+        params = decode(space, [u] * len(space))
+        for name, d in space.items():
+            assert d.contains(params[name]), (name, params[name])
+        again = decode(space, encode(space, params))
+        assert again == params
+    assert from_unit(Int(1, 3), 0.0) == 1 and from_unit(Int(1, 3), 1.0) == 3
+    # each integer gets an equal share of the unit interval
+    counts = {v: 0 for v in (1, 2, 3)}
+    for k in range(300):
+        counts[from_unit(Int(1, 3), (k + 0.5) / 300)] += 1
+    assert counts == {1: 100, 2: 100, 3: 100}
+    assert math.isclose(to_unit(Float(1, 100, log=True), 10), 0.5)

@@ -9,8 +9,8 @@ import threading
 import time
 
 import pytest
-from tests.conftest import require_module
 
+from tests.conftest import require_module
 from tuneforge.exceptions import StorageError, StorageVersionError
 from tuneforge.storage import events as ev
 from tuneforge.storage.url import open_storage, storage_url

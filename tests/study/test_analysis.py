@@ -114,3 +114,35 @@ def test_csv_export_carries_the_auto_samplers_reason(tmp_path):
     assert [r["system_attrs_auto_reason"] or None for r in table] == reasons
     assert [r["system_attrs_sampler"] for r in table] == \
         [t["system_attrs"]["sampler"] for t in doc["trials"]]
+
+
+def quadratic(trial):
+    x = trial.suggest_float("x", -10, 10)
+    y = trial.suggest_int("y", -5, 5)
+    return (x - 2) ** 2 + (y + 1) ** 2
+
+
+def test_export_csv_and_json(tmp_path):
+    study = tf.create_study(study_name="exp", seed=0)
+    study.optimize(quadratic, n_trials=5)
+    study.optimize(lambda t: float("nan"), n_trials=1)
+    rows = list(csv.DictReader(study.export(tmp_path / "t.csv").open()))
+    assert len(rows) == 6 and rows[0]["state"] == "COMPLETE"
+    assert float(rows[0]["value"]) == pytest.approx(study.trials[0].value)
+    assert rows[5]["state"] == "FAIL" and "NaN" in rows[5]["fail_reason"]
+    doc = json.loads(study.export(tmp_path / "t.json", format="json").read_text())
+    assert doc["study"] == "exp" and len(doc["trials"]) == 6
+    assert doc["trials"][0]["distributions"]["x"]["type"] == "float"
+    with pytest.raises(ValueError, match="unknown export format"):
+        study.export(tmp_path / "t.xml", format="xml")
+
+
+def test_trials_dataframe():
+    from tests.conftest import require_module
+
+    pd = require_module("pandas", "pandas")
+    study = tf.create_study(seed=0)
+    study.optimize(quadratic, n_trials=3)
+    df = study.trials_dataframe()
+    assert isinstance(df, pd.DataFrame)
+    assert list(df["number"]) == [0, 1, 2] and "params_x" in df.columns

@@ -3,9 +3,7 @@
 import pytest
 
 import tuneforge as tf
-from tuneforge import Categorical, Float, Int, SearchSpace, TrialState
-from tuneforge.samplers.base import BaseSampler, Suggestion
-from tuneforge.samplers.refined import RefinedSampler
+from tuneforge import Float, SearchSpace, TrialState
 from tuneforge.storage import events as ev
 from tuneforge.study.refine import (
     continue_on,
@@ -96,44 +94,6 @@ def test_continue_on_records_the_space_the_old_trials_used():
     fresh = tf.create_study()
     continue_on(fresh, refined)  # no trials yet: only the new space
     assert [v.trial_number_from for v in space_versions(fresh)] == [0]
-
-
-class Recorder(BaseSampler):
-    """A sampler that keeps the history it was shown."""
-
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def sample(self, space, history, rng, trial):
-        self.seen.append(history.trials())
-        return Suggestion({n: d.low if not isinstance(d, Categorical) else d.choices[0]
-                           for n, d in space.items()})
-
-
-def test_refined_sampler_maps_old_values_into_the_new_space():
-    old = SearchSpace({"x": Float(0.0, 10.0), "n": Int(1, 9), "k": ["a", "b", "c"]})
-    study = tf.create_study(seed=0)
-    points = [{"x": 9.5, "n": 1, "k": "c"}, {"x": 4.0, "n": 4, "k": "a"},
-              {"x": 0.5, "n": 9, "k": "b"}]
-    for p in points:
-        study.enqueue_trial(p)
-    study.optimize(lambda trial: sum(v for v in trial.suggest_space(old).values()
-                                     if not isinstance(v, str)), n_trials=3)
-    new = SearchSpace({"x": Float(2.0, 6.0), "n": Int(2, 8, step=3), "k": ["a", "b"]})
-    inner = Recorder()
-    continue_on(study, new)
-    study.sampler = RefinedSampler(inner, new)
-    study.optimize(lambda trial: trial.suggest_space(new)["x"], n_trials=1)
-
-    seen = [t for t in inner.seen[0] if t.number < 3]
-    assert [t.params for t in seen] == [{"x": 6.0, "n": 2}, {"x": 4.0, "n": 5, "k": "a"},
-                                        {"x": 2.0, "n": 8, "k": "b"}]
-    for t in seen:
-        assert all(t.distributions[n] == new[n] for n in t.params)
-        assert t.key != study.trials[t.number].key  # a mapped record has a key of its own
-    assert [dict(t.params) for t in study.trials[:3]] == points  # storage untouched
-    assert study.trials[3].params["x"] == 2.0
 
 
 def test_refine_needs_enough_complete_trials():

@@ -1,10 +1,9 @@
-import csv
-import json
 import math
 
 import pytest
 
 import tuneforge as tf
+from tests.study import _objectives as objectives
 from tuneforge import TrialState
 
 
@@ -148,20 +147,6 @@ def test_enqueued_value_outside_range_fails_naming_parameter():
     assert "trial 0" in reason and "'x'" in reason and "50.0" in reason
 
 
-def test_conditional_parameters_define_by_run():
-    def objective(trial):
-        kind = trial.suggest_categorical("kind", ["svm", "tree"])
-        if kind == "svm":
-            return trial.suggest_float("C", 1e-3, 1e3, log=True)
-        return trial.suggest_int("depth", 1, 10)
-
-    study = tf.create_study(seed=3)
-    study.optimize(objective, n_trials=30)
-    for t in study.trials:
-        assert ("C" in t.params) == (t.params["kind"] == "svm")
-        assert ("depth" in t.params) == (t.params["kind"] == "tree")
-
-
 def test_callbacks_and_stop():
     seen = []
 
@@ -232,91 +217,35 @@ def test_multi_objective_best_trials():
         _ = study.best_trial
 
 
-def test_export_csv_and_json(tmp_path):
-    study = tf.create_study(study_name="exp", seed=0)
-    study.optimize(quadratic, n_trials=5)
-    study.optimize(lambda t: float("nan"), n_trials=1)
-    rows = list(csv.DictReader(study.export(tmp_path / "t.csv").open()))
-    assert len(rows) == 6 and rows[0]["state"] == "COMPLETE"
-    assert float(rows[0]["value"]) == pytest.approx(study.trials[0].value)
-    assert rows[5]["state"] == "FAIL" and "NaN" in rows[5]["fail_reason"]
-    doc = json.loads(study.export(tmp_path / "t.json", format="json").read_text())
-    assert doc["study"] == "exp" and len(doc["trials"]) == 6
-    assert doc["trials"][0]["distributions"]["x"]["type"] == "float"
-    with pytest.raises(ValueError, match="unknown export format"):
-        study.export(tmp_path / "t.xml", format="xml")
-
-
-def test_trials_dataframe():
-    from tests.conftest import require_module
-
-    pd = require_module("pandas", "pandas")
+def test_optuna_spellings_are_accepted(capsys):
     study = tf.create_study(seed=0)
-    study.optimize(quadratic, n_trials=3)
-    df = study.trials_dataframe()
-    assert isinstance(df, pd.DataFrame)
-    assert list(df["number"]) == [0, 1, 2] and "params_x" in df.columns
+    study.optimize(objectives.quadratic, n_trials=3, show_progress_bar=False,
+                   gc_after_trial=True)
+    assert len(study.trials) == 3
+    study.enqueue_trial({"x": 1.0, "y": 2})
+    study.enqueue_trial({"x": 1.0, "y": 2}, skip_if_exists=True)  # waiting: skipped
+    first = study.trials[0].params
+    study.enqueue_trial(dict(first), skip_if_exists=True)        # finished: skipped
+    assert len(study.get_trials((TrialState.WAITING,))) == 1
 
 
-def test_studies_in_sqlite_survive_reopening(tmp_path):
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    study = tf.create_study(study_name="s", storage=url, seed=5)
-    study.optimize(quadratic, n_trials=5)
-    again = tf.load_study("s", storage=url)
-    assert [t.params for t in again.trials] == [t.params for t in study.trials]
-    assert again.seed == 5
-    again.optimize(quadratic, n_trials=2)
-    assert len(tf.load_study("s", storage=url).trials) == 7
-    with pytest.raises(tf.DuplicatedStudyError, match="'s' already exists"):
-        tf.create_study(study_name="s", storage=url)
-    same = tf.create_study(study_name="s", storage=url, load_if_exists=True)
-    assert len(same.trials) == 7
-    with pytest.raises(tf.StudyNotFoundError, match="no study named 'nope'.*'s'"):
-        tf.load_study("nope", storage=url)
-    tf.delete_study("s", storage=url)
-    with pytest.raises(tf.StudyNotFoundError):
-        tf.load_study("s", storage=url)
+def test_move_to_continues_the_study_in_another_storage(tmp_path):
+    study = tf.create_study(study_name="m", seed=3)
+    study.optimize(objectives.quadratic, n_trials=4)
+    before = [(t.params, t.values) for t in study.trials]
+    target = tf.SQLiteStorage(tmp_path / "moved.db")
+    study.move_to(target)
+    assert study.storage is target and study.storage.url.endswith("moved.db")
+    assert [(t.params, t.values) for t in study.trials] == before
+    study.optimize(objectives.quadratic, n_trials=2)
+    reopened = tf.load_study("m", storage=target.url)
+    assert len(reopened.trials) == 6
 
 
-def test_fixed_trial_replays_an_objective():
-    study = tf.create_study(seed=0)
-    study.optimize(quadratic, n_trials=5)
-    replay = quadratic(tf.FixedTrial(study.best_params))
-    assert replay == study.best_value
-    with pytest.raises(tf.SearchSpaceError, match="no value for parameter 'x'"):
-        quadratic(tf.FixedTrial({}))
-
-
-def test_declared_space_in_an_objective():
-    space = tf.SearchSpace({"lr": tf.Float(1e-4, 1, log=True), "act": ["relu", "tanh"],
-                            "layers": tf.Int(1, 4)})
-
-    def objective(trial):
-        p = trial.suggest_space(space)
-        extra = trial.suggest("dropout", tf.Float(0, 0.5))
-        return p["lr"] * p["layers"] + extra
-
-    study = tf.create_study(seed=0)
-    study.optimize(objective, n_trials=10)
-    assert set(study.best_params) == {"lr", "act", "layers", "dropout"}
-    assert objective(tf.FixedTrial(study.best_params)) == study.best_value
-    with pytest.raises(tf.SearchSpaceError, match="'x': expected Float"):
-        study.ask().suggest("x", (0, 1))
-
-
-def test_load_study_does_not_write(tmp_path):
-    url = f"sqlite:///{tmp_path / 'ro.db'}"
-    tf.create_study(study_name="s", storage=url, seed=3).optimize(quadratic, n_trials=3)
-    ro = tf.load_study("s", storage=tf.open_storage(url, read_only=True))
-    assert len(ro.trials) == 3 and ro.best_value == min(t.value for t in ro.trials)
-    assert ro.seed == 3
-
-
-def test_grid_progress_total():
-    from tuneforge.execution.serial import expected_trials
-
-    study = tf.create_study(sampler=tf.GridSampler({"a": [1, 2, 3]}))
-    assert expected_trials(study, None) == 3
-    assert expected_trials(study, 2) == 2
-    study.optimize(lambda t: t.suggest_categorical("a", [1, 2, 3]), n_trials=1)
-    assert expected_trials(study, None) == 2
+def test_points_left_counts_a_grid():
+    study = tf.create_study(sampler=tf.GridSampler({"a": [1, 2, 3], "b": [0, 1]}))
+    assert study.points_left() == 6
+    study.optimize(lambda t: t.suggest_categorical("a", [1, 2, 3])
+                   + t.suggest_categorical("b", [0, 1]), n_trials=2)
+    assert study.points_left() == 4
+    assert tf.create_study().points_left() is None

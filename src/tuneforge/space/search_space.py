@@ -79,13 +79,12 @@ class SearchSpace(Mapping[str, Distribution]):
                 )
 
 
-def intersection_space(
-    trials: Iterable[Any], *, include_pruned: bool = False
-) -> SearchSpace:
-    """The parameters every given finished trial has, with the same distribution.
+def intersection_space(trials: Iterable[Any]) -> SearchSpace:
+    """The parameters every given trial has, with the same distribution.
 
-    `trials` are TrialRecords (anything with `.params`, `.distributions`, `.state`);
-    used to find what a sampler can model jointly in a define-by-run study.
+    `trials` are TrialRecords (anything with `.distributions`); the caller picks which
+    (the study passes its COMPLETE and PRUNED ones) to find what a sampler can model
+    jointly in a define-by-run study.
     """
     common: dict[str, Distribution] | None = None
     for t in trials:

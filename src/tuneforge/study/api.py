@@ -32,7 +32,8 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
         check_pruner(pruner)
     if direction is not None and directions is not None:
         raise ValueError("give either direction or directions, not both")
-    dirs = tuple(Direction.parse(d) for d in (directions or [direction or "minimize"]))
+    named = [direction or "minimize"] if directions is None else list(directions)
+    dirs = tuple(Direction.parse(d) for d in named)
     if not dirs:
         raise ValueError("directions must name at least one objective")
     if study_name is None:

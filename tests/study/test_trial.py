@@ -1,0 +1,110 @@
+"""The live define-by-run trial: suggest_* (errors name the parameter), declared spaces,
+report, constraints and attributes."""
+
+import pytest
+
+import tuneforge as tf
+from tuneforge import SearchSpaceError, create_study
+
+
+def _suggest(study, fn):
+    trial = study.ask()
+    return fn(trial)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda t: t.suggest_float("lr", 1.0, 0.1), r"parameter 'lr'.*greater than high"),
+        (lambda t: t.suggest_float("lr", 0.0, 1.0, log=True), r"parameter 'lr'.*log"),
+        (lambda t: t.suggest_float("x", 0, 1, step=0.3), r"parameter 'x'.*divide"),
+        (lambda t: t.suggest_int("n", 0, 10, log=True), r"parameter 'n'.*log"),
+        (lambda t: t.suggest_categorical("c", []), r"parameter 'c'.*empty"),
+        (lambda t: t.suggest_categorical("c", ["a", "a"]), r"parameter 'c'.*more than once"),
+        (lambda t: t.suggest_categorical("c", [{"a": 1}]), r"parameter 'c'.*JSON"),
+        (lambda t: t.suggest_float("x", float("nan"), 1), r"parameter 'x'.*finite"),
+    ],
+)
+def test_define_by_run_errors_name_the_parameter(call, message):
+    study = create_study()
+    with pytest.raises(SearchSpaceError, match=message):
+        _suggest(study, call)
+
+
+def test_same_name_with_another_distribution_is_an_error():
+    study = create_study()
+    trial = study.ask()
+    x = trial.suggest_float("x", 0, 1)
+    assert trial.suggest_float("x", 0, 1) == x  # same distribution: same value
+    with pytest.raises(SearchSpaceError, match=r"'x' was already suggested in trial 0"):
+        trial.suggest_float("x", 0, 2)
+    with pytest.raises(SearchSpaceError, match=r"'x'"):
+        trial.suggest_int("x", 0, 1)
+
+
+def test_conditional_parameters_define_by_run():
+    def objective(trial):
+        kind = trial.suggest_categorical("kind", ["svm", "tree"])
+        if kind == "svm":
+            return trial.suggest_float("C", 1e-3, 1e3, log=True)
+        return trial.suggest_int("depth", 1, 10)
+
+    study = tf.create_study(seed=3)
+    study.optimize(objective, n_trials=30)
+    for t in study.trials:
+        assert ("C" in t.params) == (t.params["kind"] == "svm")
+        assert ("depth" in t.params) == (t.params["kind"] == "tree")
+
+
+def test_declared_space_in_an_objective():
+    space = tf.SearchSpace({"lr": tf.Float(1e-4, 1, log=True), "act": ["relu", "tanh"],
+                            "layers": tf.Int(1, 4)})
+
+    def objective(trial):
+        p = trial.suggest_space(space)
+        extra = trial.suggest("dropout", tf.Float(0, 0.5))
+        return p["lr"] * p["layers"] + extra
+
+    study = tf.create_study(seed=0)
+    study.optimize(objective, n_trials=10)
+    assert set(study.best_params) == {"lr", "act", "layers", "dropout"}
+    assert objective(tf.FixedTrial(study.best_params)) == study.best_value
+    with pytest.raises(tf.SearchSpaceError, match="'x': expected Float"):
+        study.ask().suggest("x", (0, 1))
+
+
+def test_report_checks_step_and_value():
+    study = create_study()
+    trial = study.ask()
+    trial.report(0.5, 0)
+    trial.report(0.25, 3)
+    with pytest.raises(ValueError, match="trial 0: step must be an integer >= 0"):
+        trial.report(0.1, -1)
+    with pytest.raises(ValueError, match="step must be"):
+        trial.report(0.1, True)
+    with pytest.raises(ValueError, match="trial 0: reported value must be a number"):
+        trial.report("high", 4)
+    assert dict(trial.record.intermediate) == {0: 0.5, 3: 0.25}
+
+
+def test_suggest_categorical_wants_a_list_of_choices():
+    trial = create_study().ask()
+    with pytest.raises(SearchSpaceError, match="'c': choices must be a list"):
+        trial.suggest_categorical("c", "abc")
+    with pytest.raises(SearchSpaceError, match="non-empty strings"):
+        trial.suggest_float("", 0, 1)
+    assert trial.suggest_categorical("c", ("a",)) == "a"
+
+
+def test_constraints_and_attributes_are_stored_on_the_trial():
+    study = create_study()
+    trial = study.ask()
+    trial.set_constraint([0.5, -1])
+    trial.set_system_attr("note", "mine")
+    trial.set_user_attr("fold", 2)
+    with pytest.raises(ValueError, match="trial 0: constraint values must not be NaN"):
+        trial.set_constraint([float("nan")])
+    study.tell(trial, 1.0)
+    (record,) = study.trials
+    assert record.system_attrs["constraints"] == [0.5, -1.0]
+    assert record.system_attrs["note"] == "mine" and trial.user_attrs == {"fold": 2}
