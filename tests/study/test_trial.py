@@ -108,3 +108,11 @@ def test_constraints_and_attributes_are_stored_on_the_trial():
     (record,) = study.trials
     assert record.system_attrs["constraints"] == [0.5, -1.0]
     assert record.system_attrs["note"] == "mine" and trial.user_attrs == {"fold": 2}
+
+
+def test_an_enqueued_integral_float_is_an_int_for_an_int_parameter():
+    study = tf.create_study()
+    study.enqueue_trial({"n": 3.0})
+    trial = study.ask()
+    assert type(trial.suggest_int("n", 0, 10)) is int
+    assert type(study.trials[0].params["n"]) is int

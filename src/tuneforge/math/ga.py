@@ -113,11 +113,6 @@ def adaptive_rate(n_genes: int, success: float | None, *, target: float = 0.2,
     return float(np.clip(rate, 1.0 / (4.0 * d), 0.5))
 
 
-__all__ = ["adaptive_rate", "categorical_mutation", "polynomial_mutation", "sbx",
-           "tournament", "uniform_crossover"]
-
-
-
 def clearing(x: FloatArray, radius: float, categorical: BoolArray, k: int) -> list[int]:
     """Up to `k` rows of `x` (n, d), ordered best first, each at least `radius` away from
     every better row kept (Petrowski's clearing). Distance: Euclidean over the genes,
@@ -136,3 +131,7 @@ def clearing(x: FloatArray, radius: float, categorical: BoolArray, k: int) -> li
         free &= np.sqrt(np.sum(diff * diff, axis=1)) >= radius
         free[i] = False
     return kept
+
+
+__all__ = ["adaptive_rate", "categorical_mutation", "clearing", "polynomial_mutation", "sbx",
+           "tournament", "uniform_crossover"]

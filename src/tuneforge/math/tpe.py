@@ -278,8 +278,6 @@ def split(order: IntArray, n_below: int) -> tuple[IntArray, IntArray]:
     return order[:n_below], order[n_below:]
 
 
-
-
 def neighbor_bandwidths(x: FloatArray, *, consider_endpoints: bool = False,
                         min_bandwidth: float | None = None) -> FloatArray:
     """Univariate adaptive widths (n,) for points x (n,) in [0, 1]: each point's width is

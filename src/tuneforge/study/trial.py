@@ -47,7 +47,7 @@ class Trial:
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1,
                     log: bool = False) -> int:
         """An integer in [low, high] (both included)."""
-        # sampled, or as enqueued (`Int.contains` also accepts an integral float such as 3.0)
+        # sampled, or given (an enqueued integral float such as 3.0 becomes 3 in `_suggest`)
         return cast(int, self._suggest(name, named(name, Int, low, high, log=log, step=step)))
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
@@ -87,6 +87,8 @@ class Trial:
             value = self._fixed[name]
             if isinstance(dist, Float) and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
+            elif isinstance(dist, Int) and isinstance(value, float) and value.is_integer():
+                value = int(value)  # an enqueued 3.0 for an int parameter is 3
             if not dist.contains(value):
                 raise SearchSpaceError(
                     f"trial {self.number}: the enqueued value {value!r} of parameter {name!r} "
