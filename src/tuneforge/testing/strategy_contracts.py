@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-import pickle
+import pickle  # ipc: a sampler crosses to worker processes pickled (never stored)
 from collections.abc import Mapping
 from typing import Any
 
