@@ -60,7 +60,6 @@ class Decision:
 CONTINUE = Decision(False)
 
 
-
 @runtime_checkable
 class Pruner(Protocol):
     """Look at a running trial's reported values and the history; return a Decision."""
