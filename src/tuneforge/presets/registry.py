@@ -66,6 +66,5 @@ def presets(task: str | None = None, *, available_only: bool = True) -> list[Pre
             if (task is None or p.task == task) and (not available_only or p.available)]
 
 
-
 __all__ = ["UnknownPresetError", "get_preset", "presets", "register_preset",
            "unregister_preset"]

@@ -93,5 +93,4 @@ class RefinedSampler(BaseSampler):
         return replace(t, key=f"{t.key}~{self._tag}", params=params, distributions=dists)
 
 
-
 __all__ = ["RefinedSampler"]

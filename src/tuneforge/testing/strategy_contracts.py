@@ -144,7 +144,6 @@ class _SamplerSeam:
             run.complete(proposed)
 
 
-
 class SamplerContract(_SamplerSeam):
     """Every sampler returns valid values for every kind of distribution, reproducibly,
     with empty, small and awkward histories, and proposes the same after pickling (it is
@@ -191,8 +190,6 @@ class SamplerContract(_SamplerSeam):
 
     def test_maximize(self, sampler: Sampler) -> None:
         self._check(sampler, _history(12, directions=(Direction.MAXIMIZE,)), SPACE, 12)
-
-
 
 
 class QueueingSamplerContract(_SamplerSeam):
