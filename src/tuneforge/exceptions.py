@@ -19,6 +19,10 @@ class StorageVersionError(StorageError):
     """The storage or an event was written by a newer (or unknown) format version."""
 
 
+class CorruptEventError(StorageError):
+    """A stored event cannot be read or replayed; `tuneforge doctor` lists and skips such."""
+
+
 class DuplicatedStudyError(StorageError):
     """A study with this name already exists and `load_if_exists` was not set."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
-from tuneforge.exceptions import TuneforgeError
+from tuneforge.exceptions import CorruptEventError, TuneforgeError
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.events import Event
 from tuneforge.storage.replay import StudyState
@@ -20,6 +20,14 @@ def _stored_seed(system_attrs: Mapping[str, Any]) -> int:
     if seed is None:  # Study.seed stores it before any strategy is asked
         raise TuneforgeError("this study has no stored seed yet (Study.seed stores it)")
     return int(seed)
+
+
+def corrupt_message(storage: Storage, study: str, exc: Exception) -> str:
+    """What a damaged study's error says: the study, the event and the way out."""
+    url = storage.url or "URL"
+    return (f"study {study!r} cannot be loaded: {exc}. The other studies are not affected; "
+            f"`tuneforge doctor --storage {url}` lists every bad event, and with "
+            f"`--repair-to NEW.db` copies every readable event to a new file")
 
 
 class StudyView:
@@ -41,7 +49,10 @@ class StudyView:
 
     def refresh(self) -> StudyState:
         """Apply the events appended since the last refresh; returns the state."""
-        self.state.apply_all(self.storage.read(self.ref, after=self.state.last_seq))
+        try:
+            self.state.apply_all(self.storage.read(self.ref, after=self.state.last_seq))
+        except CorruptEventError as exc:
+            raise CorruptEventError(corrupt_message(self.storage, self.ref.name, exc)) from None
         return self.state
 
     def append(self, events: Sequence[Event]) -> int:

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tuneforge.exceptions import StorageError, StorageVersionError
+from tuneforge.exceptions import CorruptEventError, StorageError, StorageVersionError
 
 FORMAT_VERSION = 1
 
@@ -160,17 +160,17 @@ def loads(text: str | bytes | Mapping[str, Any], *, where: str) -> Event:
         try:
             event = json.loads(text)
         except (TypeError, ValueError) as exc:
-            raise StorageError(f"corrupt event at {where}: not valid JSON ({exc})") from None
+            raise CorruptEventError(f"corrupt event at {where}: not valid JSON ({exc})") from None
     if not isinstance(event, dict) or "type" not in event or "v" not in event:
-        raise StorageError(f"corrupt event at {where}: missing 'v' or 'type'")
+        raise CorruptEventError(f"corrupt event at {where}: missing 'v' or 'type'")
     v = event["v"]
     if not isinstance(v, int) or v < 1:
-        raise StorageError(f"corrupt event at {where}: bad format version {v!r}")
+        raise CorruptEventError(f"corrupt event at {where}: bad format version {v!r}")
     if v > FORMAT_VERSION:
         raise StorageVersionError(
             f"event at {where} has format version {v}, newer than this tuneforge "
             f"understands ({FORMAT_VERSION}); upgrade tuneforge to read this study"
         )
     if event["type"] not in EVENT_TYPES:
-        raise StorageError(f"corrupt event at {where}: unknown type {event['type']!r}")
+        raise CorruptEventError(f"corrupt event at {where}: unknown type {event['type']!r}")
     return event

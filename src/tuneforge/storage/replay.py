@@ -11,7 +11,7 @@ from collections.abc import Container, Iterable, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from tuneforge.exceptions import StorageError
+from tuneforge.exceptions import CorruptEventError, StorageError
 from tuneforge.space.distributions import Distribution, distribution_from_json
 from tuneforge.storage.events import Event, decode_float
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
@@ -175,7 +175,7 @@ class StudyState:
                 return
             b = self._by_key.get(ev["key"])
             if b is None:
-                raise StorageError(f"event {seq} ({kind}) names unknown trial {ev['key']!r}")
+                raise CorruptEventError(f"event {seq} ({kind}) names unknown trial {ev['key']!r}")
             if kind == "trial_claimed":
                 if b.state is TrialState.WAITING:
                     self._waiting.pop(b.key, None)
@@ -191,9 +191,10 @@ class StudyState:
                 return
             if b.state.is_finished:
                 return  # a finished trial never changes
-            if kind == "param_set":
+            if kind == "param_set":  # every check before any change: a bad event changes nothing
+                dist = _distribution(ev["distribution"])
                 b.params[ev["name"]] = ev["value"]
-                b.distributions[ev["name"]] = _distribution(ev["distribution"])
+                b.distributions[ev["name"]] = dist
             elif kind == "intermediate":
                 b.intermediate[int(ev["step"])] = decode_float(ev["value"])
             elif kind == "attr_set":
@@ -203,11 +204,12 @@ class StudyState:
                 state = TrialState(ev["state"])
                 if not state.is_finished:
                     raise ValueError(f"trial_finished with unfinished state {state.value}")
+                vals = ev.get("values")
+                values = None if vals is None else tuple(decode_float(v) for v in vals)
                 self._waiting.pop(b.key, None)
                 self.finished_keys.append(b.key)
                 b.state = state
-                vals = ev.get("values")
-                b.values = None if vals is None else tuple(decode_float(v) for v in vals)
+                b.values = values
                 b.complete = t
                 if b.start is None:
                     b.start = t
@@ -216,5 +218,5 @@ class StudyState:
                 if ev.get("traceback") is not None:
                     b.system_attrs["traceback"] = ev["traceback"]
             self._touch(b)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StorageError(f"corrupt event {seq} ({kind}): {exc!r}") from None
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise CorruptEventError(f"corrupt event {seq} ({kind}): {exc!r}") from None
