@@ -86,3 +86,9 @@ class InMemoryStorage:
                     hi = mid
             tail = log[lo:]
         return [(seq, loads(text, where=f"memory event {seq}")) for seq, text in tail]
+
+    def read_raw(self, study: StudyRef) -> Sequence[tuple[int, str]]:
+        """A study's stored event texts, unparsed (`tuneforge doctor`)."""
+        with self._lock:
+            self._check(study)
+            return list(self._events[study.study_id])

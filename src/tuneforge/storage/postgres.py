@@ -279,6 +279,16 @@ class PostgresStorage:
         where = f"{self._safe} study {study.name!r} event"
         return [(int(seq), loads(body, where=f"{where} {seq}")) for seq, body in rows]
 
+    def read_raw(self, study: StudyRef) -> Sequence[tuple[int, str]]:
+        """A study's stored event texts, unparsed (`tuneforge doctor`)."""
+        with self._tx(f"reading study {study.name!r}") as cur:
+            cur.execute("SELECT 1 FROM studies WHERE study_id = %s", (study.study_id,))
+            if cur.fetchone() is None:
+                raise self._missing(study)
+            cur.execute("SELECT seq, body FROM events WHERE study_id = %s ORDER BY seq",
+                        (study.study_id,))
+            return [(int(seq), body) for seq, body in cur.fetchall()]
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None and os.getpid() == self._pid:

@@ -276,6 +276,14 @@ class SQLiteStorage:
         where = str(self.path)
         return [(seq, loads(body, where=f"{where} event {seq}")) for seq, body in rows]
 
+    def read_raw(self, study: StudyRef) -> Sequence[tuple[int, str]]:
+        """A study's stored event texts, unparsed: `tuneforge doctor` reads damaged ones."""
+        with self._cursor(write=False) as conn:
+            self._check(conn, study)
+            rows = conn.execute("SELECT seq, body FROM events WHERE study_id=? ORDER BY seq",
+                                (study.study_id,)).fetchall()
+        return [(int(seq), body) for seq, body in rows]
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
