@@ -5,6 +5,7 @@
     tuneforge best my-study
     tuneforge export my-study --format json
     tuneforge delete my-study --yes
+    tuneforge doctor --repair-to fixed.db  # find damaged events; copy the rest
     tuneforge demo --fast
     tuneforge run config.yaml --trials 20  # the model selection a YAML file declares
 
@@ -30,7 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tuneforge import __version__
-from tuneforge.exceptions import StorageError, TuneforgeError
+from tuneforge.exceptions import CorruptEventError, StorageError, TuneforgeError
 from tuneforge.storage.base import Storage, StudyRef, find_study
 from tuneforge.storage.cached import StudyView
 from tuneforge.storage.url import DEFAULT_URL, open_storage
@@ -164,12 +165,38 @@ def studies(storage: StorageOption = DEFAULT_URL) -> None:
     for col, just in (("name", "left"), ("directions", "left"), ("trials", "right"),
                       ("complete", "right"), ("best value", "right")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
+    damaged = []
     for ref in refs:
-        trials = StudyView(store, ref).trials()
+        try:
+            trials = StudyView(store, ref).trials()
+        except CorruptEventError:  # one bad event must not hide the other studies
+            damaged.append(ref)
+            table.add_row(ref.name, _dirs(ref.directions), "?", "?",
+                          Text("damaged", style="bold red"))
+            continue
         n_done = sum(t.state is TrialState.COMPLETE for t in trials)
         table.add_row(ref.name, _dirs(ref.directions), str(len(trials)), str(n_done),
                       _best_text(ref, trials))
     _stdout().print(table)
+    if damaged:
+        _report_damaged(store, damaged, storage)
+
+
+def _report_damaged(store: Storage, refs: Sequence[StudyRef], url: str) -> None:
+    """Name each damaged study's bad events and the way out (`tuneforge doctor`)."""
+    from tuneforge.storage.doctor import check_study
+
+    console = _stdout()
+    for ref in refs:
+        found = check_study(store, ref)
+        console.print(Text(f"study {ref.name!r} is damaged ({len(found.bad)} of "
+                           f"{found.n_events} events unreadable or inconsistent):",
+                           style="bold red"))
+        for bad in found.bad[:10]:
+            console.print(Text(f"  event {bad.seq}: {bad.reason}"))
+        if len(found.bad) > 10:
+            console.print(Text(f"  ... and {len(found.bad) - 10} more"))
+    console.print(Text(f"see: tuneforge doctor --storage {url} --repair-to NEW.db"))
 
 
 @_command("trials")
@@ -260,6 +287,54 @@ def delete(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
     store = open_storage(storage)
     store.delete_study(find_study(store, ref.name))
     _stdout().print(f"deleted study {study!r} ({len(records)} trials)", markup=False)
+
+
+@_command("doctor")
+def doctor(storage: StorageOption = DEFAULT_URL,
+           repair_to: Annotated[Path | None, typer.Option(
+               "--repair-to", dir_okay=False,
+               help="Copy every readable event of every study to this new SQLite file.")
+           ] = None) -> None:
+    """Check a database event by event; exit code 1 when an event is damaged.
+
+    The database is opened read-only and never changed: --repair-to writes a new file.
+    """
+    from tuneforge.storage import doctor as doc
+    from tuneforge.storage.sqlite import SQLiteStorage
+
+    store = _open_read(storage)
+    if repair_to is not None and (repair_to.exists() or repair_to.is_symlink()):
+        raise TuneforgeError(f"{str(repair_to)!r} exists; --repair-to writes a new file only")
+    checks = doc.check(store)
+    console = _stdout()
+    for found in checks:
+        if found.ok:
+            console.print(Text(f"ok       {found.name!r}: {found.n_events} events, "
+                               f"{found.n_trials} trials", style="green"))
+            continue
+        console.print(Text(f"DAMAGED  {found.name!r}: {found.unreadable} unreadable and "
+                           f"{found.dropped} inconsistent of {found.n_events} events; "
+                           f"{found.n_trials} trials readable", style="bold red"))
+        for bad in found.bad:
+            console.print(Text(f"  event {bad.seq}: {bad.reason}"))
+    n_bad = sum(not c.ok for c in checks)
+    console.print(Text(f"{len(checks)} studies, {n_bad} damaged"))
+    if repair_to is not None:
+        target = SQLiteStorage(repair_to)
+        try:
+            copied = doc.repair(store, target)
+        except BaseException:
+            target.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{repair_to}{suffix}").unlink(missing_ok=True)
+            raise
+        target.close()
+        kept = sum(len(c.events) for c in copied)
+        console.print(Text(f"copied {kept} events of {len(copied)} studies to {repair_to}; "
+                           f"left out {sum(c.unreadable for c in copied)} unreadable and "
+                           f"{sum(c.dropped for c in copied)} inconsistent events"))
+    if n_bad:
+        raise typer.Exit(1)
 
 
 @_command("demo")
