@@ -338,3 +338,16 @@ def test_errors_are_red_on_a_color_terminal(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "\x1b[1;31merror: no tuneforge database" in result.stderr
     assert result.stdout == ""
+
+
+def test_backup_copies_a_database_and_refuses_what_it_cannot(url, tmp_path):
+    target = tmp_path / "copy.db"
+    result = invoke("backup", str(target), "--storage", url)
+    assert result.exit_code == 0, result.output
+    assert "copied" in result.output
+    assert len(tf.load_study("quad", storage=f"sqlite:///{target}").trials) == 6
+    assert_one_line_error(invoke("backup", str(target), "--storage", url), "exists")
+    assert_one_line_error(invoke("backup", str(tmp_path / "x.db"), "--storage",
+                                 "postgresql://u@localhost/db"), "pg_dump")
+    assert_one_line_error(invoke("backup", str(tmp_path / "y.db"), "--storage",
+                                 f"sqlite:///{tmp_path / 'missing.db'}"), "no tuneforge database")

@@ -337,6 +337,23 @@ def doctor(storage: StorageOption = DEFAULT_URL,
         raise typer.Exit(1)
 
 
+@_command("backup")
+def backup(target: Annotated[Path, typer.Argument(
+               help="The new file to write (it must not exist).", dir_okay=False)],
+           storage: StorageOption = DEFAULT_URL) -> None:
+    """Copy a whole SQLite database safely, even while studies run (SQLite's backup API)."""
+    url = storage.strip()
+    if not url.startswith("sqlite:///"):
+        raise StorageError(f"backup copies SQLite databases; {url!r} is not one (for "
+                           "PostgreSQL use pg_dump)")
+    _open_read(url)  # a missing file is a clear error
+    from tuneforge.storage.sqlite import SQLiteStorage
+
+    source = SQLiteStorage(url[len("sqlite:///"):], read_only=True)
+    written = source.backup(target)
+    _stdout().print(f"copied {url} to {written}", markup=False)
+
+
 @_command("demo")
 def demo(storage: StorageOption = DEFAULT_URL,
          fast: Annotated[bool, typer.Option(

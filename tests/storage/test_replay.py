@@ -5,6 +5,7 @@ import math
 import pytest
 
 from tuneforge.exceptions import StorageError
+from tuneforge.space.distributions import Float
 from tuneforge.storage import events as ev
 from tuneforge.storage.replay import StudyState
 from tuneforge.trial.records import Direction, TrialState
@@ -82,3 +83,21 @@ def test_events_that_make_no_sense_are_named():
         state.apply(2, {"v": 1, "type": "trial_finished", "key": "a", "state": "RUNNING"})
     with pytest.raises(StorageError, match="no trial with key 'b'"):
         state.trial("b")
+
+
+def test_param_set_by_reference_needs_the_study_to_define_it():
+    dist = FLOAT
+    ref = ev.distribution_ref(dist)
+    state = StudyState(MIN)
+    state.apply(0, ev.trial_created("k", state="RUNNING", token="t"))
+    with pytest.raises(StorageError, match="defined nowhere"):
+        state.apply(1, ev.param_set("k", "x", 0.5, distribution_ref=ref))
+    fresh = StudyState(MIN)
+    fresh.apply(0, ev.trial_created("k", state="RUNNING", token="t"))
+    fresh.apply(1, ev.distribution_defined(ref, dist))
+    fresh.apply(2, ev.distribution_defined(ref, dist))  # two processes defined it: harmless
+    fresh.apply(3, ev.param_set("k", "x", 0.5, distribution_ref=ref))
+    (record,) = fresh.trials()
+    assert record.distributions["x"] == Float(0.0, 1.0) and record.params == {"x": 0.5}
+    with pytest.raises(ValueError, match="not both"):
+        ev.param_set("k", "x", 0.5, dist, distribution_ref=ref)

@@ -249,3 +249,51 @@ def test_points_left_counts_a_grid():
                    + t.suggest_categorical("b", [0, 1]), n_trials=2)
     assert study.points_left() == 4
     assert tf.create_study().points_left() is None
+
+
+class _DiskFull:
+    """A storage that refuses every append while `full` is set (a full disk)."""
+
+    def __init__(self) -> None:
+        self.inner = tf.InMemoryStorage()
+        self.full = False
+
+    url = None
+
+    def create_study(self, *args, **kwargs):
+        return self.inner.create_study(*args, **kwargs)
+
+    def list_studies(self):
+        return self.inner.list_studies()
+
+    def delete_study(self, study):
+        return self.inner.delete_study(study)
+
+    def append(self, study, events):
+        if self.full:
+            raise tf.StorageError("database or disk is full")
+        return self.inner.append(study, events)
+
+    def read(self, study, *, after=-1):
+        return self.inner.read(study, after=after)
+
+
+def test_a_result_the_storage_refused_is_stored_once_writes_work_again():
+    disk = _DiskFull()
+    study = tf.create_study(storage=disk, seed=0)
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number == 2:
+            disk.full = True  # the disk fills while trial 2 runs
+        return x
+
+    with pytest.raises(tf.StorageError, match="could not be stored"):
+        study.optimize(objective, n_trials=5)
+    assert study.trials[2].state is TrialState.RUNNING  # nothing could be written
+    disk.full = False
+    study.optimize(objective, n_trials=2)  # the first write closes trial 2 with its value
+    third = study.trials[2]
+    assert third.state is TrialState.COMPLETE
+    assert third.values == (third.params["x"],)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 5

@@ -5,6 +5,7 @@ import pytest
 
 import tuneforge as tf
 from tuneforge import SearchSpaceError, create_study
+from tuneforge.storage import events as ev
 
 
 def _suggest(study, fn):
@@ -116,3 +117,17 @@ def test_an_enqueued_integral_float_is_an_int_for_an_int_parameter():
     trial = study.ask()
     assert type(trial.suggest_int("n", 0, 10)) is int
     assert type(study.trials[0].params["n"]) is int
+
+
+def test_a_large_distribution_is_stored_once_per_study_not_per_trial():
+    choices = [f"c{i}" for i in range(10_000)]
+    study = tf.create_study(sampler=tf.RandomSampler(), seed=0)
+    study.optimize(lambda t: len(t.suggest_categorical("c", choices)), n_trials=20)
+    events = [e for _, e in study.storage.read(study.ref)]
+    sizes = {}
+    for e in events:
+        sizes.setdefault(e["type"], []).append(len(ev.dumps(e)))
+    assert len(sizes["distribution_defined"]) == 1           # defined once
+    assert sizes["distribution_defined"][0] > 70_000          # the 10,000 choices
+    assert max(sizes["param_set"]) < 300                       # each trial names it
+    assert all(t.distributions["c"] == tf.Categorical(choices) for t in study.trials)

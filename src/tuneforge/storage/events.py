@@ -7,6 +7,7 @@ be copied between storages unchanged. The storage stamps ``t`` (its clock) on ap
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import secrets
@@ -15,14 +16,18 @@ from typing import Any
 
 from tuneforge.exceptions import CorruptEventError, StorageError, StorageVersionError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest event format this tuneforge reads and writes
+# version 2 adds "distribution_defined" and param_set's "distribution_ref"; every other
+# event is still written as version 1, so older readers keep reading what they can
+_V1 = 1
 
 Event = dict[str, Any]
 
 EVENT_TYPES = frozenset({
     "trial_created",    # key, state (WAITING|RUNNING), params, user_attrs, system_attrs, token
     "trial_claimed",    # key, token: WAITING -> RUNNING, the first claim wins
-    "param_set",        # key, name, value, distribution
+    "param_set",        # key, name, value, distribution (v1) or distribution_ref (v2)
+    "distribution_defined",  # ref, distribution: a study-level table entry (v2)
     "intermediate",     # key, step, value
     "attr_set",         # key (None: the study), scope (user|system), name, value
     "trial_finished",   # key, state (COMPLETE|PRUNED|FAIL), values: first finish wins
@@ -68,7 +73,7 @@ def decode_float(x: Any) -> float:
 
 def _make(type_: str, **fields: Any) -> Event:
     """An event of `type_` with the current format version (typed constructors below)."""
-    event: Event = {"v": FORMAT_VERSION, "type": type_}
+    event: Event = {"v": _V1, "type": type_}
     event.update(fields)
     return event
 
@@ -95,10 +100,29 @@ def trial_claimed(key: str, token: str) -> Event:
     return _make("trial_claimed", key=key, token=token)
 
 
-def param_set(key: str, name: str, value: Any, distribution: Mapping[str, Any]) -> Event:
-    """A parameter's value and the distribution (its JSON form) it was drawn from."""
+def param_set(key: str, name: str, value: Any, distribution: Mapping[str, Any] | None = None,
+              *, distribution_ref: str | None = None) -> Event:
+    """A parameter's value and the distribution it was drawn from: inline (its JSON
+    form) or by reference to a `distribution_defined` event of the study."""
+    if (distribution is None) == (distribution_ref is None):
+        raise ValueError("param_set takes a distribution or a distribution_ref, not both")
+    if distribution_ref is not None:
+        return dict(_make("param_set", key=key, name=name, value=plain(value),
+                          distribution_ref=distribution_ref), v=2)
     return _make("param_set", key=key, name=name, value=plain(value),
-                 distribution=dict(distribution))
+                 distribution=dict(distribution or {}))
+
+
+def distribution_ref(distribution: Mapping[str, Any]) -> str:
+    """The reference of a distribution's JSON form: a digest of its canonical text."""
+    text = json.dumps(distribution, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def distribution_defined(ref: str, distribution: Mapping[str, Any]) -> Event:
+    """A distribution stored once per study, so a trial's param_set names it by `ref`
+    instead of repeating it (10,000 categorical choices are stored once, not per trial)."""
+    return dict(_make("distribution_defined", ref=ref, distribution=dict(distribution)), v=2)
 
 
 def attr_set(key: str | None, name: str, value: Any, *, scope: str,

@@ -85,6 +85,7 @@ class StudyState:
         self.user_attrs: dict[str, Any] = {}
         self.system_attrs: dict[str, Any] = {}
         self.enqueue_tags: set[str] = set()
+        self.distributions: dict[str, Distribution] = {}  # ref -> the study's distributions
         self.last_seq = -1
         self._records: list[TrialRecord] = []   # aligned with _trials, rebuilt when dirty
         self._dirty: set[int] = set()
@@ -168,6 +169,9 @@ class StudyState:
                     self._new(spec["key"], TrialState.WAITING, t, spec.get("params"),
                               spec.get("user_attrs"), spec.get("system_attrs"), None)
                 return
+            if kind == "distribution_defined":
+                self.distributions.setdefault(ev["ref"], _distribution(ev["distribution"]))
+                return
             if kind == "attr_set" and ev.get("key") is None:
                 target = self.user_attrs if ev["scope"] == "user" else self.system_attrs
                 if not (ev.get("once") and ev["name"] in target):
@@ -192,7 +196,13 @@ class StudyState:
             if b.state.is_finished:
                 return  # a finished trial never changes
             if kind == "param_set":  # every check before any change: a bad event changes nothing
-                dist = _distribution(ev["distribution"])
+                if "distribution_ref" in ev:
+                    dist = self.distributions.get(ev["distribution_ref"])
+                    if dist is None:
+                        raise CorruptEventError(f"event {seq} (param_set) names distribution "
+                                           f"{ev['distribution_ref']!r}, defined nowhere")
+                else:
+                    dist = _distribution(ev["distribution"])
                 b.params[ev["name"]] = ev["value"]
                 b.distributions[ev["name"]] = dist
             elif kind == "intermediate":

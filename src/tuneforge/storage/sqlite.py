@@ -12,6 +12,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,7 +87,16 @@ class SQLiteStorage:
                 f"{str(self.path)!r} is on a network filesystem ({fs}); SQLite locking is "
                 "unreliable there. Use a local path or PostgreSQL (postgresql://...)"
             )
+        self._abs = self.path.resolve()  # a later chdir must not look like a moved file
+        self._open()
+
+    def _open(self) -> None:
         self._conn = self._connect()
+        self._identity = _identity(self._abs)
+        # at exit (or when collected) close cleanly: SQLite folds the -wal file back into
+        # the database on the last close, so the .db file alone holds every trial
+        self._finalizer = weakref.finalize(self, _close, self._conn, not self.read_only,
+                                           os.getpid())
 
     def __repr__(self) -> str:
         return f"SQLiteStorage({str(self.path)!r})"
@@ -183,11 +193,25 @@ class SQLiteStorage:
                 f"understands ({SCHEMA_VERSION}); upgrade tuneforge"
             )
 
+    def _check_identity(self) -> None:
+        """Refuse to go on when the file was deleted, moved or replaced while open: SQLite
+        would keep writing into the unlinked inode, and every later result would be lost."""
+        now = _identity(self._abs)
+        if now == self._identity:
+            return
+        what = "deleted or moved" if now is None else "replaced by another file"
+        raise StorageError(
+            f"the database file {str(self.path)!r} was {what} while this process had it "
+            "open; nothing more is written, so no result goes into a file that is gone. "
+            "Restore the file (or open a new storage) and run again")
+
     @contextmanager
     def _cursor(self, *, write: bool) -> Iterator[sqlite3.Connection]:
         if os.getpid() != self._pid:  # forked: never share a connection across processes
             self._pid = os.getpid()
-            self._conn = self._connect()
+            self._finalizer.detach()  # the parent's connection is the parent's to close
+            self._open()
+        self._check_identity()
         if write and self.read_only:
             raise StorageError(f"{str(self.path)!r} is opened read-only")
         with self._lock:
@@ -284,6 +308,60 @@ class SQLiteStorage:
                                 (study.study_id,)).fetchall()
         return [(int(seq), body) for seq, body in rows]
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log (-wal) back into the database file now."""
+        if not self.read_only:
+            with self._cursor(write=False) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def backup(self, target: str | os.PathLike[str]) -> Path:
+        """A consistent copy of the whole database in `target` (a new file), taken with
+        SQLite's online backup API: safe while other processes write. Returns the path."""
+        dest = Path(target)
+        if dest.exists():
+            raise StorageError(f"backup target {str(dest)!r} exists; choose a new file")
+        if not dest.parent.is_dir():
+            raise StorageError(f"backup target folder {str(dest.parent)!r} does not exist")
+        tmp = dest.with_name(dest.name + ".partial")
+        try:
+            with self._cursor(write=False) as conn:
+                copy = sqlite3.connect(str(tmp))
+                try:
+                    conn.backup(copy)
+                    copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+                finally:
+                    copy.close()
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return dest
+
     def close(self) -> None:
+        """Close the connection (folding the -wal file into the database)."""
         with self._lock:
-            self._conn.close()
+            self._finalizer()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file's (device, inode), or None when it does not exist."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _close(conn: sqlite3.Connection, writable: bool, pid: int) -> None:
+    """Checkpoint (when writable) and close; never raises (it also runs at exit)."""
+    if os.getpid() != pid:
+        return  # a forked child never touches its parent's connection
+    try:
+        if writable:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass  # another process is busy: its own last close folds the log
+    try:
+        conn.close()
+    except sqlite3.Error:
+        pass

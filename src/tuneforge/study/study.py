@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tuneforge.exceptions import (
     SearchExhausted,
     SearchSpaceError,
+    StorageError,
     TrialStateError,
     TuneforgeError,
 )
@@ -58,6 +59,7 @@ class Study:
         self._seed_wanted = seed
         self._seed: int | None = None
         self._space_cache: tuple[int, Any] = (0, None)  # (finished trials read, space)
+        self._unsaved: list[ev.Event] = []  # trial results the storage refused (disk full)
         self._view.refresh()  # fail early, with the storage's message, if it is unreadable
 
     @property
@@ -108,6 +110,13 @@ class Study:
 
     # -- storage plumbing ------------------------------------------------------------
     def _append(self, events: Sequence[ev.Event]) -> int:
+        """Append `events`, first any trial result the storage refused earlier: a trial
+        is closed with its own result as soon as the storage accepts writes again."""
+        if self._unsaved:
+            self._view.append(self._unsaved)
+            log.warning("stored %d trial result(s) that could not be written before",
+                        len(self._unsaved))
+            self._unsaved = []
         return self._view.append(events)
 
     def _history(self, *, refresh: bool = True) -> StateHistory:
@@ -292,7 +301,12 @@ class Study:
                 reason = record.system_attrs.get("prune_reason")
         elif st is TrialState.RUNNING or st is TrialState.WAITING:
             raise TrialStateError(f"cannot tell trial {record.number} with state {st.value}")
-        self._append([ev.finished(record.key, st.value, vals, reason, traceback)])
+        finish = ev.finished(record.key, st.value, vals, reason, traceback)
+        try:
+            self._append([finish])
+        except StorageError:
+            self._unsaved.append(finish)  # written before this study's next write
+            raise
         final = self._view.state.trial(record.key)
         if final.state is not st:
             log.warning("trial %d was already marked %s (%s); this result is discarded",

@@ -99,12 +99,21 @@ class Trial:
         else:
             value = self._sample_one(name, dist, attrs)
         value = _scalar(value)
-        events = [ev.param_set(self.key, name, value, dist.to_json())]
+        events = self._param_events(name, value, dist)
         events += [ev.attr_set(self.key, k, v, scope="system") for k, v in attrs.items()]
         self.study._append(events)
         self.params[name] = value
         self.distributions[name] = dist
         return value
+
+    def _param_events(self, name: str, value: Any, dist: Distribution) -> list[ev.Event]:
+        """param_set by reference to the study's copy of `dist`, defining it first if
+        this study has not stored it yet: its size is paid once per study, not per trial."""
+        as_json = dist.to_json()  # not memoized by `dist`: Categorical((1,)) == ((True,))
+        ref = ev.distribution_ref(as_json)
+        events = [] if ref in self.study._view.state.distributions \
+            else [ev.distribution_defined(ref, as_json)]
+        return events + [ev.param_set(self.key, name, value, distribution_ref=ref)]
 
     def _sample_one(self, name: str, dist: Distribution, attrs: dict[str, Any]) -> Any:
         """Sample a parameter outside the joint space: the same sampler, a one-parameter

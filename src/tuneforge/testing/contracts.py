@@ -197,8 +197,8 @@ class StorageContract:
 
     def test_events_carry_format_version(self, storage: Storage) -> None:
         ref = storage.create_study("s", MIN)
-        storage.append(ref, [_attr("a", 1)])
-        assert storage.read(ref)[0][1]["v"] == ev.FORMAT_VERSION
+        storage.append(ref, [_attr("a", 1), ev.distribution_defined("r", Float(0, 1).to_json())])
+        assert [e["v"] for _, e in storage.read(ref)] == [1, ev.FORMAT_VERSION]
 
     def test_url_reopens_the_same_study(self, storage: Storage) -> None:
         """`url` is None (cannot be shared) or opens the same events in a new handle."""

@@ -1,0 +1,96 @@
+"""The SQLite file over its life: deleted while open, the -wal file at exit, backups."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import tuneforge as tf
+from tuneforge import StorageError, TrialState
+from tuneforge.storage.sqlite import SQLiteStorage
+
+
+def _quadratic(trial):
+    x = trial.suggest_float("x", -5, 5)
+    return x * x
+
+
+def test_a_database_deleted_during_a_run_stops_it_with_a_clear_error(tmp_path):
+    db = tmp_path / "run.db"
+    study = tf.create_study(study_name="s", storage=f"sqlite:///{db}", seed=0)
+
+    def objective(trial):
+        if trial.number == 10:
+            for suffix in ("", "-wal", "-shm"):
+                (tmp_path / f"run.db{suffix}").unlink(missing_ok=True)
+        return _quadratic(trial)
+
+    with pytest.raises(StorageError, match="deleted or moved"):
+        study.optimize(objective, n_trials=30)
+    assert not db.exists()  # nothing recreated it, and no later trial was "stored"
+
+
+def test_a_replaced_database_file_is_refused(tmp_path):
+    db = tmp_path / "run.db"
+    study = tf.create_study(study_name="s", storage=f"sqlite:///{db}")
+    study.optimize(_quadratic, n_trials=2)
+    other = tmp_path / "other.db"
+    tf.create_study(study_name="s", storage=f"sqlite:///{other}")
+    os.replace(other, db)
+    with pytest.raises(StorageError, match="replaced by another file"):
+        study.optimize(_quadratic, n_trials=2)
+
+
+def test_a_chdir_is_not_a_moved_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    study = tf.create_study(study_name="s", storage="sqlite:///rel.db")
+    monkeypatch.chdir("/")
+    study.optimize(_quadratic, n_trials=2)
+    assert len(study.trials) == 2
+
+
+def test_a_finished_script_leaves_everything_in_the_db_file(tmp_path):
+    """The .db file alone (copied without its -wal) holds every trial after the run."""
+    db = tmp_path / "run.db"
+    script = (
+        "import tuneforge as tf\n"
+        f"study = tf.create_study(study_name='s', storage='sqlite:///{db}')\n"
+        "study.optimize(lambda t: t.suggest_float('x', 0, 1), n_trials=300)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    wal = tmp_path / "run.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    copy = tmp_path / "copy" / "run.db"
+    copy.parent.mkdir()
+    shutil.copy(db, copy)  # the .db alone, as a user would copy it
+    loaded = tf.load_study("s", storage=f"sqlite:///{copy}")
+    assert len(loaded.trials) == 300
+
+
+def test_backup_is_a_consistent_copy_while_the_study_is_open(tmp_path):
+    db = tmp_path / "live.db"
+    study = tf.create_study(study_name="s", storage=f"sqlite:///{db}", seed=1)
+    study.optimize(_quadratic, n_trials=25)
+    target = study.storage.backup(tmp_path / "backup.db")
+    assert not (tmp_path / "backup.db-wal").exists()
+    copy = tf.load_study("s", storage=f"sqlite:///{target}")
+    assert [(t.params, t.values) for t in copy.trials] == \
+        [(t.params, t.values) for t in study.trials]
+    assert all(t.state is TrialState.COMPLETE for t in copy.trials)
+    with pytest.raises(StorageError, match="exists"):
+        study.storage.backup(target)
+    with pytest.raises(StorageError, match="does not exist"):
+        study.storage.backup(tmp_path / "no" / "such.db")
+
+
+def test_close_folds_the_log_into_the_file(tmp_path):
+    db = tmp_path / "c.db"
+    storage = SQLiteStorage(db)
+    study = tf.create_study(study_name="s", storage=storage)
+    study.optimize(_quadratic, n_trials=50)
+    storage.close()
+    wal = tmp_path / "c.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert len(tf.load_study("s", storage=f"sqlite:///{db}").trials) == 50
