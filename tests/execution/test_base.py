@@ -36,6 +36,7 @@ def test_optimize_hands_the_run_to_the_given_executor():
 @pytest.mark.parametrize("kwargs, match", [
     ({"n_trials": -1}, "n_trials"), ({"n_trials": 1.5}, "n_trials"),
     ({"timeout": 0}, "timeout"), ({"timeout": "5"}, "timeout"),
+    ({"timeout": float("nan")}, "timeout"), ({"n_trials": True}, "n_trials"),
 ])
 def test_run_checks_its_budget(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -47,3 +48,14 @@ def test_run_checks_objective_and_catch():
         Run(objective=3)
     with pytest.raises(TypeError, match="catch"):
         Run(objective=objectives.quadratic, catch=ValueError)
+
+
+def test_run_accepts_numpy_budgets():
+    import numpy as np
+
+    run = Run(objective=objectives.quadratic, n_trials=np.int64(3), timeout=np.float32(60))
+    assert type(run.n_trials) is int and run.n_trials == 3
+    assert type(run.timeout) is float and run.timeout == 60.0
+    study = tf.create_study()
+    study.optimize(objectives.quadratic, n_trials=np.array(2))
+    assert len(study.trials) == 2

@@ -55,3 +55,29 @@ def test_json_round_trip():
         distribution_from_json({"type": "gaussian"})
 
 
+def test_numpy_scalars_are_numbers_everywhere():
+    import json
+    from decimal import Decimal
+
+    import numpy as np
+
+    f = Float(np.float32(0), np.array(1.0), step=np.float64(0.25))
+    assert (f.low, f.high, f.step) == (0.0, 1.0, 0.25)
+    assert all(type(v) is float for v in (f.low, f.high, f.step))
+    assert f.contains(np.float32(0.5)) and Float(Decimal("0.5"), 1).low == 0.5
+    i = Int(np.int64(1), np.int32(9), step=np.array(2))
+    assert (i.low, i.high, i.step) == (1, 9, 2) and type(i.low) is int
+    assert i.contains(np.int64(3)) and Int(np.float32(1.0), 3).low == 1
+    c = Categorical((np.int64(1), np.float32(0.5), np.str_("a"), np.bool_(True)))
+    assert c.choices == (1, 0.5, "a", True)
+    assert [type(v) for v in c.choices] == [int, float, str, bool]
+    assert c.contains(np.int64(1)) and c.index(np.str_("a")) == 2
+    json.dumps(c.to_json()) and json.dumps(f.to_json()) and json.dumps(i.to_json())
+    for bad, match in [(lambda: Float(np.float64("nan"), 1), "finite"),
+                       (lambda: Float(np.bool_(False), 1), "must be a number"),
+                       (lambda: Float(10**400, 10**401), "too large"),
+                       (lambda: Int(np.float32(1.5), 3), "must be an integer"),
+                       (lambda: Int(np.bool_(True), 3), "must be an integer"),
+                       (lambda: Categorical([np.float64("nan")]), "not a finite number")]:
+        with pytest.raises(SearchSpaceError, match=match):
+            bad()

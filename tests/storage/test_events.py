@@ -41,3 +41,19 @@ def test_non_finite_attributes_are_stored_not_refused(tmp_path):
     (record,) = study.trials
     assert record.user_attrs == {"auc": "nan", "curve": [1.0, "inf"]}
     assert record.values == (-math.inf,)  # objective values come back as floats
+
+
+def test_plain_turns_other_numbers_into_floats_or_refuses_them():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    assert ev.plain({"d": Decimal("0.5"), "f": Fraction(1, 4)}) == {"d": 0.5, "f": 0.25}
+    assert ev.plain(np.array(2.5)) == 2.5 and ev.plain(10**400) == 10**400  # ints exact
+    for bad in (Decimal("1e400"), Fraction(10**400, 1), [10**20000]):
+        with pytest.raises(ValueError, match="too large to store"):
+            ev.plain(bad)
+    with pytest.raises(ValueError, match="intermediate value ~1e400"):
+        ev.intermediate("k", 0, 10**400)
+    with pytest.raises(ValueError, match="objective value"):
+        ev.finished("k", "COMPLETE", [Decimal("-1e999")])
+    assert ev.finished("k", "COMPLETE", [Decimal("-Infinity")])["values"] == ["-inf"]

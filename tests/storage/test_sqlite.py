@@ -146,3 +146,28 @@ def test_result_that_cannot_be_stored_is_named_in_the_error(tmp_path):
     finally:
         objective.blocker.execute("ROLLBACK")
         objective.blocker.close()
+
+
+def test_load_and_delete_never_create_a_database(tmp_path) -> None:
+    import tuneforge as tf
+
+    typo = tmp_path / "studdy.db"
+    for call in (tf.load_study, tf.delete_study):
+        with pytest.raises(StorageError, match="studdy.db"):
+            call("s", storage=f"sqlite:///{typo}")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(StorageError, match="no tuneforge database"):
+        open_storage(f"sqlite:///{typo}", must_exist=True)
+    assert not typo.exists()
+
+
+def test_load_study_writes_to_an_existing_file(tmp_path) -> None:
+    import tuneforge as tf
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    tf.create_study(study_name="s", storage=url)
+    study = tf.load_study("s", storage=url)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert len(tf.load_study("s", storage=url).trials) == 2
+    restored = pickle.loads(pickle.dumps(study.storage))
+    assert restored.must_exist

@@ -68,6 +68,53 @@ def test_bad_objective_values_fail_with_reason(value, reason):
     assert reason in study.trials[0].system_attrs["fail_reason"]
 
 
+def _too_big_values():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    import numpy as np
+
+    values = [10**400, -(10**400), Decimal("1e400"), Fraction(10**400, 7), [10**400]]
+    if np.finfo(np.longdouble).maxexp > 1024:  # an 80- or 128-bit long double
+        values.append(np.longdouble(10) ** 400)
+    return values
+
+
+@pytest.mark.parametrize("value", _too_big_values())
+def test_values_too_large_for_a_float_fail_and_the_study_goes_on(value):
+    # A finite value is not stored as inf: that would claim a result the objective never
+    # gave (for maximize, the best trial ever). The trial FAILs and says why.
+    study = tf.create_study()
+    study.optimize(lambda t: value, n_trials=2)
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 2
+    assert "too large to store as a float" in study.trials[0].system_attrs["fail_reason"]
+    assert not [t for t in study.trials if t.state is TrialState.RUNNING]
+
+
+def test_reports_attrs_and_constraints_too_large_fail_the_trial():
+    from decimal import Decimal
+
+    def objective(trial):
+        kind = ["report", "attr", "constraint", "huge_attr"][trial.number % 4]
+        if kind == "report":
+            trial.report(10**400, 0)
+        elif kind == "attr":
+            trial.set_user_attr("a", Decimal("1e400"))
+        elif kind == "constraint":
+            trial.set_constraint([10**400])
+        else:
+            trial.set_user_attr("a", 10**20000)
+        return 1.0
+
+    study = tf.create_study()
+    study.optimize(objective, n_trials=4)
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 4
+    for t in study.trials:
+        assert "too large to store" in t.system_attrs["fail_reason"]
+    study.tell(study.ask(), Decimal("0.5"))  # other numbers are stored as floats
+    assert study.trials[-1].value == 0.5 and type(study.trials[-1].value) is float
+
+
 def test_infinite_values_are_legal():
     study = tf.create_study(seed=0)
     study.optimize(lambda t: math.inf if t.suggest_float("x", 0, 1) > 0.5 else -1.0,

@@ -4,7 +4,7 @@ report, constraints and attributes."""
 import pytest
 
 import tuneforge as tf
-from tuneforge import SearchSpaceError, create_study
+from tuneforge import Float, SearchSpaceError, create_study
 from tuneforge.storage import events as ev
 
 
@@ -131,3 +131,33 @@ def test_a_large_distribution_is_stored_once_per_study_not_per_trial():
     assert sizes["distribution_defined"][0] > 70_000          # the 10,000 choices
     assert max(sizes["param_set"]) < 300                       # each trial names it
     assert all(t.distributions["c"] == tf.Categorical(choices) for t in study.trials)
+
+
+def test_numpy_numbers_are_accepted_and_stored_as_python_values():
+    import json
+
+    import numpy as np
+
+    from tuneforge.space.distributions import named
+
+    assert named("x", Float, np.float32(0), 1).low == 0.0
+    study = create_study(seed=0)
+    study.enqueue_trial({"x": np.float32(0.5), "n": np.int64(4), "c": np.str_("b")})
+
+    def objective(trial):
+        x = trial.suggest_float("x", np.float32(0), np.array(1.0), step=np.float64(0.25))
+        n = trial.suggest_int("n", np.int64(1), np.int32(9), step=np.int8(1))
+        c = trial.suggest_categorical("c", np.array(["a", "b"]))
+        trial.report(np.float32(0.5), np.int64(0))
+        trial.set_constraint(np.array([-1.0]))
+        return np.float32(x + n) if c == "b" else np.float64(0.0)
+
+    study.optimize(objective, n_trials=3)
+    assert [t.state.value for t in study.trials] == ["COMPLETE"] * 3
+    first = study.trials[0]
+    assert first.params == {"x": 0.5, "n": 4, "c": "b"} and first.value == 4.5
+    for t in study.trials:
+        assert [type(v) for v in t.params.values()] == [float, int, str]
+        json.dumps(ev.plain(dict(t.params)), allow_nan=False)
+    assert first.intermediate == {0: 0.5}
+    assert first.system_attrs["constraints"] == [-1.0]

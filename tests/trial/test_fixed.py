@@ -37,3 +37,17 @@ def test_fixed_trial_declared_space_report_and_attrs():
     trial.set_user_attr("note", "replay")
     assert trial.intermediate == {2: 0.5} and trial.user_attrs == {"note": "replay"}
     assert trial.should_prune() is False
+
+
+def test_fixed_trial_accepts_numpy_numbers_and_returns_python_values():
+    import numpy as np
+
+    trial = tf.FixedTrial({"x": np.float32(0.5), "n": np.int64(3), "c": np.str_("b")})
+    x = trial.suggest_float("x", np.float32(0), np.array(1.0))
+    n = trial.suggest_int("n", np.int64(1), np.int32(5))
+    c = trial.suggest_categorical("c", [np.str_("a"), np.str_("b")])
+    assert (x, n, c) == (0.5, 3, "b") and [type(v) for v in (x, n, c)] == [float, int, str]
+    trial.report(np.float32(0.25), np.int64(1))
+    assert trial.intermediate == {1: 0.25}
+    with pytest.raises(ValueError, match="too large"):
+        trial.report(10**400, 2)

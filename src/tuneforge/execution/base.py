@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from tuneforge.math.numbers import is_integer, is_number, to_float, unwrap
+
 if TYPE_CHECKING:
     from tuneforge.study.study import Callback, Study
     from tuneforge.study.trial import Trial
@@ -28,12 +30,14 @@ class Run:
     gc_after_trial: bool = False
 
     def __post_init__(self) -> None:
-        n = self.n_trials
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+        n = unwrap(self.n_trials)  # numpy integers and 0-d arrays count as ints
+        if n is not None and (not is_integer(n) or n < 0):
             raise ValueError(f"n_trials must be a non-negative integer, got {n!r}")
-        t = self.timeout
-        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or t <= 0):
+        object.__setattr__(self, "n_trials", None if n is None else int(n))
+        t = unwrap(self.timeout)
+        if t is not None and (not is_number(t) or not to_float(t, "timeout") > 0):
             raise ValueError(f"timeout must be a positive number of seconds, got {t!r}")
+        object.__setattr__(self, "timeout", None if t is None else to_float(t, "timeout"))
         if not callable(self.objective):
             raise TypeError(f"objective must be callable, got {self.objective!r}")
         if not isinstance(self.catch, tuple) or not all(

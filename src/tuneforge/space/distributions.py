@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, Union
 
 from tuneforge.exceptions import SearchSpaceError
+from tuneforge.math.numbers import describe, is_integer, is_number, to_float, unwrap
 
 JSONValue = Union[None, bool, int, float, str]
 
@@ -20,11 +21,16 @@ _STEP_TOL = 1e-8
 
 
 def _finite_number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SearchSpaceError(f"{what} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise SearchSpaceError(f"{what} must be finite, got {value!r}")
-    return value
+    """A bound or step as a finite float (numpy scalars, 0-d arrays, Decimal accepted)."""
+    if not is_number(value):
+        raise SearchSpaceError(f"{what} must be a number, got {describe(unwrap(value))}")
+    try:
+        f = to_float(value, what)
+    except ValueError as exc:
+        raise SearchSpaceError(str(exc)) from None
+    if not math.isfinite(f):
+        raise SearchSpaceError(f"{what} must be finite, got {describe(unwrap(value))}")
+    return f
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +43,8 @@ class Float:
     step: float | None = None
 
     def __post_init__(self) -> None:
-        low = float(_finite_number(self.low, "low"))
-        high = float(_finite_number(self.high, "high"))
+        low = _finite_number(self.low, "low")
+        high = _finite_number(self.high, "high")
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
         if low > high:
@@ -46,7 +52,7 @@ class Float:
         if self.log and low <= 0:
             raise SearchSpaceError(f"log=True needs low > 0, got low={low}")
         if self.step is not None:
-            step = float(_finite_number(self.step, "step"))
+            step = _finite_number(self.step, "step")
             if step <= 0:
                 raise SearchSpaceError(f"step must be positive, got {step}")
             if self.log:
@@ -60,6 +66,7 @@ class Float:
 
     def contains(self, value: Any) -> bool:
         """True when `value` is a number this distribution can produce."""
+        value = unwrap(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
         if not (self.low <= value <= self.high):
@@ -93,11 +100,13 @@ class Int:
 
     def __post_init__(self) -> None:
         for what in ("low", "high", "step"):
-            v = getattr(self, what)
+            v = unwrap(getattr(self, what))  # numpy integers and 0-d arrays are ints
             if isinstance(v, float) and v.is_integer():
                 object.__setattr__(self, what, int(v))
-            elif isinstance(v, bool) or not isinstance(v, int):
-                raise SearchSpaceError(f"{what} must be an integer, got {v!r}")
+            elif is_integer(v):
+                object.__setattr__(self, what, int(v))
+            else:
+                raise SearchSpaceError(f"{what} must be an integer, got {describe(v)}")
         if self.low > self.high:
             raise SearchSpaceError(f"low={self.low} is greater than high={self.high}")
         if self.step < 1:
@@ -112,6 +121,7 @@ class Int:
             )
 
     def contains(self, value: Any) -> bool:
+        value = unwrap(value)
         if isinstance(value, bool):
             return False
         if isinstance(value, float) and value.is_integer():
@@ -144,7 +154,7 @@ class Categorical:
     def __post_init__(self) -> None:
         if isinstance(self.choices, (str, bytes)) or not hasattr(self.choices, "__iter__"):
             raise SearchSpaceError(f"choices must be a list or tuple, got {self.choices!r}")
-        choices = tuple(self.choices)
+        choices = tuple(unwrap(c) for c in self.choices)  # numpy scalars: Python values
         if not choices:
             raise SearchSpaceError("choices must not be empty")
         seen: set[str] = set()
@@ -163,7 +173,7 @@ class Categorical:
 
     def index(self, value: Any) -> int:
         """Position of `value` among the choices (type-aware: 1 and True differ)."""
-        key = _choice_key(value)
+        key = _choice_key(unwrap(value))
         for i, c in enumerate(self.choices):
             if _choice_key(c) == key:
                 return i

@@ -15,11 +15,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tuneforge.exceptions import CorruptEventError, StorageError, StorageVersionError
+from tuneforge.math.numbers import describe, is_number, to_float, unwrap
 
 FORMAT_VERSION = 2  # the newest event format this tuneforge reads and writes
 # version 2 adds "distribution_defined" and param_set's "distribution_ref"; every other
 # event is still written as version 1, so older readers keep reading what they can
 _V1 = 1
+
+_MAX_INT_BITS = 14_000  # about 4200 digits: Python's int-to-text limit is 4300
 
 Event = dict[str, Any]
 
@@ -44,21 +47,28 @@ def new_key() -> str:
 def plain(value: Any) -> Any:
     """The JSON form of a value; the one policy for floats in every event and export.
 
-    numpy scalars and arrays become Python numbers and lists, tuples become lists, and a
-    float that is not finite becomes the string "inf", "-inf" or "nan" (JSON has none).
+    numpy scalars and arrays become Python numbers and lists, tuples become lists,
+    Decimal, Fraction and numpy's long double become floats (ValueError when one is too
+    large for a float: `numbers.to_float`), and a float that is not finite becomes the
+    string "inf", "-inf" or "nan" (JSON has none). ints stay exact (JSON allows any size).
     Objective and intermediate values are read back as floats (`decode_float`).
     """
-    item = getattr(value, "item", None)
-    if item is not None and getattr(value, "shape", None) == ():
-        value = item()  # a numpy scalar
-    elif hasattr(value, "tolist") and hasattr(value, "shape"):
+    value = unwrap(value)
+    if hasattr(value, "tolist") and hasattr(value, "shape") and value.shape != ():
         value = value.tolist()  # a numpy array
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        raise ValueError(f"{describe(value)} is too large to store (JSON readers stop at "
+                         "about 4300 digits)")
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if is_number(value) and not isinstance(value, float):
+        value = to_float(value)  # Decimal, Fraction, numpy long double
     if isinstance(value, float):
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
         if math.isnan(value):
             return "nan"
-        return value
+        return float(value)
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -151,7 +161,7 @@ def enqueue_once(tag: str, trials: Sequence[Mapping[str, Any]]) -> Event:
 def finished(key: str, state: str, values: Sequence[float] | None, reason: str | None = None,
              traceback: str | None = None) -> Event:
     """The trial ended COMPLETE, PRUNED or FAIL with `values`; the first finish wins."""
-    vals = None if values is None else [plain(float(v)) for v in values]
+    vals = None if values is None else [plain(to_float(v, "objective value")) for v in values]
     event = _make("trial_finished", key=key, state=state, values=vals)
     if reason is not None:
         event["reason"] = reason
@@ -162,7 +172,8 @@ def finished(key: str, state: str, values: Sequence[float] | None, reason: str |
 
 def intermediate(key: str, step: int, value: float) -> Event:
     """An intermediate objective value reported at `step`."""
-    return _make("intermediate", key=key, step=int(step), value=plain(float(value)))
+    return _make("intermediate", key=key, step=int(step),
+                 value=plain(to_float(value, "intermediate value")))
 
 
 def dumps(event: Mapping[str, Any]) -> str:

@@ -64,18 +64,21 @@ class SQLiteStorage:
     """A study database in one SQLite file, e.g. ``SQLiteStorage("tuneforge.db")``.
 
     `read_only=True` opens the file with ``mode=ro`` (for dashboards and the CLI) and
-    fails clearly when it does not exist.
+    fails clearly when it does not exist; `must_exist=True` opens it for writing but never
+    creates it (`load_study`: a mistyped path is an error, not a new empty database).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
-                 timeout: float = 30.0) -> None:
+                 must_exist: bool = False, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self.must_exist = must_exist
         self._timeout = timeout
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        if read_only and not self.path.exists():
-            raise StorageError(f"no tuneforge database at {str(self.path)!r}")
+        if (read_only or must_exist) and not self.path.is_file():
+            raise StorageError(f"no tuneforge database at {str(self.path)!r} "
+                               "(create_study creates one; loading never does)")
         if not read_only and not self.path.parent.exists():
             raise StorageError(
                 f"cannot create database {str(self.path)!r}: folder "
@@ -108,13 +111,14 @@ class SQLiteStorage:
 
     def __getstate__(self) -> dict[str, object]:
         # Crossing to a worker process (ipc) sends only the path; the worker reconnects.
-        return {"path": str(self.path), "read_only": self.read_only, "timeout": self._timeout}
+        return {"path": str(self.path), "read_only": self.read_only,
+                "must_exist": self.must_exist, "timeout": self._timeout}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         # Unpickling reruns __init__ to reopen the connection; mypy flags calling
         # __init__ on an instance as unsound [misc], which is the intent here.
         self.__init__(state["path"], read_only=state["read_only"],  # type: ignore[misc]
-                      timeout=state["timeout"])
+                      must_exist=state.get("must_exist", False), timeout=state["timeout"])
 
     # -- connection ------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:

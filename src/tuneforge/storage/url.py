@@ -9,9 +9,11 @@ from tuneforge.storage.memory import InMemoryStorage
 DEFAULT_URL = "sqlite:///tuneforge.db"
 
 
-def open_storage(storage: str | Storage | None, *, read_only: bool = False) -> Storage:
+def open_storage(storage: str | Storage | None, *, read_only: bool = False,
+                 must_exist: bool = False) -> Storage:
     """``None`` or ``":memory:"`` -> in-memory; ``sqlite:///path`` -> SQLite;
-    ``postgresql://...`` -> PostgreSQL (needs the `postgres` extra); a Storage passes."""
+    ``postgresql://...`` -> PostgreSQL (needs the `postgres` extra); a Storage passes.
+    `must_exist`: never create a SQLite file (loading a study must not make one)."""
     if storage is None or storage == ":memory:":
         return InMemoryStorage()
     if not isinstance(storage, str):
@@ -25,7 +27,7 @@ def open_storage(storage: str | Storage | None, *, read_only: bool = False) -> S
         path = url[len("sqlite:///"):]
         if not path:
             raise StorageError(f"storage URL {url!r} names no file (sqlite:///path/to/file.db)")
-        return SQLiteStorage(path, read_only=read_only)
+        return SQLiteStorage(path, read_only=read_only, must_exist=must_exist)
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         from tuneforge.storage.postgres import PostgresStorage
 

@@ -54,13 +54,14 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
 
 def load_study(study_name: str, *, storage: str | Storage, sampler: Sampler | None = None,
                pruner: Pruner | None = None) -> Study:
-    """Open an existing study (raises StudyNotFoundError naming the studies there)."""
-    store = open_storage(storage)
+    """Open an existing study (raises StudyNotFoundError naming the studies there); a
+    SQLite file that does not exist is a StorageError naming the path, never created."""
+    store = open_storage(storage, must_exist=True)
     return Study(storage=store, ref=find_study(store, study_name), sampler=sampler,
                  pruner=pruner)
 
 
 def delete_study(study_name: str, *, storage: str | Storage) -> None:
-    """Delete a study and all its trials."""
-    store = open_storage(storage)
+    """Delete a study and all its trials (a missing SQLite file is an error, not created)."""
+    store = open_storage(storage, must_exist=True)
     store.delete_study(find_study(store, study_name))

@@ -8,7 +8,6 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from tuneforge.exceptions import (
     TrialStateError,
     TuneforgeError,
 )
+from tuneforge.math.numbers import describe, is_number, to_float, unwrap
 from tuneforge.pruners.base import NopPruner, Pruner, check_pruner
 from tuneforge.samplers.auto import AutoSampler
 from tuneforge.samplers.base import Sampler, check_sampler, trial_rng
@@ -27,7 +27,7 @@ from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
 from tuneforge.study import analysis
-from tuneforge.study.trial import Trial, _scalar
+from tuneforge.study.trial import Trial
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class Study:
         """
         if not isinstance(params, Mapping):
             raise SearchSpaceError(f"enqueue_trial needs a dict of params, got {params!r}")
-        plain = {str(k): _scalar(v) for k, v in params.items()}
+        plain = {str(k): unwrap(v) for k, v in params.items()}
         for name, value in plain.items():
             if isinstance(value, float) and not math.isfinite(value):
                 raise SearchSpaceError(f"enqueued parameter {name!r} is not finite: {value!r}")
@@ -395,15 +395,19 @@ def check_values(values: Any, n_objectives: int) -> tuple[tuple[float, ...] | No
     if values is None:
         return None, "the objective returned None; it must return a number"
     seq = values if isinstance(values, (list, tuple)) else [values]
-    seq = [_scalar(v) for v in seq]
+    seq = [unwrap(v) for v in seq]
     if len(seq) != n_objectives:
         return None, (f"the objective returned {len(seq)} value(s) for a study with "
                       f"{n_objectives} objective(s)")
     out = []
     for v in seq:
-        if isinstance(v, bool) or not isinstance(v, Real):
-            return None, f"the objective returned {v!r} ({type(v).__name__}), not a number"
-        f = float(v)
+        if not is_number(v):
+            return None, (f"the objective returned {describe(v)} ({type(v).__name__}), "
+                          "not a number")
+        try:
+            f = to_float(v, "objective value")
+        except ValueError as exc:  # finite but too large: FAIL, never a made-up inf
+            return None, str(exc)
         if math.isnan(f):
             return None, "the objective returned NaN"
         out.append(f)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from tuneforge.exceptions import SearchSpaceError, TrialStateError
+from tuneforge.math.numbers import is_integer, to_float, unwrap
 from tuneforge.pruners.base import checked_decision
 from tuneforge.samplers.base import trial_rng
 from tuneforge.space.distributions import Categorical, Distribution, Float, Int, named
@@ -98,7 +99,7 @@ class Trial:
             value = self._joint[name]
         else:
             value = self._sample_one(name, dist, attrs)
-        value = _scalar(value)
+        value = unwrap(value)
         events = self._param_events(name, value, dist)
         events += [ev.attr_set(self.key, k, v, scope="system") for k, v in attrs.items()]
         self.study._append(events)
@@ -136,14 +137,13 @@ class Trial:
     # -- pruning ---------------------------------------------------------------------
     def report(self, value: float, step: int) -> None:
         """Record an intermediate objective value at `step` (e.g. an epoch or a fold)."""
-        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        step = unwrap(step)
+        if not is_integer(step) or step < 0:
             raise ValueError(f"trial {self.number}: step must be an integer >= 0, got {step!r}")
         try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"trial {self.number}: reported value must be a number, got {value!r}"
-            ) from None
+            value = to_float(value, "reported value")
+        except ValueError as exc:  # not a number, or too large for a float
+            raise ValueError(f"trial {self.number}: {exc}") from None
         self.study._append([ev.intermediate(self.key, step, value)])
 
     def should_prune(self) -> bool:
@@ -173,7 +173,10 @@ class Trial:
 
     def set_constraint(self, values: Sequence[float]) -> None:
         """Outcome constraints: the trial is feasible when every value is <= 0."""
-        vals = [float(v) for v in values]
+        try:
+            vals = [to_float(v, "constraint value") for v in values]
+        except ValueError as exc:  # not a number, or too large for a float
+            raise ValueError(f"trial {self.number}: {exc}") from None
         if any(math.isnan(v) for v in vals):
             raise ValueError(f"trial {self.number}: constraint values must not be NaN")
         self.set_system_attr("constraints", vals)
@@ -187,10 +190,3 @@ class Trial:
         """This trial's current record, as stored."""
         return self.study._view.refresh().trial(self.key)
 
-
-def _scalar(value: Any) -> Any:
-    """A numpy scalar as the Python number it holds (anything else unchanged)."""
-    item = getattr(value, "item", None)
-    if item is not None and getattr(value, "shape", None) == ():
-        return item()
-    return value

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from tuneforge.exceptions import SearchSpaceError
+from tuneforge.math.numbers import to_float, unwrap
 from tuneforge.space.distributions import Categorical, Distribution, Float, Int, named
 
 
@@ -25,7 +26,7 @@ class FixedTrial:
     def _fixed(self, name: str, dist: Distribution) -> Any:
         if name not in self._given:
             raise SearchSpaceError(f"FixedTrial has no value for parameter {name!r}")
-        value = self._given[name]
+        value = unwrap(self._given[name])  # a numpy scalar is returned as a Python value
         if not dist.contains(value):
             raise SearchSpaceError(f"parameter {name!r}: value {value!r} is outside {dist}")
         self.params[name] = value
@@ -54,7 +55,7 @@ class FixedTrial:
         return {name: self._fixed(name, d) for name, d in declared.items()}
 
     def report(self, value: float, step: int) -> None:
-        self.intermediate[int(step)] = float(value)
+        self.intermediate[int(unwrap(step))] = to_float(value, "reported value")
 
     def should_prune(self) -> bool:
         return False
