@@ -74,6 +74,20 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
     assert_one_line_error(invoke("run", str(config)), f"{config}:3: invalid YAML")
 
 
+def test_an_alias_bomb_is_one_red_line_at_once(tmp_path: Path) -> None:
+    """A 400-byte "billion laughs" used to run a minute and end in a MemoryError traceback."""
+    import time
+
+    from tests.runspec.test_runspec import BOMB
+
+    config = tmp_path / "config.yaml"
+    config.write_text(BOMB)
+    start = time.perf_counter()
+    result = invoke("run", "--check", str(config))
+    assert time.perf_counter() - start < 1.0
+    assert_one_line_error(result, f"{config}:5: the config expands to more than 20000 values")
+
+
 def test_trials_must_be_positive(example: Path) -> None:
     assert invoke("run", str(example), "--trials", "0").exit_code == 2
 

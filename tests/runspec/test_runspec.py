@@ -285,6 +285,52 @@ def test_duplicate_key(tmp_path: Path) -> None:
         "config.yaml:6: study: duplicate key (first given at line 1)"
 
 
+# A 400-byte "billion laughs": nine levels of nine aliases, 9**9 strings once expanded.
+BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [{', '.join(['*' + a] * 9)}]\n"
+    for a, b in zip("abcdefgh", "bcdefghi", strict=True))
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    """It used to run for a minute and die with MemoryError; now the line where the
+    expansion passes the cap is named, within a second."""
+    import time
+
+    assert len(BOMB) < 500
+    start = time.perf_counter()
+    assert only_error(write(tmp_path, BOMB)) == (
+        "config.yaml:5: the config expands to more than 20000 values (aliases such as *name "
+        "repeat their anchor's value); write the values out or use fewer aliases")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_aliases_and_merge_keys_within_the_bounds_still_work(tmp_path: Path) -> None:
+    head = VALID.replace("models: [logreg]\n", "")
+    cfg = load_run_config(write(tmp_path, head + textwrap.dedent("""\
+        models:
+          - name: a
+            estimator: sklearn.svm:SVC
+            space: &space {C: {type: float, low: 0.1, high: 1}}
+          - name: b
+            estimator: sklearn.svm:SVC
+            space: {<<: *space, gamma: [0.1, 1]}
+        """)))
+    assert sorted(cfg.models[1].space) == ["C", "gamma"]
+
+
+def test_recursive_alias_deep_nesting_and_huge_files_are_refused(tmp_path: Path) -> None:
+    """Each used to end in a RecursionError traceback, or in reading without end."""
+    assert only_error(write(tmp_path, VALID + "x: &x\n  y: *x\n")) == \
+        "config.yaml:7: an alias inside its own anchor makes an endless value"
+    assert only_error(write(tmp_path, "x: " + "[" * 5000 + "]" * 5000 + "\n")) == \
+        "config.yaml:1: the config nests deeper than 64 levels"
+    big = VALID + "# padding\n" * 200_000  # 2 MB: the 1 MiB cap falls on a later line
+    line = big.encode().count(b"\n", 0, 1024 * 1024) + 1
+    assert only_error(write(tmp_path, big)) == (
+        f"config.yaml:{line}: the config is larger than 1024 KiB (the cap falls on this line); "
+        "a run config is a few hundred lines")
+
+
 def test_sampler_and_pruner_errors(tmp_path: Path) -> None:
     path = write(tmp_path, VALID + "sampler: {name: tpee}\npruner: {name: median, "
                                    "n_startup: 3}\n")

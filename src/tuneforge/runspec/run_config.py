@@ -212,11 +212,22 @@ def _root(task: str | None, why: str = "") -> dict[str, Field]:
     }
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a run config is a few KiB; anything past this is refused
+
+
 def load_run_config(path: str | Path) -> RunConfig:
     """Read and check a run config; raises ConfigError listing every problem found."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as file:  # at most one byte past the cap: /dev/zero ends
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            line = raw.count(b"\n", 0, MAX_CONFIG_BYTES) + 1
+            raise ConfigError(source, [ConfigIssue(line, "", f"the config is larger than "
+                                                             f"{MAX_CONFIG_BYTES // 1024} KiB "
+                                                             "(the cap falls on this line); a "
+                                                             "run config is a few hundred lines")])
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(source, [ConfigIssue(None, "", f"cannot read the config: "
                                                          f"{getattr(exc, 'strerror', exc)}")]
