@@ -521,8 +521,71 @@ def test_data_problems_found_while_loading_name_the_config_line(tmp_path: Path) 
     with pytest.raises(ConfigError) as info:
         cfg.load_xy()
     assert info.value.lines == [f"{tmp_path}/config.yaml:3: data.path: {tmp_path}/data.csv: "
-                                "feature column(s) 'a' are not numeric; encode them as "
-                                "numbers first"]
+                                "column 'a' is text, not numbers; encode it as numbers first"]
+
+
+def _rows_csv(path: Path, n: int = 20) -> list[list[str]]:
+    """A two-class table of `n` rows with numeric columns a, b; returns its cells by row."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = [[f"{rng.normal():.3f}", f"{rng.normal():.3f}", "xy"[i % 2]] for i in range(n)]
+    path.write_text("a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    return rows
+
+
+def test_bad_cells_are_named_with_their_rows_and_split_before_any_trial(tmp_path: Path) -> None:
+    """The issue's case: an `n/a` in a hold-out row passed the check and the run failed at
+    the end, blaming "refitting on the search rows". Now loading names the column, the data
+    row and its split, and the split is the one `select` uses."""
+    import warnings
+
+    from tuneforge.automl import select
+
+    cfg = load_run_config(write(tmp_path, VALID)).with_overrides(
+        storage=f"sqlite:///{tmp_path / 'r.db'}", trials=1)
+    rows = _rows_csv(tmp_path / "data.csv")
+    X, y = cfg.load_xy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        held = sorted(select(X, y, **cfg.select_kwargs()).holdout_split.holdout_index)
+    search = [i for i in range(len(rows)) if i not in held]
+    rows[held[0]][0] = "n/a"
+    rows[search[1]][1], rows[search[2]][1] = "", "?"
+    (tmp_path / "data.csv").write_text(
+        "a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    with pytest.raises(ConfigError) as info:
+        cfg.load_xy()
+    data = f"{tmp_path}/config.yaml:3: data.path: {tmp_path}/data.csv"
+    refuse = "; logreg cannot take missing values: fill or drop them, or use models that " \
+             "take them (such as hgb)"
+    assert info.value.lines == [
+        f"{data}: column 'a' has 1 missing value at data row {held[0] + 1} (hold-out){refuse}",
+        f"{data}: column 'b' has 1 text cell in a column of numbers (such as '?') at data row "
+        f"{search[2] + 1} (search rows); fix or drop them",
+        f"{data}: column 'b' has 1 missing value at data row {search[1] + 1} (search rows)"
+        f"{refuse}",
+    ]
+
+
+def test_missing_values_pass_when_every_model_takes_them(tmp_path: Path) -> None:
+    """HistGradientBoosting takes NaN natively: missing cells are data, not a mistake."""
+    cfg = load_run_config(write(tmp_path, VALID.replace("[logreg]", "[hgb]")))
+    rows = _rows_csv(tmp_path / "data.csv")
+    for i in (0, 3, 7, 11, 15):
+        rows[i][0] = "n/a"
+    (tmp_path / "data.csv").write_text(
+        "a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    X, _ = cfg.load_xy()
+    assert int(X["a"].isna().sum()) == 5
+    cfg = load_run_config(write(tmp_path, VALID.replace("models: [logreg]\n", "holdout: null\n"
+                                                        "task: classification\n")))
+    (tmp_path / "data.csv").write_text(
+        "a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    with pytest.raises(ConfigError) as info:  # every preset: some refuse NaN; no hold-out
+        cfg.load_xy()
+    assert "column 'a' has 5 missing values at data rows 1, 4, 8, 12, 16 (search rows); " \
+           "logreg, " in info.value.lines[0]
 
 
 def _timed_csv(path: Path, n: int = 40) -> list[str]:
