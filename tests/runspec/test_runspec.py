@@ -578,6 +578,13 @@ def test_missing_values_pass_when_every_model_takes_them(tmp_path: Path) -> None
         "a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
     X, _ = cfg.load_xy()
     assert int(X["a"].isna().sum()) == 5
+    rows[2][1] = "inf"  # no model takes an infinity, hgb included
+    (tmp_path / "data.csv").write_text(
+        "a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    with pytest.raises(ConfigError) as info:
+        cfg.load_xy()
+    assert info.value.lines[0].endswith(": column 'b' has 1 infinite value at data row 3 "
+                                        "(search rows); fix or drop them")
     cfg = load_run_config(write(tmp_path, VALID.replace("models: [logreg]\n", "holdout: null\n"
                                                         "task: classification\n")))
     (tmp_path / "data.csv").write_text(

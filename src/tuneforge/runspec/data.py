@@ -80,9 +80,11 @@ def split_target(frame: Any, target: str, path: Path,
 
 def bad_cells(X: Any, features: list[Any], holdout: Any, *, missing_ok: bool) -> list[str]:
     """One line per feature column with cells the models cannot use: text in a column that
-    is not all numbers, and (unless `missing_ok`) missing values (empty, NA, n/a...), each
-    with its data rows (1 = the first row after the header) and their split: "search rows"
-    or "hold-out" (`holdout`: the hold-out's row positions, or None: no hold-out)."""
+    is not all numbers, infinities, and (unless `missing_ok`) missing values (empty, NA,
+    n/a...), each with its data rows (1 = the first row after the header) and their split:
+    "search rows" or "hold-out" (`holdout`: the hold-out's row positions, or None: no hold-out)."""
+    import numpy as np
+
     pd = _pandas()
     held = set() if holdout is None else {int(i) for i in holdout}
     out = []
@@ -100,6 +102,11 @@ def bad_cells(X: Any, features: list[Any], holdout: Any, *, missing_ok: bool) ->
                 out.append(f"column {str(name)!r} has {_count(text, 'text cell')} in a column of "
                            f"numbers (such as {str(first)!r}) at {_rows(text, held)}; fix or "
                            "drop them")
+        if col.dtype.kind in "fc":  # no scikit-learn model takes an infinite input
+            infinite = np.isinf(col.to_numpy())
+            if infinite.any():
+                out.append(f"column {str(name)!r} has {_count(infinite, 'infinite value')} at "
+                           f"{_rows(infinite, held)}; fix or drop them")
         if missing.any() and not missing_ok:
             out.append(f"column {str(name)!r} has {_count(missing, 'missing value')} at "
                        f"{_rows(missing, held)}")
