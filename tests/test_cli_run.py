@@ -74,6 +74,44 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
     assert_one_line_error(invoke("run", str(config)), f"{config}:3: invalid YAML")
 
 
+def test_an_alias_bomb_is_one_red_line_at_once(tmp_path: Path) -> None:
+    """A 400-byte "billion laughs" used to run a minute and end in a MemoryError traceback."""
+    import time
+
+    from tests.runspec.test_runspec import BOMB
+
+    config = tmp_path / "config.yaml"
+    config.write_text(BOMB)
+    start = time.perf_counter()
+    result = invoke("run", "--check", str(config))
+    assert time.perf_counter() - start < 1.0
+    assert_one_line_error(result, f"{config}:5: the config expands to more than 20000 values")
+
+
+def test_a_missing_value_in_the_holdout_is_named_by_check(example: Path, tmp_path: Path) -> None:
+    """The issue's case: `n/a` in a hold-out row passed --check, and the run failed at the
+    end blaming "refitting on the search rows". Now --check names column, row and split."""
+    import pandas as pd
+
+    from tuneforge.evaluate.holdout import holdout_split
+
+    data = example.parent / "wine.csv"
+    frame = pd.read_csv(data)
+    row = int(holdout_split(frame, frame["cultivar"], test_size=0.2, seed=0).holdout_index[0])
+    lines = data.read_text().splitlines()
+    cells = lines[row + 1].split(",")
+    cells[2] = "n/a"  # ash
+    lines[row + 1] = ",".join(cells)
+    data.write_text("\n".join(lines) + "\n")
+    db = tmp_path / "s.db"
+    for args in (["run", "--check"], ["run"]):
+        result = invoke(*args, str(example), "--storage", f"sqlite:///{db}")
+        assert_one_line_error(result, f"{example}:9: data.path: {data}: column 'ash' has 1 "
+                              f"missing value at data row {row + 1} (hold-out); logreg cannot "
+                              "take missing values")
+    assert not db.exists()  # found before any trial
+
+
 def test_trials_must_be_positive(example: Path) -> None:
     assert invoke("run", str(example), "--trials", "0").exit_code == 2
 

@@ -285,6 +285,52 @@ def test_duplicate_key(tmp_path: Path) -> None:
         "config.yaml:6: study: duplicate key (first given at line 1)"
 
 
+# A 400-byte "billion laughs": nine levels of nine aliases, 9**9 strings once expanded.
+BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [{', '.join(['*' + a] * 9)}]\n"
+    for a, b in zip("abcdefgh", "bcdefghi", strict=True))
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    """It used to run for a minute and die with MemoryError; now the line where the
+    expansion passes the cap is named, within a second."""
+    import time
+
+    assert len(BOMB) < 500
+    start = time.perf_counter()
+    assert only_error(write(tmp_path, BOMB)) == (
+        "config.yaml:5: the config expands to more than 20000 values (aliases such as *name "
+        "repeat their anchor's value); write the values out or use fewer aliases")
+    assert time.perf_counter() - start < 1.0
+
+
+def test_aliases_and_merge_keys_within_the_bounds_still_work(tmp_path: Path) -> None:
+    head = VALID.replace("models: [logreg]\n", "")
+    cfg = load_run_config(write(tmp_path, head + textwrap.dedent("""\
+        models:
+          - name: a
+            estimator: sklearn.svm:SVC
+            space: &space {C: {type: float, low: 0.1, high: 1}}
+          - name: b
+            estimator: sklearn.svm:SVC
+            space: {<<: *space, gamma: [0.1, 1]}
+        """)))
+    assert sorted(cfg.models[1].space) == ["C", "gamma"]
+
+
+def test_recursive_alias_deep_nesting_and_huge_files_are_refused(tmp_path: Path) -> None:
+    """Each used to end in a RecursionError traceback, or in reading without end."""
+    assert only_error(write(tmp_path, VALID + "x: &x\n  y: *x\n")) == \
+        "config.yaml:7: an alias inside its own anchor makes an endless value"
+    assert only_error(write(tmp_path, "x: " + "[" * 5000 + "]" * 5000 + "\n")) == \
+        "config.yaml:1: the config nests deeper than 64 levels"
+    big = VALID + "# padding\n" * 200_000  # 2 MB: the 1 MiB cap falls on a later line
+    line = big.encode().count(b"\n", 0, 1024 * 1024) + 1
+    assert only_error(write(tmp_path, big)) == (
+        f"config.yaml:{line}: the config is larger than 1024 KiB (the cap falls on this line); "
+        "a run config is a few hundred lines")
+
+
 def test_sampler_and_pruner_errors(tmp_path: Path) -> None:
     path = write(tmp_path, VALID + "sampler: {name: tpee}\npruner: {name: median, "
                                    "n_startup: 3}\n")
@@ -475,8 +521,78 @@ def test_data_problems_found_while_loading_name_the_config_line(tmp_path: Path) 
     with pytest.raises(ConfigError) as info:
         cfg.load_xy()
     assert info.value.lines == [f"{tmp_path}/config.yaml:3: data.path: {tmp_path}/data.csv: "
-                                "feature column(s) 'a' are not numeric; encode them as "
-                                "numbers first"]
+                                "column 'a' is text, not numbers; encode it as numbers first"]
+
+
+def _rows_csv(path: Path, n: int = 20) -> list[list[str]]:
+    """A two-class table of `n` rows with numeric columns a, b; returns its cells by row."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = [[f"{rng.normal():.3f}", f"{rng.normal():.3f}", "xy"[i % 2]] for i in range(n)]
+    path.write_text("a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    return rows
+
+
+def test_bad_cells_are_named_with_their_rows_and_split_before_any_trial(tmp_path: Path) -> None:
+    """The issue's case: an `n/a` in a hold-out row passed the check and the run failed at
+    the end, blaming "refitting on the search rows". Now loading names the column, the data
+    row and its split, and the split is the one `select` uses."""
+    import warnings
+
+    from tuneforge.automl import select
+
+    cfg = load_run_config(write(tmp_path, VALID)).with_overrides(
+        storage=f"sqlite:///{tmp_path / 'r.db'}", trials=1)
+    rows = _rows_csv(tmp_path / "data.csv")
+    X, y = cfg.load_xy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        held = sorted(select(X, y, **cfg.select_kwargs()).holdout_split.holdout_index)
+    search = [i for i in range(len(rows)) if i not in held]
+    rows[held[0]][0] = "n/a"
+    rows[search[1]][1], rows[search[2]][1] = "", "?"
+    (tmp_path / "data.csv").write_text(
+        "a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    with pytest.raises(ConfigError) as info:
+        cfg.load_xy()
+    data = f"{tmp_path}/config.yaml:3: data.path: {tmp_path}/data.csv"
+    refuse = "; logreg cannot take missing values: fill or drop them, or use models that " \
+             "take them (such as hgb)"
+    assert info.value.lines == [
+        f"{data}: column 'a' has 1 missing value at data row {held[0] + 1} (hold-out){refuse}",
+        f"{data}: column 'b' has 1 text cell in a column of numbers (such as '?') at data row "
+        f"{search[2] + 1} (search rows); fix or drop them",
+        f"{data}: column 'b' has 1 missing value at data row {search[1] + 1} (search rows)"
+        f"{refuse}",
+    ]
+
+
+def test_missing_values_pass_when_every_model_takes_them(tmp_path: Path) -> None:
+    """HistGradientBoosting takes NaN natively: missing cells are data, not a mistake."""
+    cfg = load_run_config(write(tmp_path, VALID.replace("[logreg]", "[hgb]")))
+    rows = _rows_csv(tmp_path / "data.csv")
+    for i in (0, 3, 7, 11, 15):
+        rows[i][0] = "n/a"
+    (tmp_path / "data.csv").write_text(
+        "a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    X, _ = cfg.load_xy()
+    assert int(X["a"].isna().sum()) == 5
+    rows[2][1] = "inf"  # no model takes an infinity, hgb included
+    (tmp_path / "data.csv").write_text(
+        "a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    with pytest.raises(ConfigError) as info:
+        cfg.load_xy()
+    assert info.value.lines[0].endswith(": column 'b' has 1 infinite value at data row 3 "
+                                        "(search rows); fix or drop them")
+    cfg = load_run_config(write(tmp_path, VALID.replace("models: [logreg]\n", "holdout: null\n"
+                                                        "task: classification\n")))
+    (tmp_path / "data.csv").write_text(
+        "a,b,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    with pytest.raises(ConfigError) as info:  # every preset: some refuse NaN; no hold-out
+        cfg.load_xy()
+    assert "column 'a' has 5 missing values at data rows 1, 4, 8, 12, 16 (search rows); " \
+           "logreg, " in info.value.lines[0]
 
 
 def _timed_csv(path: Path, n: int = 40) -> list[str]:

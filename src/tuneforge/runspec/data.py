@@ -75,11 +75,77 @@ def split_target(frame: Any, target: str, path: Path,
     features = [c for c in X.columns if c != time_column]
     if not features:
         raise DataError(f"{path}: no feature columns besides the target {target!r}")
-    text = [str(c) for c in features if X[c].dtype.kind in "OSU"]
-    if text:
-        raise DataError(f"{path}: feature column(s) {', '.join(map(repr, text[:10]))} are not "
-                        "numeric; encode them as numbers first")
     return X, y
+
+
+def bad_cells(X: Any, features: list[Any], holdout: Any, *, missing_ok: bool) -> list[str]:
+    """One line per feature column with cells the models cannot use: text in a column that
+    is not all numbers, infinities, and (unless `missing_ok`) missing values (empty, NA,
+    n/a...), each with its data rows (1 = the first row after the header) and their split:
+    "search rows" or "hold-out" (`holdout`: the hold-out's row positions, or None: no hold-out)."""
+    import numpy as np
+
+    pd = _pandas()
+    held = set() if holdout is None else {int(i) for i in holdout}
+    out = []
+    for name in features:
+        col = X[name]
+        missing = col.isna().to_numpy()
+        if col.dtype.kind in "OSU":
+            text = (pd.to_numeric(col, errors="coerce").isna() & ~col.isna()).to_numpy()
+            if text.all():
+                out.append(f"column {str(name)!r} is text, not numbers; encode it as numbers "
+                           "first")
+                continue
+            if text.any():
+                first = col.to_numpy()[text][0]
+                out.append(f"column {str(name)!r} has {_count(text, 'text cell')} in a column of "
+                           f"numbers (such as {str(first)!r}) at {_rows(text, held)}; fix or "
+                           "drop them")
+        if col.dtype.kind in "fc":  # no scikit-learn model takes an infinite input
+            infinite = np.isinf(col.to_numpy())
+            if infinite.any():
+                out.append(f"column {str(name)!r} has {_count(infinite, 'infinite value')} at "
+                           f"{_rows(infinite, held)}; fix or drop them")
+        if missing.any() and not missing_ok:
+            out.append(f"column {str(name)!r} has {_count(missing, 'missing value')} at "
+                       f"{_rows(missing, held)}")
+    return out
+
+
+def _count(mask: Any, what: str) -> str:
+    n = int(mask.sum())
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def _rows(mask: Any, held: set[int], limit: int = 5) -> str:
+    """``data rows 4, 9 (search rows) and 12 (hold-out)``: 1-based, a few of each split."""
+    import numpy as np
+
+    parts = []
+    for label, rows in (("search rows", [i for i in np.flatnonzero(mask) if i not in held]),
+                        ("hold-out", [i for i in np.flatnonzero(mask) if i in held])):
+        if rows:
+            shown = ", ".join(str(i + 1) for i in rows[:limit])
+            more = f", ... ({len(rows)} in all)" if len(rows) > limit else ""
+            parts.append(f"{shown}{more} ({label})")
+    return ("data row " if int(mask.sum()) == 1 else "data rows ") + " and ".join(parts)
+
+
+def takes_missing(estimator: Any) -> bool:
+    """Whether scikit-learn says the estimator (every step of a pipeline, the inner model
+    of a target transform) accepts NaN inputs, as HistGradientBoosting does."""
+    from sklearn.utils import get_tags
+
+    if hasattr(estimator, "steps"):
+        return all(takes_missing(step) for _, step in estimator.steps)
+    inner = getattr(estimator, "regressor", None)
+    if inner is not None and hasattr(estimator, "transformer"):  # TransformedTargetRegressor
+        return takes_missing(inner)
+    try:
+        return bool(get_tags(estimator).input_tags.allow_nan)
+    except (AttributeError, TypeError, ValueError):
+        return False
 
 
 def _times(X: Any, name: str, path: Path) -> Any:

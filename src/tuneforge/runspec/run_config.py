@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from tuneforge.exceptions import TuneforgeError
 from tuneforge.presets import TASKS, Preset
 from tuneforge.runspec import data as data_io
 from tuneforge.runspec.errors import ConfigError, ConfigIssue
@@ -81,11 +82,58 @@ class RunConfig:
         is reported at the config's `data.path` line."""
         try:
             frame = data_io.read_table(self.data.path, self.data.format)
-            return data_io.split_target(frame, self.data.target, self.data.path,
+            X, y = data_io.split_target(frame, self.data.target, self.data.path,
                                         self.data.time_column)
         except data_io.DataError as exc:
             raise ConfigError(self.source, [ConfigIssue(self.lines.get("data.path"),
                                                         "data.path", str(exc))]) from None
+        self._check_cells(X, y)
+        return X, y
+
+    def _check_cells(self, X: Any, y: Any) -> None:
+        """Text among numbers, and missing values where a model cannot take them, are
+        reported with their column, data rows and split (search rows or hold-out) before
+        any trial runs: the run used to fail late, blaming the refit."""
+        features = [c for c in X.columns if c != self.data.time_column]
+        refusing = self._models_refusing_missing(y)
+        lines = data_io.bad_cells(X, features, self._holdout_rows(X, y),
+                                  missing_ok=not refusing)
+        if not lines:
+            return
+        hint = (f"; {', '.join(refusing[:5])} cannot take missing values: fill or drop them, "
+                "or use models that take them (such as hgb)")
+        line = self.lines.get("data.path")
+        raise ConfigError(self.source, [
+            ConfigIssue(line, "data.path", f"{self.data.path}: {text}"
+                        + (hint if " missing value" in text else ""))
+            for text in lines])
+
+    def _holdout_rows(self, X: Any, y: Any) -> Any:
+        """The row positions `select` will hold out (the same split, seed and time order);
+        None without a hold-out or when the split is impossible (select reports that)."""
+        if self.holdout is None:
+            return None
+        from tuneforge.automl.splits import time_keys
+        from tuneforge.evaluate.holdout import holdout_split
+
+        try:
+            _, times = time_keys(X, self.data.time_column)
+            return holdout_split(X, y, test_size=self.holdout, seed=self.seed,
+                                 times=times).holdout_index
+        except ValueError:
+            return None
+
+    def _models_refusing_missing(self, y: Any) -> list[str]:
+        """The names of the models to compare that do not accept NaN inputs."""
+        from tuneforge.automl.families import resolve_models
+        from tuneforge.automl.tasks import check_task
+
+        try:
+            task = check_task(self.task, y, self.metric)[0]
+            presets = resolve_models(self.models, task)
+        except (ValueError, TuneforgeError):
+            return []  # check_target reports a task that does not fit
+        return [p.name for p in presets if not data_io.takes_missing(p.build())]
 
     def check_target(self, y: Any) -> None:
         """The metric must fit the task inferred from the target when no task is given;
@@ -212,11 +260,22 @@ def _root(task: str | None, why: str = "") -> dict[str, Field]:
     }
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a run config is a few KiB; anything past this is refused
+
+
 def load_run_config(path: str | Path) -> RunConfig:
     """Read and check a run config; raises ConfigError listing every problem found."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as file:  # at most one byte past the cap: /dev/zero ends
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            line = raw.count(b"\n", 0, MAX_CONFIG_BYTES) + 1
+            raise ConfigError(source, [ConfigIssue(line, "", f"the config is larger than "
+                                                             f"{MAX_CONFIG_BYTES // 1024} KiB "
+                                                             "(the cap falls on this line); a "
+                                                             "run config is a few hundred lines")])
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(source, [ConfigIssue(None, "", f"cannot read the config: "
                                                          f"{getattr(exc, 'strerror', exc)}")]

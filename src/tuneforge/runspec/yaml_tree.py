@@ -2,7 +2,9 @@
 
 PyYAML composes a node tree whose nodes carry start marks; we turn it into `Node`s
 (plain scalars, dicts and lists of Nodes) so that a checker can name the line at fault.
-Duplicate keys, which PyYAML would silently overwrite, are reported.
+Duplicate keys, which PyYAML would silently overwrite, are reported. The tree is bounded:
+aliases may not expand it past `MAX_NODES` values (a 400-byte "billion laughs" would) nor
+nest it deeper than `MAX_DEPTH`, and a recursive alias is refused.
 """
 
 from __future__ import annotations
@@ -15,9 +17,54 @@ import yaml
 
 from tuneforge.runspec.errors import ConfigError, ConfigIssue
 
+MAX_NODES = 20_000  # values in the tree with every alias expanded; a config has hundreds
+MAX_DEPTH = 64  # nesting levels; a config has about six
+
+
+class _Unbounded(Exception):
+    """The document would expand past the bounds; `line` is where (1-based)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that also reads ``1e-3`` as a float (YAML 1.2), not as a string."""
+    """SafeLoader that also reads ``1e-3`` as a float (YAML 1.2), not as a string, and
+    counts the values the tree will hold with aliases expanded, refusing it past the bounds.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._expanded = 0  # values composed so far, an alias counting its anchor's size
+        self._depth = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> its expanded size, once composed
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        line = self.peek_event().start_mark.line + 1
+        if self.check_event(yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            size = self._sizes.get(id(node))
+            if size is None:  # its anchor is still being composed: the value contains itself
+                raise _Unbounded(line, "an alias inside its own anchor makes an endless value")
+            self._count(size, line)
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Unbounded(line, f"the config nests deeper than {MAX_DEPTH} levels")
+        start = self._expanded
+        self._count(1, line)
+        node = super().compose_node(parent, index)
+        self._sizes[id(node)] = self._expanded - start
+        self._depth -= 1
+        return node
+
+    def _count(self, size: int, line: int) -> None:
+        self._expanded += size
+        if self._expanded > MAX_NODES:
+            raise _Unbounded(line, f"the config expands to more than {MAX_NODES} values "
+                                   "(aliases such as *name repeat their anchor's value); "
+                                   "write the values out or use fewer aliases")
 
 
 _Loader.add_implicit_resolver(
@@ -72,6 +119,8 @@ def parse_yaml(text: str, source: str) -> tuple[Node | None, list[ConfigIssue]]:
             return None, []
         issues: list[ConfigIssue] = []
         return _convert(loader, root, None, "", issues), issues
+    except _Unbounded as exc:
+        raise ConfigError(source, [ConfigIssue(exc.line, "", exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         raise ConfigError(source, [_syntax_issue(exc)]) from None
     except yaml.YAMLError as exc:
