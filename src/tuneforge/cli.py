@@ -31,6 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tuneforge import __version__
+from tuneforge.display import plain
 from tuneforge.exceptions import CorruptEventError, StorageError, TuneforgeError
 from tuneforge.storage.base import Storage, StudyRef, find_study
 from tuneforge.storage.cached import StudyView
@@ -69,7 +70,7 @@ def _stdout() -> Console:
 def _fail(message: str, code: int = 1) -> typer.Exit:
     """Print one red line on stderr; return the Exit to raise."""
     line = " ".join(str(message).split())  # one line, whatever the message holds
-    Console(stderr=True).print(Text(f"error: {line}", style="bold red"), soft_wrap=True)
+    Console(stderr=True).print(plain(f"error: {line}", style="bold red"), soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -84,7 +85,7 @@ def _command(name: str | None = None) -> Callable[[F], F]:
             except (TuneforgeError, OSError) as exc:
                 raise _fail(str(exc)) from None
             except KeyboardInterrupt:
-                Console(stderr=True).print(Text("interrupted", style="yellow"))
+                Console(stderr=True).print(plain("interrupted", style="yellow"))
                 raise typer.Exit(130) from None
 
         app.command(name)(wrapper)
@@ -134,9 +135,14 @@ def _values(t: TrialRecord) -> str:
     return "-" if t.values is None else ", ".join(_num(v) for v in t.values)
 
 
-def _params(params: Any) -> str:
-    return ", ".join(f"{k}={json.dumps(v) if isinstance(v, str) else v}"
-                     for k, v in params.items())
+def _json(v: Any) -> str:
+    """A parameter value as JSON (strings quoted, so "1" and 1 differ), unicode kept."""
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _params(params: Any) -> Text:
+    return plain(", ".join(f"{k}={_json(v) if isinstance(v, str) else v}"
+                           for k, v in params.items()))
 
 
 def _dirs(directions: Sequence[Direction]) -> str:
@@ -159,9 +165,9 @@ def studies(storage: StorageOption = DEFAULT_URL) -> None:
     store = _open_read(storage)
     refs = store.list_studies()
     if not refs:
-        _stdout().print(f"no studies in {storage}")
+        _stdout().print(plain(f"no studies in {storage}"))
         return
-    table = Table(title=f"studies in {storage}")
+    table = Table(title=plain(f"studies in {storage}"))
     for col, just in (("name", "left"), ("directions", "left"), ("trials", "right"),
                       ("complete", "right"), ("best value", "right")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
@@ -171,11 +177,11 @@ def studies(storage: StorageOption = DEFAULT_URL) -> None:
             trials = StudyView(store, ref).trials()
         except CorruptEventError:  # one bad event must not hide the other studies
             damaged.append(ref)
-            table.add_row(ref.name, _dirs(ref.directions), "?", "?",
+            table.add_row(plain(ref.name), _dirs(ref.directions), "?", "?",
                           Text("damaged", style="bold red"))
             continue
         n_done = sum(t.state is TrialState.COMPLETE for t in trials)
-        table.add_row(ref.name, _dirs(ref.directions), str(len(trials)), str(n_done),
+        table.add_row(plain(ref.name), _dirs(ref.directions), str(len(trials)), str(n_done),
                       _best_text(ref, trials))
     _stdout().print(table)
     if damaged:
@@ -207,8 +213,8 @@ def trials(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
     """Show a study's trials: state, value(s), params, duration and fail reason."""
     ref, records = _load(_open_read(storage), study)
     shown = records if limit is None else records[-limit:]
-    table = Table(title=f"{study} ({_dirs(ref.directions)}): "
-                        f"{len(shown)} of {len(records)} trials")
+    table = Table(title=plain(f"{study} ({_dirs(ref.directions)}): "
+                              f"{len(shown)} of {len(records)} trials"))
     table.add_column("#", justify="right")
     table.add_column("state")
     table.add_column("value" if len(ref.directions) == 1 else "values", justify="right")
@@ -221,7 +227,7 @@ def trials(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
         table.add_row(str(t.number), Text(t.state.value, style=colors.get(t.state, "")),
                       _values(t), _params(t.params),
                       "-" if t.duration is None else f"{t.duration:.2f}s",
-                      str(t.system_attrs.get("fail_reason") or ""))
+                      plain(t.system_attrs.get("fail_reason") or ""))
     _stdout().print(table)
 
 
@@ -232,18 +238,18 @@ def best(study: StudyArgument, storage: StorageOption = DEFAULT_URL) -> None:
     console = _stdout()
     if len(ref.directions) == 1:
         t = analysis.best_trial(records, ref.directions, ref.name)
-        console.print(f"best trial of {study!r}: #{t.number}, value {_values(t)} "
-                      f"({ref.directions[0].value})", markup=False)
+        console.print(plain(f"best trial of {study!r}: #{t.number}, value {_values(t)} "
+                            f"({ref.directions[0].value})"))
         table = Table("param", "value")
         for k, v in t.params.items():
-            table.add_row(k, json.dumps(v))
+            table.add_row(plain(k), plain(_json(v)))
         console.print(table)
         return
     front = analysis.pareto_trials(records, ref.directions)
     if not front:
         raise TuneforgeError(f"study {study!r} has no COMPLETE trial yet")
-    table = Table(title=f"{len(front)} Pareto-optimal trials of {study} "
-                        f"({_dirs(ref.directions)})")
+    table = Table(title=plain(f"{len(front)} Pareto-optimal trials of {study} "
+                              f"({_dirs(ref.directions)})"))
     table.add_column("#", justify="right")
     for i, d in enumerate(ref.directions):
         table.add_column(f"values_{i} ({d.value})", justify="right")
@@ -273,7 +279,7 @@ def export(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in study) or "study"
         output = Path(f"{safe}.{fmt}")
     analysis.export(records, ref.directions, output, fmt, study_name=ref.name)
-    _stdout().print(f"wrote {len(records)} trials of {study!r} to {output}", markup=False)
+    _stdout().print(plain(f"wrote {len(records)} trials of {study!r} to {output}"))
 
 
 @_command("delete")
@@ -286,7 +292,7 @@ def delete(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
         typer.confirm(f"Delete study {study!r} and its {len(records)} trials?", abort=True)
     store = open_storage(storage)
     store.delete_study(find_study(store, ref.name))
-    _stdout().print(f"deleted study {study!r} ({len(records)} trials)", markup=False)
+    _stdout().print(plain(f"deleted study {study!r} ({len(records)} trials)"))
 
 
 @_command("doctor")
@@ -351,7 +357,7 @@ def backup(target: Annotated[Path, typer.Argument(
 
     source = SQLiteStorage(url[len("sqlite:///"):], read_only=True)
     written = source.backup(target)
-    _stdout().print(f"copied {url} to {written}", markup=False)
+    _stdout().print(plain(f"copied {url} to {written}"))
 
 
 @_command("demo")
@@ -389,32 +395,32 @@ def run(config: Annotated[Path, typer.Argument(
         X, y = cfg.load_xy()
         cfg.check_target(y)  # the metric must fit the task the target implies
         if check:
-            _stdout().print(f"{config}: OK\n{_run_summary(cfg, X.shape)}", markup=False)
+            _stdout().print(plain(f"{config}: OK\n{_run_summary(cfg, X.shape)}"))
             return
     except ConfigError as exc:
         err = Console(stderr=True)
         for line in exc.lines:  # one line each, whatever a message holds
-            err.print(Text(f"error: {' '.join(line.split())}", style="bold red"),
+            err.print(plain(f"error: {' '.join(line.split())}", style="bold red"),
                       soft_wrap=True)
         raise typer.Exit(1) from None
     console = _stdout()
     if not quiet:
-        console.print(_run_summary(cfg, X.shape), markup=False)
+        console.print(plain(_run_summary(cfg, X.shape)))
     selection = _select(X, y, cfg, progress=not quiet)
     table = selection.table()
     table.caption = None  # the gap check is printed below, in colour
     console.print(table)
     if selection.gap is not None:
         style = "bold yellow" if selection.gap.overtuned else "green"
-        console.print(Text(f"hold-out check: {selection.gap.message}", style=style))
+        console.print(plain(f"hold-out check: {selection.gap.message}", style=style))
     best = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                      for k, v in selection.best_params.items())
-    console.print(f"best: {selection.best_family} ({best})", markup=False)
+    console.print(plain(f"best: {selection.best_family} ({best})"))
     stopped = selection.study.user_attrs.get("stopped_by")
     if cfg.stopping is not None and isinstance(stopped, dict):
-        console.print(f"stopped early: {stopped.get('reason')}", markup=False)
-    console.print(f"study {cfg.study!r} stored in {cfg.storage}; see: tuneforge trials "
-                  f"{cfg.study} --storage {cfg.storage}", markup=False)
+        console.print(plain(f"stopped early: {stopped.get('reason')}"))
+    console.print(plain(f"study {cfg.study!r} stored in {cfg.storage}; see: tuneforge trials "
+                        f"{cfg.study} --storage {cfg.storage}"))
     if cfg.nested_cv:
         _nested(X, y, cfg, console, outer=cfg.nested_cv, progress=not quiet)
 
@@ -430,8 +436,8 @@ def _nested(X: Any, y: Any, cfg: RunConfig, console: Console, *, outer: int,
     kwargs = cfg.select_kwargs()
     for key in ("holdout", "study_name", "seed", "storage"):
         kwargs.pop(key)
-    console.print(f"nested CV: the whole selection again inside {outer} outer folds "
-                  f"(studies {cfg.study}-outer0..{outer - 1})", markup=False)
+    console.print(plain(f"nested CV: the whole selection again inside {outer} outer folds "
+                        f"(studies {cfg.study}-outer0..{outer - 1})"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OvertuningWarning)
         try:
@@ -441,9 +447,9 @@ def _nested(X: Any, y: Any, cfg: RunConfig, console: Console, *, outer: int,
         except ValueError as exc:
             raise TuneforgeError(f"{cfg.source}: nested CV: {exc}") from None
     winners = ", ".join(str(p["model"]) for p in res.best_params)
-    console.print(f"nested CV {res.metric}: {res.mean:.4g} ± {res.sem:.2g} (s.e. over "
-                  f"{res.n_folds} outer folds; the searches' own CV said {res.inner_mean:.4g})"
-                  f"; winner per fold: {winners}", markup=False)
+    console.print(plain(f"nested CV {res.metric}: {res.mean:.4g} ± {res.sem:.2g} (s.e. over "
+                        f"{res.n_folds} outer folds; the searches' own CV said "
+                        f"{res.inner_mean:.4g}); winner per fold: {winners}"))
 
 
 def _run_summary(cfg: RunConfig, shape: tuple[int, int] | None = None) -> str:

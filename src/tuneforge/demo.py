@@ -24,7 +24,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from tuneforge.display import plain
 from tuneforge.exceptions import StudyNotFoundError, missing_extra
 from tuneforge.samplers import GridSampler, RandomSampler
 from tuneforge.samplers.base import Sampler
@@ -168,9 +170,11 @@ def run_demo(storage: str, fast: bool, *, console: Console | None = None) -> lis
     X_fit, X_test, y_fit, y_test = _data()
     cv = StratifiedKFold(n_splits=budget.folds, shuffle=True, random_state=SEED)
     store = open_storage(storage)
-    console.print(f"[bold]tuneforge demo[/]: breast cancer, {len(y_fit)} samples searched "
-                  f"with {budget.folds}-fold CV, {len(y_test)} held out for the test; "
-                  f"storage {storage}" + (" (fast mode)" if fast else ""))
+    console.print(Text.assemble(  # the storage URL is user text: plain, never markup
+        ("tuneforge demo", "bold"),
+        plain(f": breast cancer, {len(y_fit)} samples searched with {budget.folds}-fold CV, "
+              f"{len(y_test)} held out for the test; storage {storage}"
+              + (" (fast mode)" if fast else ""))))
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     for s in searches(budget):
@@ -188,7 +192,8 @@ def run_demo(storage: str, fast: bool, *, console: Console | None = None) -> lis
             return float(scores.mean())
 
         n = s.n_trials if s.n_trials is not None else len(s.sampler)  # type: ignore[arg-type]
-        console.print(f"[bold cyan]{s.study}[/]: {s.model}, {s.method} search, {n} trials")
+        console.print(Text.assemble(plain(s.study, style="bold cyan"),
+                                    plain(f": {s.model}, {s.method} search, {n} trials")))
         t0 = time.perf_counter()
         study.optimize(objective, n_trials=n, show_progress=True)
         best = study.best_trial
@@ -214,12 +219,12 @@ def _print_table(console: Console, rows: list[dict[str, Any]], storage: str,
     table.add_column("test acc.", justify="right")
     table.add_column("best params", overflow="fold")
     for r in rows:
-        table.add_row(r["study"], r["method"], str(r["trials"]),
+        table.add_row(plain(r["study"]), plain(r["method"]), str(r["trials"]),
                       f"{r['best_cv_accuracy']:.4f}", f"{r['test_accuracy']:.4f}",
-                      _fmt(r["best_params"]))
+                      plain(_fmt(r["best_params"])))
     console.print(table)
-    console.print(f"done in {seconds:.1f}s; inspect with: tuneforge studies --storage {storage}",
-                  markup=False)
+    console.print(plain(f"done in {seconds:.1f}s; inspect with: tuneforge studies "
+                        f"--storage {storage}"))
 
 
 __all__ = ["FAST", "FULL", "run_demo", "searches"]

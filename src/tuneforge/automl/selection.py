@@ -117,23 +117,26 @@ class Selection:
         """The leaderboard as a rich Table, the gap check as its caption."""
         from rich.table import Table
 
+        from tuneforge.display import plain
+
         name = self.metric.name
         better = "higher" if self.metric.greater_is_better else "lower"
-        table = Table(title=f"model selection: {name} ({better} is better), study "
-                            f"{self.study.study_name!r}",
-                      caption=None if self.gap is None else self.gap.message)
+        table = Table(title=plain(f"model selection: {name} ({better} is better), study "
+                                  f"{self.study.study_name!r}"),
+                      caption=None if self.gap is None else plain(self.gap.message))
         recorded = list(dict.fromkeys(k for row in self.leaderboard
                                       for k in row.get("cv_recorded", {})))
         for column in ("#", "model", "trials", f"CV {name}", f"hold-out {name}",
                        *(f"CV {m}" for m in recorded)):
-            table.add_column(column, no_wrap=True)
+            table.add_column(plain(column), no_wrap=True)
         table.add_column("params", overflow="fold")
         for i, row in enumerate(self.leaderboard, 1):
             trials = str(row["trials"]) + (f" ({row['failed']} failed)" if row["failed"] else "")
             params = ", ".join(f"{k}={_short(v)}" for k, v in row["params"].items())
             others = [_num(row.get("cv_recorded", {}).get(m)) for m in recorded]
-            table.add_row(str(i), row["family"], trials, _num(row["cv_score"], row["cv_sem"]),
-                          _num(row["holdout_score"]), *others, params)
+            table.add_row(str(i), plain(row["family"]), trials,
+                          _num(row["cv_score"], row["cv_sem"]), _num(row["holdout_score"]),
+                          *others, plain(params))
         return table
 
     def to_json(self) -> dict[str, Any]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
-from collections.abc import Sequence
+import os
+import secrets
+import stat
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -121,22 +125,68 @@ def trials_dataframe(trials: Sequence[TrialRecord], directions: Sequence[Directi
 
 def export(trials: Sequence[TrialRecord], directions: Sequence[Direction], path: Path,
            format: str, *, study_name: str) -> Path:
-    """Write the trials to `path` as CSV (one row a trial) or JSON (full records)."""
+    """Write the trials to `path` as CSV (one row a trial) or JSON (full records).
+
+    Atomic: written to a temporary file beside `path`, then renamed over it, so a full
+    disk or an interrupt mid-write leaves the previous file as it was.
+    """
     fmt = format.lower()
-    if fmt == "csv":
-        table = rows(trials, directions)
-        with path.open("w", newline="", encoding="utf-8") as fh:
+    if fmt not in ("csv", "json"):
+        raise ValueError(f"unknown export format {format!r}: use 'csv' or 'json'")
+    with _replacing(path) as fh:
+        if fmt == "csv":
+            table = rows(trials, directions)
             writer = csv.DictWriter(fh, fieldnames=_columns(table) or ["number"])
             writer.writeheader()
             for row in table:
                 writer.writerow({k: _cell(v) for k, v in row.items()})
-    elif fmt == "json":
-        doc = {"study": study_name, "directions": [d.value for d in directions],
-               "trials": [record_to_json(t) for t in trials]}
-        path.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
-    else:
-        raise ValueError(f"unknown export format {format!r}: use 'csv' or 'json'")
+        else:
+            doc = {"study": study_name, "directions": [d.value for d in directions],
+                   "trials": [record_to_json(t) for t in trials]}
+            json.dump(doc, fh, indent=2, default=str)
     return path
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[TextIO]:
+    """A new text file that replaces `path` only once the block ends without error.
+
+    It is written in `path`'s folder (a rename across file systems is not atomic), synced
+    to disk, then `os.replace`d over `path` (through a symlink: its target). On any error
+    or interrupt the temporary file is removed and `path` is left untouched.
+    """
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():  # a pipe or device: nothing to replace
+        with target.open("w", newline="", encoding="utf-8") as fh:
+            yield fh
+        return
+    fd, tmp = _create_beside(target)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():  # keep the old file's permissions
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _create_beside(target: Path) -> tuple[int, str]:
+    """Open a new, uniquely named file beside `target`, with the mode a plain `open` would
+    give (0o666 less the umask; `mkstemp` would make it private)."""
+    for _ in range(100):
+        tmp = str(target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp"))
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+        except OSError as exc:  # name the file the user asked for, not the temporary
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from None
+    raise FileExistsError(f"no free temporary name beside {str(target)!r}")
 
 
 def record_to_json(t: TrialRecord) -> dict[str, Any]:
