@@ -126,3 +126,14 @@ def test_several_objectives_are_rejected():
     study = tf.create_study(directions=["minimize", "maximize"])
     with pytest.raises(tf.TuneforgeError, match="single-objective"):
         study.optimize(lambda t: (1.0, 2.0), n_trials=1, callbacks=[NoiseAwareStopping()])
+
+
+def test_numpy_numbers_are_accepted_and_bools_are_not():
+    import numpy as np
+
+    rule = NoiseAwareStopping(patience=np.int64(3), min_trials=np.int32(4),
+                              threshold=np.float32(0.5))
+    assert (rule.patience, rule.min_trials, rule.threshold) == (3, 4, 0.5)
+    assert type(rule.patience) is int
+    with pytest.raises(ValueError, match="threshold"):
+        NoiseAwareStopping(threshold=True)

@@ -158,3 +158,13 @@ def test_project_params_clips_snaps_and_drops():
     assert project_params(space, {"x": 0.25, "k": "b"}) == {"x": 0.25, "k": "b"}
     with pytest.raises(ValueError, match="outside"):
         project_params(space, params, outside="wrap")
+
+
+def test_numpy_numbers_are_accepted_as_options_and_bools_are_not():
+    space = SearchSpace({"x": Float(0, 1)})
+    top = [{"x": 0.4}, {"x": 0.6}]
+    assert refine_space(space, top, margin=np.float32(0.25), widen=np.int64(1),
+                        edge_tolerance=np.float32(0.125)) == \
+        refine_space(space, top, margin=0.25, widen=1, edge_tolerance=0.125)
+    with pytest.raises(SearchSpaceError, match="margin"):
+        refine_space(space, top, margin=True)

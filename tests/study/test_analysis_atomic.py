@@ -125,3 +125,27 @@ def test_export_to_a_missing_folder_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="x.csv'") as info:
         _study().export(tmp_path / "no" / "x.csv")
     assert ".tmp" not in str(info.value)
+
+
+def test_the_folder_is_synced_after_the_rename(tmp_path: Path, monkeypatch) -> None:
+    """The rename is durable: the target's folder is fsynced after os.replace."""
+    study = _study()
+    synced: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    order: list[str] = []
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            synced.append(os.path.realpath(f"/proc/self/fd/{fd}"))
+        order.append("fsync-dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync-file")
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        order.append("replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    study.export(tmp_path / "t.csv")
+    assert synced == [os.path.realpath(tmp_path)]
+    assert order == ["fsync-file", "replace", "fsync-dir"]

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tuneforge.exceptions import TuneforgeError
+from tuneforge.math.numbers import unwrap
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -65,12 +66,13 @@ class NoiseAwareStopping:
 
     def __init__(self, patience: int = 10, metric: str | None = None, min_trials: int = 10,
                  threshold: float = 1.0) -> None:
+        patience, min_trials, threshold = (unwrap(v) for v in (patience, min_trials, threshold))
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
             raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
         if isinstance(min_trials, bool) or not isinstance(min_trials, int) or min_trials < 0:
             raise ValueError(f"min_trials must be an integer >= 0, got {min_trials!r}")
-        if not (isinstance(threshold, (int, float)) and math.isfinite(threshold)
-                and threshold >= 0):
+        if isinstance(threshold, bool) or not (isinstance(threshold, (int, float))
+                                               and math.isfinite(threshold) and threshold >= 0):
             raise ValueError(f"threshold must be a finite number >= 0, got {threshold!r}")
         self.patience = patience
         self.metric = metric

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tuneforge.exceptions import SearchSpaceError
+from tuneforge.math.numbers import unwrap
 from tuneforge.space.distributions import Categorical, Distribution, Float, Int
 from tuneforge.space.search_space import SearchSpace
 
@@ -50,7 +51,8 @@ def refine_space_report(space: SearchSpace, top_params: Sequence[Mapping[str, An
                         edge_tolerance: float = 0.02, widen: float = 2.0
                         ) -> tuple[SearchSpace, dict[str, ParamChange]]:
     """The refined space and, per parameter, what changed (narrowed, widened, unchanged)."""
-    q_lo, q_hi = _check_options(quantiles, margin, edge_tolerance, widen)
+    q_lo, q_hi, margin, edge_tolerance, widen = _check_options(quantiles, margin,
+                                                               edge_tolerance, widen)
     out: dict[str, Distribution] = {}
     changes: dict[str, ParamChange] = {}
     for name, dist in space.items():
@@ -70,19 +72,23 @@ def refine_space_report(space: SearchSpace, top_params: Sequence[Mapping[str, An
 
 
 def _check_options(quantiles: tuple[float, float], margin: float, edge_tolerance: float,
-                   widen: float) -> tuple[float, float]:
+                   widen: float) -> tuple[float, float, float, float, float]:
+    """The options as Python floats (numpy numbers accepted), or a SearchSpaceError."""
     try:
         q_lo, q_hi = (float(q) for q in quantiles)
     except (TypeError, ValueError):
         raise SearchSpaceError(f"quantiles must be two numbers, got {quantiles!r}") from None
     if not 0.0 <= q_lo <= q_hi <= 1.0:
         raise SearchSpaceError(f"quantiles must satisfy 0 <= low <= high <= 1, got {quantiles!r}")
+    margin, widen, edge_tolerance = (unwrap(v) for v in (margin, widen, edge_tolerance))
     for what, v in (("margin", margin), ("widen", widen)):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+        if isinstance(v, bool) or not (isinstance(v, (int, float)) and math.isfinite(v)
+                                       and v >= 0):
             raise SearchSpaceError(f"{what} must be a finite number >= 0, got {v!r}")
-    if not (isinstance(edge_tolerance, (int, float)) and 0 <= edge_tolerance < 0.5):
+    if isinstance(edge_tolerance, bool) or not (isinstance(edge_tolerance, (int, float))
+                                                and 0 <= edge_tolerance < 0.5):
         raise SearchSpaceError(f"edge_tolerance must be in [0, 0.5), got {edge_tolerance!r}")
-    return q_lo, q_hi
+    return q_lo, q_hi, float(margin), float(edge_tolerance), float(widen)
 
 
 def _action(before: Distribution, after: Distribution) -> Action:

@@ -152,8 +152,9 @@ def _replacing(path: Path) -> Iterator[TextIO]:
     """A new text file that replaces `path` only once the block ends without error.
 
     It is written in `path`'s folder (a rename across file systems is not atomic), synced
-    to disk, then `os.replace`d over `path` (through a symlink: its target). On any error
-    or interrupt the temporary file is removed and `path` is left untouched.
+    to disk, then `os.replace`d over `path` (through a symlink: its target), and the folder
+    is synced so the rename survives a power cut. On any error or interrupt the temporary
+    file is removed and `path` is left untouched.
     """
     target = Path(os.path.realpath(path))
     if target.exists() and not target.is_file():  # a pipe or device: nothing to replace
@@ -173,6 +174,21 @@ def _replacing(path: Path) -> Iterator[TextIO]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (a power cut right after it keeps the new file)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # a platform or file system that cannot open folders: nothing to sync
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder; the rename is still done
+    finally:
+        os.close(fd)
 
 
 def _create_beside(target: Path) -> tuple[int, str]:
