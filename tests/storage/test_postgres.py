@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import require_module
 from tuneforge.exceptions import StorageError, StorageVersionError
 from tuneforge.storage import events as ev
-from tuneforge.storage.url import open_storage, storage_url
+from tuneforge.storage.url import open_storage
 from tuneforge.testing import run_process_appends
 from tuneforge.trial.records import Direction
 
@@ -62,7 +62,7 @@ def test_missing_database_names_it(postgres_url: str) -> None:
 def test_open_storage_url_and_pickle(postgres_url: str) -> None:
     storage = open_storage(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
     assert isinstance(storage, PostgresStorage)
-    assert storage_url(storage) == storage.url
+    assert storage.url == postgres_url.replace("postgresql://", "postgresql+psycopg://")
     ref = storage.create_study("s", MIN)
     storage.append(ref, [ev.attr_set(None, "a", scope="user", value=1)])
     blob = pickle.dumps(storage)

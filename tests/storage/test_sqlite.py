@@ -11,7 +11,6 @@ import pytest
 from tuneforge.exceptions import StorageError, StorageVersionError
 from tuneforge.storage import SQLiteStorage, open_storage
 from tuneforge.storage import events as ev
-from tuneforge.storage.url import storage_url
 from tuneforge.testing import run_process_appends
 from tuneforge.trial.records import Direction
 
@@ -92,7 +91,7 @@ def test_pickle_sends_only_the_path(tmp_path) -> None:
     ref = storage.create_study("s", MIN)
     clone = pickle.loads(pickle.dumps(storage))
     assert clone.list_studies() == [ref]
-    assert storage_url(clone) == f"sqlite:///{tmp_path / 's.db'}"
+    assert clone.url == f"sqlite:///{tmp_path / 's.db'}"
     storage.close()
     clone.close()
 

@@ -4,13 +4,13 @@ import pytest
 
 from tuneforge.exceptions import StorageError
 from tuneforge.storage import InMemoryStorage, SQLiteStorage
-from tuneforge.storage.url import DEFAULT_URL, open_storage, storage_url
+from tuneforge.storage.url import DEFAULT_URL, open_storage
 
 
 def test_none_and_memory_open_a_fresh_in_memory_storage():
     a, b = open_storage(None), open_storage(":memory:")
     assert isinstance(a, InMemoryStorage) and isinstance(b, InMemoryStorage) and a is not b
-    assert storage_url(a) is None
+    assert a.url is None
 
 
 def test_a_storage_passes_through_and_sqlite_urls_open_a_file(tmp_path):
@@ -20,7 +20,7 @@ def test_a_storage_passes_through_and_sqlite_urls_open_a_file(tmp_path):
     storage = open_storage(url)
     try:
         assert isinstance(storage, SQLiteStorage)
-        assert storage_url(storage) == url.strip()
+        assert storage.url == url.strip()
     finally:
         storage.close()
     assert DEFAULT_URL.startswith("sqlite:///")

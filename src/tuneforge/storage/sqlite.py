@@ -312,12 +312,6 @@ class SQLiteStorage:
                                 (study.study_id,)).fetchall()
         return [(int(seq), body) for seq, body in rows]
 
-    def checkpoint(self) -> None:
-        """Fold the write-ahead log (-wal) back into the database file now."""
-        if not self.read_only:
-            with self._cursor(write=False) as conn:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
     def backup(self, target: str | os.PathLike[str]) -> Path:
         """A consistent copy of the whole database in `target` (a new file), taken with
         SQLite's online backup API: safe while other processes write. Returns the path."""

@@ -36,7 +36,3 @@ def open_storage(storage: str | Storage | None, *, read_only: bool = False,
         f"unsupported storage URL {url!r}: use sqlite:///file.db or postgresql://user@host/db"
     )
 
-
-def storage_url(storage: Storage) -> str | None:
-    """The URL that reopens `storage` in another process, or None (in-memory)."""
-    return storage.url

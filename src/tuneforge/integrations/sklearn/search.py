@@ -32,7 +32,6 @@ from tuneforge.integrations.sklearn.state import records_from_plain, records_to_
 from tuneforge.integrations.sklearn.studies import describe, evaluated, open_search_study
 from tuneforge.pruners.base import check_pruner
 from tuneforge.samplers import AutoSampler, check_sampler
-from tuneforge.storage.url import storage_url
 from tuneforge.study import Study, load_study
 from tuneforge.trial.records import TrialRecord, TrialState
 
@@ -287,7 +286,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         state = dict(super().__getstate__())
         study = state.pop("_study", None)
         if study is not None:
-            state["_study_location"] = (storage_url(study.storage), study.study_name)
+            state["_study_location"] = (study.storage.url, study.study_name)
         if "trials_" in state:
             state["trials_"] = records_to_plain(state["trials_"])
         return state
