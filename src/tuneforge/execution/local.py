@@ -91,7 +91,8 @@ def _supervise(study: Study, run: Run, n_jobs: int) -> None:
     try:
         # callbacks and the progress bar stay here, in the supervisor
         worker_run = replace(run, callbacks=(), show_progress=False)
-        payload = pickle.dumps((worker_run, study.sampler, study.pruner))  # ipc
+        payload = pickle.dumps((worker_run, study.sampler, study.pruner,  # ipc
+                                   study.constraints_func, study.param_constraints))
     except Exception as exc:
         raise TuneforgeError(
             "with n_jobs > 1 the objective, sampler and pruner are sent to worker processes "
@@ -185,8 +186,9 @@ def _worker_main(url: str, study_name: str, payload: bytes, budget: Any, limit: 
     """A worker process: the shared worker loop, with budget claimed across processes."""
     from tuneforge.study.api import load_study
 
-    run, sampler, pruner = pickle.loads(payload)  # ipc, from our parent only
-    study = load_study(study_name, storage=open_storage(url), sampler=sampler, pruner=pruner)
+    run, sampler, pruner, cons, preds = pickle.loads(payload)  # ipc, from our parent only
+    study = load_study(study_name, storage=open_storage(url), sampler=sampler, pruner=pruner,
+                       constraints_func=cons, param_constraints=preds)
     heartbeat = Heartbeat(study, HEARTBEAT_INTERVAL)
 
     def claim() -> bool:

@@ -19,6 +19,9 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 Space = Mapping[str, Distribution]
 Queue = tuple[str, Sequence[Mapping[str, Any]]]
+# Optuna's `constraints_func`: the finished trial -> its outcome constraint values
+# (feasible when every one is <= 0); the study calls it after the objective returns
+ConstraintsFunc = Callable[[TrialRecord], Sequence[float]]
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class BaseSampler(ABC):
     """
 
     seed: int | None = None
+    # outcome constraints of each finished trial (Optuna's name; the study calls it)
+    constraints_func: ConstraintsFunc | None = None
     _transient: ClassVar[Mapping[str, Callable[[], Any]]] = _EMPTY
 
     def __init__(self) -> None:
@@ -106,6 +111,14 @@ class BaseSampler(ABC):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._reset_transient()
+
+
+def checked_constraints_func(func: object, owner: object) -> ConstraintsFunc | None:
+    """`func` if it is None or callable; a TypeError naming `owner` otherwise."""
+    if func is not None and not callable(func):
+        raise TypeError(f"{type(owner).__name__}: constraints_func must be a function of the "
+                        f"finished trial returning its constraint values, got {func!r}")
+    return func
 
 
 _MEMBERS = ("sample", "relative", "seed", "joint_space", "initial_queue")

@@ -37,7 +37,12 @@ from typing import Any
 import numpy as np
 
 from tuneforge.exceptions import TuneforgeError, missing_extra
-from tuneforge.samplers.base import BaseSampler, Suggestion
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Suggestion,
+    checked_constraints_func,
+)
 from tuneforge.space.distributions import Categorical, Distribution, n_levels
 from tuneforge.space.encoding import from_unit
 from tuneforge.trial.constraints import violation
@@ -79,7 +84,7 @@ class CmaEsSampler(BaseSampler):
 
     def __init__(self, *, seed: int | None = None, sigma0: float | None = None,
                  restart: str | None = "ipop", popsize: int | None = None,
-                 with_margin: bool = True) -> None:
+                 with_margin: bool = True, constraints_func: ConstraintsFunc | None = None) -> None:
         if restart not in ("ipop", None):
             raise ValueError(f"restart must be 'ipop' or None, got {restart!r}")
         if sigma0 is not None and not sigma0 > 0:
@@ -88,6 +93,7 @@ class CmaEsSampler(BaseSampler):
             raise ValueError(f"popsize must be >= 2, got {popsize}")
         _import_cmaes()
         self.seed = seed
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         self.sigma0 = sigma0
         self.restart = restart
         self.popsize = popsize

@@ -47,7 +47,13 @@ import numpy as np
 from tuneforge.math import ga
 from tuneforge.math.pareto import loss_order
 from tuneforge.samplers._branches import has_space
-from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Suggestion,
+    checked_constraints_func,
+    sobol_point,
+)
 from tuneforge.space.distributions import Categorical, Distribution
 from tuneforge.space.encoding import decode, decode_indices, encode, encode_indices, encode_mixed
 from tuneforge.trial.constraints import violation
@@ -86,7 +92,8 @@ class GeneticSampler(BaseSampler):
     def __init__(self, *, population_size: int | None = None, mutation_rate: float | None = None,
                  crossover: str = "sbx", tournament_size: int = 2, elite: int | None = None,
                  restart_after: int | None = 6, niche_radius: float | None = 0.05,
-                 immigrants: float | None = 0.5, seed: int | None = None) -> None:
+                 immigrants: float | None = 0.5, seed: int | None = None,
+                 constraints_func: ConstraintsFunc | None = None) -> None:
         if population_size is not None and population_size < 2:
             raise ValueError(f"population_size must be >= 2, got {population_size}")
         if mutation_rate is not None and not 0.0 <= mutation_rate <= 1.0:
@@ -112,6 +119,7 @@ class GeneticSampler(BaseSampler):
         self.niche_radius = niche_radius
         self.immigrants = immigrants
         self.seed = seed
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         super().__init__()
 
     def __repr__(self) -> str:

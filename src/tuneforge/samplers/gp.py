@@ -26,7 +26,13 @@ import numpy as np
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.math.constraints import constraint_matrix, standardize_constraint
 from tuneforge.samplers._branches import in_joint_space, opens_branches
-from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Suggestion,
+    checked_constraints_func,
+    sobol_point,
+)
 from tuneforge.samplers.gp_branches import sample_branch
 from tuneforge.samplers.gp_family import sample_family
 from tuneforge.samplers.gp_model import (
@@ -78,7 +84,8 @@ class GPSampler(BaseSampler):
     def __init__(self, *, seed: int | None = None, n_startup_trials: int | None = None,
                  acquisition: str = "logei", noisy: bool = False,
                  constraints: bool | None = None, beta: float | None = None,
-                 max_fit_trials: int = 250) -> None:
+                 max_fit_trials: int = 250,
+                 constraints_func: ConstraintsFunc | None = None) -> None:
         if acquisition not in ("logei", "ucb"):
             raise ValueError(f"GPSampler: acquisition must be 'logei' or 'ucb', "
                              f"got {acquisition!r}")
@@ -87,6 +94,7 @@ class GPSampler(BaseSampler):
         if max_fit_trials < 10:
             raise ValueError(f"GPSampler: max_fit_trials must be >= 10, got {max_fit_trials}")
         self.seed = seed
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         self.n_startup_trials = n_startup_trials
         self.acquisition = acquisition
         self.noisy = noisy

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 
 from tuneforge.exceptions import SearchExhausted, SearchSpaceError
-from tuneforge.samplers.base import BaseSampler, Queue, Suggestion
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Queue,
+    Suggestion,
+    checked_constraints_func,
+)
 from tuneforge.space.distributions import Categorical, Distribution
 from tuneforge.trial.records import History, TrialRecord
 
@@ -29,7 +35,7 @@ class GridSampler(BaseSampler):
     """
 
     def __init__(self, grid: Mapping[str, Sequence[Any]], *, shuffle: bool = False,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, constraints_func: ConstraintsFunc | None = None) -> None:
         if not grid:
             raise SearchSpaceError("GridSampler needs at least one parameter")
         self.grid: dict[str, tuple[Any, ...]] = {}
@@ -43,6 +49,7 @@ class GridSampler(BaseSampler):
             self.grid[name] = dist.choices
         self.shuffle = shuffle
         self.seed = seed
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         self._queue: tuple[str, list[dict[str, Any]]] | None = None
 
     relative = False
@@ -106,12 +113,13 @@ class BranchGridSampler(BaseSampler):
     relative = False
 
     def __init__(self, grids: Sequence[Mapping[str, Sequence[Any]]], *, shuffle: bool = False,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, constraints_func: ConstraintsFunc | None = None) -> None:
         if not grids:
             raise SearchSpaceError("BranchGridSampler needs at least one grid")
         self.grids = [{k: tuple(v) for k, v in g.items()} for g in grids]
         self.shuffle = shuffle
         self.seed = seed
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         self._queue: tuple[str, list[dict[str, Any]]] | None = None
 
     def __repr__(self) -> str:

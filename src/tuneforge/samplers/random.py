@@ -6,7 +6,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Suggestion,
+    checked_constraints_func,
+    sobol_point,
+)
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.encoding import decode
 from tuneforge.trial.records import History, TrialRecord
@@ -20,9 +26,11 @@ class RandomSampler(BaseSampler):
     given, becomes the study seed (see `create_study`); draws use only the study's.
     """
 
-    def __init__(self, seed: int | None = None, *, qmc: bool = False) -> None:
+    def __init__(self, seed: int | None = None, *, qmc: bool = False,
+                 constraints_func: ConstraintsFunc | None = None) -> None:
         self.seed = seed
         self.qmc = qmc
+        self.constraints_func = checked_constraints_func(constraints_func, self)
 
     @property
     def relative(self) -> bool:

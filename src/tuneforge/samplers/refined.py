@@ -15,7 +15,14 @@ from typing import Literal
 
 import numpy as np
 
-from tuneforge.samplers.base import BaseSampler, Sampler, Suggestion, check_sampler
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Sampler,
+    Suggestion,
+    check_sampler,
+    checked_constraints_func,
+)
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.narrowing import project_params
 from tuneforge.space.search_space import SearchSpace
@@ -37,7 +44,8 @@ class RefinedSampler(BaseSampler):
     _mapped: dict[str, TrialRecord]
 
     def __init__(self, inner: Sampler, space: SearchSpace, *,
-                 outside: Literal["clip", "drop"] = "clip") -> None:
+                 outside: Literal["clip", "drop"] = "clip",
+                 constraints_func: ConstraintsFunc | None = None) -> None:
         check_sampler(inner)
         if inner.initial_queue() is not None:
             raise TypeError(f"{inner!r} proposes a fixed set of points; it cannot continue "
@@ -46,6 +54,10 @@ class RefinedSampler(BaseSampler):
             raise ValueError(f"outside must be 'clip' or 'drop', got {outside!r}")
         self.inner = inner
         self.seed = inner.seed
+        # the inner sampler's constraints_func unless one is given here
+        self.constraints_func = checked_constraints_func(
+            constraints_func if constraints_func is not None
+            else getattr(inner, "constraints_func", None), self)
         self.space = space if isinstance(space, SearchSpace) else SearchSpace(space)
         self.outside = outside
         text = json.dumps(self.space.to_json(), sort_keys=True)

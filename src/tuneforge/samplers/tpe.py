@@ -43,7 +43,13 @@ import numpy as np
 from tuneforge.math import tpe as tpe_math
 from tuneforge.math.pareto import loss_order
 from tuneforge.samplers._branches import has_space, latest_distribution, param_groups
-from tuneforge.samplers.base import BaseSampler, Suggestion, trial_rng
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Suggestion,
+    checked_constraints_func,
+    trial_rng,
+)
 from tuneforge.space.distributions import Categorical, Distribution, Float, n_levels
 from tuneforge.space.encoding import decode, decode_indices, encode, encode_indices, from_unit
 from tuneforge.trial.constraints import violation
@@ -146,7 +152,8 @@ class TPESampler(BaseSampler):
                  multivariate: bool = True, group: bool = True, constant_liar: bool = True,
                  gamma: Callable[[int], int] = tpe_math.default_gamma,
                  prior_weight: float = 1.0, consider_endpoints: bool = False,
-                 n_ei_candidates: int = 64, bandwidth_factor: float = 0.7) -> None:
+                 n_ei_candidates: int = 64, bandwidth_factor: float = 0.7,
+                 constraints_func: ConstraintsFunc | None = None) -> None:
         if n_startup_trials < 0:
             raise ValueError(f"n_startup_trials must be >= 0, got {n_startup_trials}")
         if n_ei_candidates < 1:
@@ -154,6 +161,7 @@ class TPESampler(BaseSampler):
         if not prior_weight > 0:
             raise ValueError(f"prior_weight must be positive, got {prior_weight}")
         self.seed = seed
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         self.n_startup_trials = n_startup_trials
         self.multivariate = multivariate
         self.group = group

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from tuneforge.exceptions import DuplicatedStudyError
 from tuneforge.pruners.base import Pruner, check_pruner
-from tuneforge.samplers.base import Sampler, check_sampler
+from tuneforge.samplers.base import ConstraintsFunc, Sampler, check_sampler
+from tuneforge.space.constraints import ParamConstraint
 from tuneforge.storage.base import Storage, find_study
 from tuneforge.storage.url import open_storage
 from tuneforge.study.study import Study
@@ -18,10 +19,17 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
                  directions: Sequence[Direction | str] | None = None,
                  storage: str | Storage | None = None, sampler: Sampler | None = None,
                  pruner: Pruner | None = None, load_if_exists: bool = False,
-                 seed: int | None = None) -> Study:
+                 seed: int | None = None, constraints_func: ConstraintsFunc | None = None,
+                 param_constraints: Sequence[ParamConstraint] | ParamConstraint | None = None,
+                 ) -> Study:
     """Create a study. `storage` is a URL (``sqlite:///tuneforge.db``,
     ``postgresql://...``), a Storage, or None for memory. `seed` makes it reproducible;
-    without one, the sampler's `seed=` is the study seed (the two may not disagree)."""
+    without one, the sampler's `seed=` is the study seed (the two may not disagree).
+
+    `constraints_func(frozen_trial) -> [c1, ...]` gives each finished trial's outcome
+    constraints (feasible when all <= 0; Optuna's name, also accepted by every sampler);
+    `param_constraints` are predicates over the params dict that no proposal violates
+    (docs: tutorials/constraints-and-fronts)."""
     if sampler is not None:
         check_sampler(sampler)
         if seed is not None and sampler.seed is not None and sampler.seed != seed:
@@ -30,6 +38,10 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
                 "seed drives every sampler, so give it once (seed= here, or the sampler's)")
     if pruner is not None:
         check_pruner(pruner)
+    theirs = getattr(sampler, "constraints_func", None)
+    if constraints_func is not None and theirs is not None and theirs is not constraints_func:
+        raise ValueError(f"create_study(constraints_func=...) and {sampler!r} name two "
+                         "constraints functions; give it once")
     if direction is not None and directions is not None:
         raise ValueError("give either direction or directions, not both")
     named = [direction or "minimize"] if directions is None else list(directions)
@@ -47,18 +59,23 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
             f"study {study_name!r} exists with directions {[d.value for d in ref.directions]},"
             f" not {[d.value for d in dirs]}"
         )
-    study = Study(storage=store, ref=ref, sampler=sampler, pruner=pruner, seed=seed)
+    study = Study(storage=store, ref=ref, sampler=sampler, pruner=pruner, seed=seed,
+                  constraints_func=constraints_func, param_constraints=param_constraints)
     _ = study.seed  # store the seed now, so every later process shares it
     return study
 
 
 def load_study(study_name: str, *, storage: str | Storage, sampler: Sampler | None = None,
-               pruner: Pruner | None = None) -> Study:
+               pruner: Pruner | None = None, constraints_func: ConstraintsFunc | None = None,
+               param_constraints: Sequence[ParamConstraint] | ParamConstraint | None = None,
+               ) -> Study:
     """Open an existing study (raises StudyNotFoundError naming the studies there); a
-    SQLite file that does not exist is a StorageError naming the path, never created."""
+    SQLite file that does not exist is a StorageError naming the path, never created.
+    Constraints are code, not stored: give them again here (see `create_study`)."""
     store = open_storage(storage, must_exist=True)
     return Study(storage=store, ref=find_study(store, study_name), sampler=sampler,
-                 pruner=pruner)
+                 pruner=pruner, constraints_func=constraints_func,
+                 param_constraints=param_constraints)
 
 
 def delete_study(study_name: str, *, storage: str | Storage) -> None:

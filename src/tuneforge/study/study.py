@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -21,12 +22,19 @@ from tuneforge.exceptions import (
 from tuneforge.math.numbers import describe, is_number, to_float, unwrap
 from tuneforge.pruners.base import NopPruner, Pruner, check_pruner
 from tuneforge.samplers.auto import AutoSampler
-from tuneforge.samplers.base import Sampler, check_sampler, trial_rng
+from tuneforge.samplers.base import (
+    ConstraintsFunc,
+    Sampler,
+    check_sampler,
+    checked_constraints_func,
+    trial_rng,
+)
+from tuneforge.space.constraints import ParamConstraint, check_param_constraints
 from tuneforge.space.search_space import intersection_space
 from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
-from tuneforge.study import analysis
+from tuneforge.study import analysis, feasible
 from tuneforge.study.trial import Trial
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
@@ -48,12 +56,21 @@ class Study:
     """A study; make one with `create_study` or `load_study`."""
 
     def __init__(self, *, storage: Storage, ref: StudyRef, sampler: Sampler | None = None,
-                 pruner: Pruner | None = None, seed: int | None = None) -> None:
+                 pruner: Pruner | None = None, seed: int | None = None,
+                 constraints_func: ConstraintsFunc | None = None,
+                 param_constraints: Sequence[ParamConstraint] | ParamConstraint | None = None,
+                 ) -> None:
         self._storage = storage
         self._ref = ref
         self._view = StudyView(storage, ref)
         self.sampler: Sampler = check_sampler(sampler) if sampler is not None else AutoSampler()
         self.pruner: Pruner = check_pruner(pruner) if pruner is not None else NopPruner()
+        # outcome constraints of each finished trial: the study's, else the sampler's
+        self.constraints_func: ConstraintsFunc | None = checked_constraints_func(
+            constraints_func if constraints_func is not None
+            else getattr(self.sampler, "constraints_func", None), self)
+        # hard predicates over the params that no proposal may violate (study/feasible.py)
+        self.param_constraints = check_param_constraints(param_constraints)
         self._stop_requested = False
         self.worker_id = worker_name(os.getpid())
         self._seed_wanted = seed
@@ -204,6 +221,8 @@ class Study:
             if isinstance(value, float) and not math.isfinite(value):
                 raise SearchSpaceError(f"enqueued parameter {name!r} is not finite: {value!r}")
         plain = ev.plain(plain)
+        if self.param_constraints:
+            feasible.check_fixed(self.param_constraints, plain, "enqueue_trial")
         if skip_if_exists:
             for t in self._view.trials():
                 if {**t.fixed_params, **t.params} == plain:
@@ -220,7 +239,8 @@ class Study:
         if initial is not None:
             tag, queue = initial
             if tag not in state.enqueue_tags:
-                specs = [dict(spec, key=ev.new_key()) for spec in queue]
+                specs = [dict(spec, key=ev.new_key()) for spec in queue
+                         if not self._violates(spec.get("params", {}))]
                 self._append([ev.enqueue_once(tag, specs)])
         token = ev.new_key()
         key = None
@@ -267,11 +287,22 @@ class Study:
         if not space:
             return {}
         rng = trial_rng(self.seed, record.number)
-        suggestion = self.sampler.sample(space, self._history(refresh=False), rng, record)
+        history = self._history(refresh=False)
+        suggestion = self.sampler.sample(space, history, rng, record)
+        if self.param_constraints:
+            suggestion = feasible.repair_joint(self.param_constraints, self.sampler, space,
+                                               history, record, suggestion, self.seed)
         if suggestion.attrs:
             self._append([ev.attr_set(record.key, k, v, scope="system")
                           for k, v in suggestion.attrs.items()])
         return dict(suggestion.params)
+
+    def _violates(self, params: Mapping[str, Any]) -> bool:
+        """Whether `params` break a parameter constraint (a grid point is then skipped)."""
+        from tuneforge.space.constraints import violated
+
+        return bool(self.param_constraints) and violated(self.param_constraints,
+                                                         params) is not None
 
     def tell(self, trial: Trial | int, values: Any = None, *,
              state: TrialState | str | None = None, reason: str | None = None,
@@ -302,16 +333,28 @@ class Study:
         elif st is TrialState.RUNNING or st is TrialState.WAITING:
             raise TrialStateError(f"cannot tell trial {record.number} with state {st.value}")
         finish = ev.finished(record.key, st.value, vals, reason, traceback)
+        extra: list[ev.Event] = []
+        cons_problem: str | None = None
+        if self.constraints_func is not None and st in (TrialState.COMPLETE,
+                                                        TrialState.PRUNED):
+            cons, cons_problem = feasible.outcome_constraints(
+                self.constraints_func, dataclasses.replace(record, state=st, values=vals))
+            extra = [ev.attr_set(record.key, "constraints", cons, scope="system")] \
+                if cons_problem is None else \
+                [ev.attr_set(record.key, "constraints_error", cons_problem, scope="system")]
         try:
-            self._append([finish])
+            self._append([*extra, finish])
         except StorageError:
-            self._unsaved.append(finish)  # written before this study's next write
+            self._unsaved.extend([*extra, finish])  # written before the study's next write
             raise
         final = self._view.state.trial(record.key)
         if final.state is not st:
             log.warning("trial %d was already marked %s (%s); this result is discarded",
                         record.number, final.state.value,
                         final.system_attrs.get("fail_reason", ""))
+        if cons_problem is not None:  # stored with its values; the user's bug is said
+            raise TuneforgeError(f"{cons_problem}. Trial {record.number} is stored {st.value} with "
+                                 "its values and without constraints")
         return final
 
     def _resolve(self, trial: Trial | int) -> TrialRecord:

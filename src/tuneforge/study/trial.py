@@ -10,12 +10,15 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
+
 from tuneforge.exceptions import SearchSpaceError, TrialStateError
 from tuneforge.math.numbers import is_integer, to_float, unwrap
 from tuneforge.pruners.base import checked_decision
 from tuneforge.samplers.base import trial_rng
 from tuneforge.space.distributions import Categorical, Distribution, Float, Int, named
 from tuneforge.storage import events as ev
+from tuneforge.study import feasible
 from tuneforge.trial.records import TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -100,6 +103,8 @@ class Trial:
         else:
             value = self._sample_one(name, dist, attrs)
         value = unwrap(value)
+        if self.study.param_constraints:  # hard constraints: decided now, never violated
+            value = self._feasible(name, dist, value, attrs)
         events = self._param_events(name, value, dist)
         events += [ev.attr_set(self.key, k, v, scope="system") for k, v in attrs.items()]
         self.study._append(events)
@@ -116,11 +121,29 @@ class Trial:
             else [ev.distribution_defined(ref, as_json)]
         return events + [ev.param_set(self.key, name, value, distribution_ref=ref)]
 
-    def _sample_one(self, name: str, dist: Distribution, attrs: dict[str, Any]) -> Any:
+    def _feasible(self, name: str, dist: Distribution, value: Any,
+                  attrs: dict[str, Any]) -> Any:
+        """`value`, or a repaired one, so that no parameter constraint it decides is
+        violated; an enqueued (fixed) value that violates one is a SearchSpaceError."""
+        known = {**self._fixed, **self.params}
+        if name in self._fixed:
+            feasible.check_fixed(self.study.param_constraints, {**known, name: value},
+                                 f"trial {self.number} (enqueued)")
+            return value
+        value, how = feasible.repair_one(
+            self.study.param_constraints, name, dist, value, known,
+            lambda rng: unwrap(self._sample_one(name, dist, attrs, rng)),
+            self.study.seed, self.number)
+        if how is not None:
+            attrs["constraint_repair"] = how
+        return value
+
+    def _sample_one(self, name: str, dist: Distribution, attrs: dict[str, Any],
+                    rng: np.random.Generator | None = None) -> Any:
         """Sample a parameter outside the joint space: the same sampler, a one-parameter
         space; for a joint (relative) sampler this fallback is recorded on the trial."""
         study = self.study
-        rng = trial_rng(study.seed, self.number, name)
+        rng = rng if rng is not None else trial_rng(study.seed, self.number, name)
         history = study._history()  # one refresh; the record below comes from the same state
         record = study._view.state.trial(self.key)
         suggestion = study.sampler.sample({name: dist}, history, rng, record)
