@@ -23,7 +23,7 @@ from tuneforge.exceptions import (
     TrialStateError,
     TuneforgeError,
 )
-from tuneforge.pruners import MedianPruner, NopPruner
+from tuneforge.pruners import MedianPruner, NopPruner, ParetoPruner
 from tuneforge.samplers import (
     AutoSampler,
     CmaEsSampler,
@@ -56,6 +56,7 @@ __all__ = [
     "MedianPruner",
     "MissingExtraError",
     "NopPruner",
+    "ParetoPruner",
     "RandomSampler",
     "SQLiteStorage",
     "SearchExhausted",

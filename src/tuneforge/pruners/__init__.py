@@ -2,5 +2,6 @@
 
 from tuneforge.pruners.base import Decision, NopPruner, Pruner
 from tuneforge.pruners.median import MedianPruner
+from tuneforge.pruners.pareto import ParetoPruner
 
-__all__ = ["Decision", "MedianPruner", "NopPruner", "Pruner"]
+__all__ = ["Decision", "MedianPruner", "NopPruner", "ParetoPruner", "Pruner"]

@@ -45,8 +45,10 @@ class MedianPruner:
                 f"n_warmup_steps={self.n_warmup_steps})")
 
     def decide(self, trial: TrialRecord, history: History) -> Decision:
-        if len(history.directions) != 1:
-            raise TuneforgeError("MedianPruner supports single-objective studies only")
+        if len(history.directions) != 1 or trial.intermediate_vectors:
+            raise TuneforgeError(
+                "MedianPruner compares one value per step and supports single-objective "
+                "studies only; for vector reports (several objectives) use ParetoPruner")
         step = trial.last_step
         if step is None or step < self.n_warmup_steps:
             return CONTINUE

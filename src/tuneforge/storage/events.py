@@ -170,8 +170,12 @@ def finished(key: str, state: str, values: Sequence[float] | None, reason: str |
     return event
 
 
-def intermediate(key: str, step: int, value: float) -> Event:
-    """An intermediate objective value reported at `step`."""
+def intermediate(key: str, step: int, value: float | Sequence[float]) -> Event:
+    """An intermediate objective value reported at `step`, or a list of them (one per
+    objective; a single value keeps the original format)."""
+    if isinstance(value, (list, tuple)):
+        return _make("intermediate", key=key, step=int(step),
+                     value=[plain(to_float(v, "intermediate value")) for v in value])
     return _make("intermediate", key=key, step=int(step),
                  value=plain(to_float(value, "intermediate value")))
 

@@ -38,7 +38,7 @@ def _distribution(data: Any) -> Distribution:
 
 class _TrialBuilder:
     __slots__ = ("number", "key", "state", "params", "distributions", "values",
-                 "intermediate", "user_attrs", "system_attrs", "start", "complete",
+                 "intermediate", "vectors", "user_attrs", "system_attrs", "start", "complete",
                  "heartbeat", "fixed", "token", "_record")
 
     def __init__(self, number: int, key: str, state: TrialState, t: float | None) -> None:
@@ -49,6 +49,7 @@ class _TrialBuilder:
         self.distributions: dict[str, Distribution] = {}
         self.values: tuple[float, ...] | None = None
         self.intermediate: dict[int, float] = {}
+        self.vectors: dict[int, tuple[float, ...]] = {}
         self.user_attrs: dict[str, Any] = {}
         self.system_attrs: dict[str, Any] = {}
         self.start = t if state is TrialState.RUNNING else None
@@ -71,6 +72,7 @@ class _TrialBuilder:
                 datetime_start=self.start, datetime_complete=self.complete,
                 last_heartbeat=self.heartbeat,
                 fixed_params=MappingProxyType(dict(self.fixed)),
+                intermediate_vectors=MappingProxyType(dict(self.vectors)),
             )
         return self._record
 
@@ -206,7 +208,13 @@ class StudyState:
                 b.params[ev["name"]] = ev["value"]
                 b.distributions[ev["name"]] = dist
             elif kind == "intermediate":
-                b.intermediate[int(ev["step"])] = decode_float(ev["value"])
+                step, value = int(ev["step"]), ev["value"]
+                if isinstance(value, list):  # one value per objective
+                    b.vectors[step] = tuple(decode_float(v) for v in value)
+                    b.intermediate.pop(step, None)
+                else:
+                    b.intermediate[step] = decode_float(value)
+                    b.vectors.pop(step, None)
             elif kind == "attr_set":
                 target = b.user_attrs if ev["scope"] == "user" else b.system_attrs
                 target[ev["name"]] = ev["value"]

@@ -2,6 +2,7 @@
 study's space around its best trials."""
 
 from tuneforge.study.api import create_study, delete_study, load_study
+from tuneforge.study.front import best_under, knee_trial, weighted_best
 from tuneforge.study.refine import (
     SpaceVersion,
     continue_on,
@@ -13,6 +14,6 @@ from tuneforge.study.refine import (
 from tuneforge.study.study import Study
 from tuneforge.study.trial import Trial
 
-__all__ = ["SpaceVersion", "Study", "Trial", "continue_on", "create_study",
-           "delete_study", "load_study", "record_space", "refine", "refine_report",
-           "space_versions"]
+__all__ = ["SpaceVersion", "Study", "Trial", "best_under", "continue_on", "create_study",
+           "delete_study", "knee_trial", "load_study", "record_space", "refine",
+           "refine_report", "space_versions", "weighted_best"]

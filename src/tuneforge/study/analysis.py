@@ -17,7 +17,7 @@ import numpy as np
 
 from tuneforge.exceptions import TuneforgeError, missing_extra
 from tuneforge.math.pareto import non_dominated_mask
-from tuneforge.trial.constraints import violation
+from tuneforge.trial.constraints import constraints_of, violation
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
 
@@ -77,8 +77,9 @@ def _cell(v: Any) -> Any:
 
 def rows(trials: Sequence[TrialRecord], directions: Sequence[Direction]) -> list[dict[str, Any]]:
     """One flat dict per trial, carrying every field of the JSON export: number, state,
-    value(s), times, params_*, distributions_* (JSON), intermediate_<step>, user_attrs_*,
-    system_attrs_* (the sampler and its reasons, constraints, ...), and fail_reason."""
+    value(s), times, params_*, distributions_* (JSON), intermediate_<step> (a list for a
+    vector report), user_attrs_*, system_attrs_* (the sampler and its reasons,
+    constraints, ...), fail_reason, and `feasible` for a trial with outcome constraints."""
     out = []
     multi = len(directions) > 1
     for t in trials:
@@ -97,11 +98,15 @@ def rows(trials: Sequence[TrialRecord], directions: Sequence[Direction]) -> list
             row[f"distributions_{k}"] = d.to_json()
         for step, v in t.intermediate.items():
             row[f"intermediate_{step}"] = v
+        for step, vec in t.intermediate_vectors.items():
+            row[f"intermediate_{step}"] = list(vec)
         for k, v in t.user_attrs.items():
             row[f"user_attrs_{k}"] = v
         for k, v in t.system_attrs.items():
             row[f"system_attrs_{k}"] = v
         row["fail_reason"] = t.system_attrs.get("fail_reason")  # the short name, kept
+        if constraints_of(t) is not None:
+            row["feasible"] = feasible(t)
         out.append(row)
     return out
 
@@ -212,11 +217,19 @@ def record_to_json(t: TrialRecord) -> dict[str, Any]:
         "values": None if t.values is None else [_cell(v) for v in t.values],
         "params": dict(t.params),
         "distributions": {k: d.to_json() for k, d in t.distributions.items()},
-        "intermediate": {str(k): _cell(v) for k, v in t.intermediate.items()},
+        "intermediate": {**{str(k): _cell(v) for k, v in t.intermediate.items()},
+                         **{str(k): [_cell(x) for x in vec]
+                            for k, vec in t.intermediate_vectors.items()}},
         "user_attrs": dict(t.user_attrs), "system_attrs": dict(t.system_attrs),
         "datetime_start": t.datetime_start, "datetime_complete": t.datetime_complete,
+        **({"feasible": feasible(t)} if constraints_of(t) is not None else {}),
     }
 
 
-__all__ = ["best_trial", "export", "pareto_trials", "record_to_json",
+def feasible(t: TrialRecord) -> bool:
+    """Whether a trial meets its outcome constraints (every value <= 0; True without)."""
+    return violation(t) == 0
+
+
+__all__ = ["best_trial", "export", "feasible", "pareto_trials", "record_to_json",
            "rows", "trials_dataframe"]

@@ -34,7 +34,7 @@ from tuneforge.space.search_space import intersection_space
 from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
-from tuneforge.study import analysis, feasible
+from tuneforge.study import analysis, feasible, front
 from tuneforge.study.trial import Trial
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
@@ -177,6 +177,41 @@ class Study:
         """The Pareto-optimal COMPLETE trials (any number of objectives), taken over the
         feasible ones when a constrained study has any."""
         return analysis.pareto_trials(self._view.trials(), self.directions)
+
+    # -- choosing from the front (study/front.py) -------------------------------------
+    def set_metric_names(self, names: Sequence[str]) -> None:
+        """Name the objectives (Optuna's name), one per direction: shown by the CLI and
+        accepted wherever an objective is chosen (`best_under`, `weighted_best`)."""
+        names = [str(n) for n in names]
+        if len(names) != len(self.directions) or len(set(names)) != len(names):
+            raise ValueError(f"set_metric_names needs {len(self.directions)} distinct names "
+                             f"(one per objective), got {names!r}")
+        self._append([ev.attr_set(None, "metric_names", names, scope="system")])
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """The objectives' names, or None when `set_metric_names` was never called."""
+        names = self._view.refresh().system_attrs.get("metric_names")
+        return list(names) if isinstance(names, list) else None
+
+    def knee_trial(self) -> TrialRecord:
+        """The knee of the Pareto front (`tuneforge.study.front.knee_trial`)."""
+        return front.knee_trial(self._view.trials(), self.directions,
+                                study_name=self.study_name)
+
+    def weighted_best(self, weights: Sequence[float] | Mapping[int | str, float], *,
+                      normalize: bool = True) -> TrialRecord:
+        """The front trial best under a weighting of the objectives, each scaled to
+        [0, 1] over the front (`tuneforge.study.front.weighted_best`)."""
+        return front.weighted_best(self._view.trials(), self.directions, weights,
+                                   names=self.metric_names, normalize=normalize,
+                                   study_name=self.study_name)
+
+    def best_under(self, objective: int | str, limits: Mapping[int | str, float]) -> TrialRecord:
+        """The best trial in `objective` with the others within `limits` ("best accuracy
+        with size <= X": ``best_under("accuracy", {"model_size": X})``)."""
+        return front.best_under(self._view.trials(), self.directions, objective, limits,
+                                names=self.metric_names, study_name=self.study_name)
 
     @property
     def best_value(self) -> float:

@@ -158,16 +158,40 @@ class Trial:
             else suggestion.params[name]
 
     # -- pruning ---------------------------------------------------------------------
-    def report(self, value: float, step: int) -> None:
-        """Record an intermediate objective value at `step` (e.g. an epoch or a fold)."""
+    def report(self, value: float | Sequence[float], step: int) -> None:
+        """Record an intermediate objective value at `step` (e.g. an epoch or a fold);
+        with several objectives, a vector (one value per objective, none NaN) for
+        `ParetoPruner`, read back from `record.intermediate_vectors`."""
         step = unwrap(step)
         if not is_integer(step) or step < 0:
             raise ValueError(f"trial {self.number}: step must be an integer >= 0, got {step!r}")
+        value = unwrap(value)
+        if hasattr(value, "tolist"):  # a numpy array
+            value = value.tolist()
+        if isinstance(value, (list, tuple)):
+            self.study._append([ev.intermediate(self.key, step, self._vector(value, step))])
+            return
         try:
             value = to_float(value, "reported value")
         except ValueError as exc:  # not a number, or too large for a float
             raise ValueError(f"trial {self.number}: {exc}") from None
         self.study._append([ev.intermediate(self.key, step, value)])
+
+    def _vector(self, value: Sequence[Any], step: int) -> list[float] | float:
+        """A reported vector checked against the study's objectives (one value each, no
+        NaN); a one-objective study stores its single value in the original format."""
+        n = len(self.study.directions)
+        if len(value) != n:
+            raise ValueError(f"trial {self.number}: report at step {step} got {len(value)} "
+                             f"value(s) for a study with {n} objective(s)")
+        try:
+            vec = [to_float(v, "reported value") for v in value]
+        except ValueError as exc:
+            raise ValueError(f"trial {self.number}: {exc}") from None
+        if any(math.isnan(v) for v in vec):
+            raise ValueError(f"trial {self.number}: report at step {step} got NaN in "
+                             f"{vec}; a vector report needs a number per objective")
+        return vec[0] if n == 1 else vec
 
     def should_prune(self) -> bool:
         """Ask the study's pruner whether this trial should stop now. When it should, the

@@ -22,6 +22,7 @@ class FixedTrial:
         self.number = number
         self.user_attrs: dict[str, Any] = {}
         self.intermediate: dict[int, float] = {}
+        self.intermediate_vectors: dict[int, tuple[float, ...]] = {}
 
     def _fixed(self, name: str, dist: Distribution) -> Any:
         if name not in self._given:
@@ -54,8 +55,15 @@ class FixedTrial:
         declared = space if isinstance(space, SearchSpace) else SearchSpace(space)
         return {name: self._fixed(name, d) for name, d in declared.items()}
 
-    def report(self, value: float, step: int) -> None:
-        self.intermediate[int(unwrap(step))] = to_float(value, "reported value")
+    def report(self, value: float | Sequence[float], step: int) -> None:
+        value = unwrap(value)
+        if hasattr(value, "tolist"):
+            value = value.tolist()
+        if isinstance(value, (list, tuple)):  # one value per objective
+            vec = tuple(to_float(v, "reported value") for v in value)
+            self.intermediate_vectors[int(unwrap(step))] = vec
+        else:
+            self.intermediate[int(unwrap(step))] = to_float(value, "reported value")
 
     def should_prune(self) -> bool:
         return False

@@ -12,6 +12,7 @@ from tuneforge.space.distributions import Distribution
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _NO_STEPS: Mapping[int, float] = MappingProxyType({})
+_NO_VECTORS: Mapping[int, tuple[float, ...]] = MappingProxyType({})
 
 
 class TrialState(str, enum.Enum):
@@ -63,6 +64,9 @@ class TrialRecord:
     datetime_complete: float | None = None
     last_heartbeat: float | None = None
     fixed_params: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    # step -> one value per objective (`trial.report([v1, v2], step)`, several objectives)
+    intermediate_vectors: Mapping[int, tuple[float, ...]] = field(
+        default_factory=lambda: _NO_VECTORS)
 
     @property
     def value(self) -> float | None:
@@ -88,7 +92,9 @@ class TrialRecord:
 
     @property
     def last_step(self) -> int | None:
-        return max(self.intermediate) if self.intermediate else None
+        """The last step reported (a value or a vector)."""
+        steps = [*self.intermediate, *self.intermediate_vectors]
+        return max(steps) if steps else None
 
 
 class History(Protocol):
