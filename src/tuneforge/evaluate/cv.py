@@ -170,14 +170,15 @@ class CrossValObjective:
     """A study objective: suggest hyperparameters, cross-validate, return the mean score.
 
     After each fold it reports the running mean of the optimized metric (step = fold
-    index) and asks the study's pruner whether to stop. The trial keeps, as user
-    attributes, ``cv`` (per-metric fold scores, mean, std, standard error) and, for each
-    metric, ``cv_<metric>`` (the mean). Picklable, so ``optimize(n_jobs=k)`` works.
+    index; with several `objectives`, the vector of their running means) and asks the
+    study's pruner whether to stop. The trial keeps, as user attributes, ``cv``
+    (per-metric fold scores, mean, std, standard error) and, for each metric,
+    ``cv_<metric>`` (the mean). Picklable, so ``optimize(n_jobs=k)`` works.
     """
 
     def __init__(self, estimator: Any, X: Any, y: Any, *, space: Mapping[str, Any] | None,
                  cv: Any, scoring: Any, groups: Any, fit_params: Mapping[str, Any] | None,
-                 prune: bool, error_score: Any) -> None:
+                 prune: bool, error_score: Any, objectives: Any = None) -> None:
         _require_sklearn()
         from sklearn.base import is_classifier, is_regressor
 
@@ -187,10 +188,19 @@ class CrossValObjective:
         # an estimator (with a space) says its own kind; a factory says nothing
         classifier = space is not None and is_classifier(estimator)
         known = classifier or (space is not None and is_regressor(estimator))
+        given = scoring
         if scoring is None:  # the estimator's own score: accuracy or R2
             scoring = "accuracy" if (classifier if known else looks_like_classes(y)) else "r2"
-        self.metrics = resolve_metrics(scoring)
-        self.metric = next(iter(self.metrics.values()))
+        if objectives is not None:  # optimized together; `scoring` adds recorded ones
+            self.metrics = resolve_metrics(objectives)
+            self.objectives: tuple[str, ...] = tuple(self.metrics)
+            if given is not None:
+                self.metrics.update({k: m for k, m in resolve_metrics(given).items()
+                                     if k not in self.metrics})
+        else:
+            self.metrics = resolve_metrics(scoring)
+            self.objectives = (next(iter(self.metrics)),)
+        self.metric = self.metrics[self.objectives[0]]
         self.estimator = estimator
         self.space = space
         self.X, self.y = X, y
@@ -212,6 +222,12 @@ class CrossValObjective:
         """The direction a study of this objective must have: that of the first metric."""
         return self.metric.direction
 
+    @property
+    def directions(self) -> list[str]:
+        """One direction per optimized metric (`objectives`), for
+        ``create_study(directions=objective.directions)``."""
+        return [self.metrics[m].direction for m in self.objectives]
+
     def build(self, trial: Trial) -> Any:
         """The estimator of this trial (its hyperparameters suggested on `trial`)."""
         if self.space is not None:
@@ -224,9 +240,16 @@ class CrossValObjective:
             raise TypeError(f"the estimator factory returned {model!r}, not an estimator")
         return model
 
-    def __call__(self, trial: Trial) -> float:
+    def __call__(self, trial: Trial) -> float | tuple[float, ...]:
         study = getattr(trial, "study", None)
-        if study is not None and len(study.directions) == 1 \
+        if study is not None and len(self.objectives) > 1:
+            have = [d.value for d in study.directions]
+            if have != self.directions:
+                raise TuneforgeError(
+                    f"study {study.study_name!r} has directions {have} but the objectives "
+                    f"{list(self.objectives)} need {self.directions}; create it with "
+                    "directions=objective.directions")
+        elif study is not None and len(study.directions) == 1 \
                 and study.direction.value != self.direction:
             better = "higher" if self.metric.greater_is_better else "lower"
             raise TuneforgeError(
@@ -235,31 +258,38 @@ class CrossValObjective:
                 f"direction={self.direction!r}")
         model = self.build(trial)
         primary = self.metric.name
+        reported: str | tuple[str, ...] = primary if len(self.objectives) == 1 \
+            else self.objectives
 
         def on_fold(i: int, res: CVResult) -> None:
-            report_fold(trial, res, i, primary, prune=self.prune,
+            report_fold(trial, res, i, reported, prune=self.prune,
                         before_prune=lambda: _store(trial, res))
 
         res = run_cv(model, self.X, self.y, splits=self.splits, metrics=self.metrics,
                      fit_params=self.fit_params, error_score=self.error_score,
                      on_fold=on_fold if hasattr(trial, "report") else None)
         _store(trial, res)
+        if len(self.objectives) > 1:
+            return tuple(res.mean(m) for m in self.objectives)
         return res.mean(primary)
 
 
-def report_fold(trial: Any, res: CVResult, fold: int, metric: str, *, prune: bool = True,
-                before_prune: Callable[[], None] | None = None) -> None:
-    """After fold `fold`: report the running mean of `metric` (step = fold) and, when the
-    study's pruner says so before the last fold, save what ran and raise TrialPruned."""
-    running = res.mean(metric)
-    if not math.isfinite(running):
+def report_fold(trial: Any, res: CVResult, fold: int, metric: str | Sequence[str], *,
+                prune: bool = True, before_prune: Callable[[], None] | None = None) -> None:
+    """After fold `fold`: report the running mean of `metric` (step = fold; several
+    metrics: the vector of their means) and, when the study's pruner says so before the
+    last fold, save what ran and raise TrialPruned."""
+    names = [metric] if isinstance(metric, str) else list(metric)
+    running = [res.mean(m) for m in names]
+    if not all(math.isfinite(v) for v in running):
         return
-    trial.report(running, step=fold)
+    trial.report(running[0] if isinstance(metric, str) else running, step=fold)
     if prune and fold + 1 < res.n_splits and trial.should_prune():
         if before_prune is not None:
             before_prune()
+        said = ", ".join(f"{m} = {v:.6g}" for m, v in zip(names, running, strict=True))
         raise TrialPruned(f"pruned after fold {fold + 1} of {res.n_splits}: running "
-                          f"mean {metric} = {running:.6g}")
+                          f"mean {said}")
 
 
 def _store(trial: Any, res: CVResult) -> None:
@@ -308,7 +338,8 @@ def cross_val_objective(estimator: Any, X: Any, y: Any = None, *,
                         space: Mapping[str, Any] | None = None, cv: Any = 5,
                         scoring: Any = None, groups: Any = None,
                         fit_params: Mapping[str, Any] | None = None, prune: bool = True,
-                        error_score: Any = "raise") -> CrossValObjective:
+                        error_score: Any = "raise", objectives: Any = None,
+                        ) -> CrossValObjective:
     """An objective that cross-validates a model with the trial's hyperparameters.
 
     `estimator` is either a factory ``f(trial) -> estimator`` (it calls ``trial.suggest_*``
@@ -319,13 +350,18 @@ def cross_val_objective(estimator: Any, X: Any, y: Any = None, *,
     regressor; for a factory, judged by the target). Create the study with
     ``direction=objective.direction``.
 
+    `objectives` (a list of metric names, e.g. ``["f1", "model_size"]``) optimizes several
+    metrics together: the objective returns one mean per metric, reports their vector per
+    fold (for `ParetoPruner`), and the study needs ``directions=objective.directions``;
+    metrics in `scoring` but not in `objectives` are recorded only.
+
         objective = cross_val_objective(SVC(), X, y, space={"C": Float(1e-3, 1e3, log=True)})
         study = create_study(direction=objective.direction)
         study.optimize(objective, n_trials=50)
     """
     return CrossValObjective(estimator, X, y, space=space, cv=cv, scoring=scoring,
                              groups=groups, fit_params=fit_params, prune=prune,
-                             error_score=error_score)
+                             error_score=error_score, objectives=objectives)
 
 
 __all__ = ["CVResult", "CrossValObjective", "cross_val_objective", "json_safe", "make_splits",

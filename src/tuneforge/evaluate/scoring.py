@@ -2,7 +2,9 @@
 
 `resolve_metric("rmse")` gives a `Metric` whose score is the RMSE itself (lower is better),
 not scikit-learn's negated ``neg_root_mean_squared_error``: a study then minimizes the
-number users read in papers. Any scikit-learn scorer name (``"neg_log_loss"``,
+number users read in papers. The cost metrics ``"model_size"`` and ``"predict_latency"``
+(`tuneforge.evaluate.costs`, minimized) trade a model's score against what it costs.
+Any scikit-learn scorer name (``"neg_log_loss"``,
 ``"f1_micro"``, ...) or scorer callable ``scorer(estimator, X, y)`` is accepted too, and
 keeps scikit-learn's convention (greater is better).
 """
@@ -94,7 +96,9 @@ def metric_names() -> list[str]:
     _require_sklearn()
     from sklearn.metrics import get_scorer_names
 
-    return sorted(_ALIASES) + sorted(set(get_scorer_names()) - set(_ALIASES))
+    from tuneforge.evaluate.costs import COSTS
+
+    return sorted([*_ALIASES, *COSTS]) + sorted(set(get_scorer_names()) - set(_ALIASES))
 
 
 def resolve_metric(spec: str | Callable[..., Any] | Metric, name: str | None = None) -> Metric:
@@ -105,6 +109,10 @@ def resolve_metric(spec: str | Callable[..., Any] | Metric, name: str | None = N
     if isinstance(spec, Metric):
         return spec
     if isinstance(spec, str):
+        from tuneforge.evaluate.costs import COSTS
+
+        if spec in COSTS:  # what the model costs, not how well it scores: minimized
+            return Metric(spec, COSTS[spec], False)
         if spec in _ALIASES:
             sk_name, greater = _ALIASES[spec]
             transform = ("one_minus" if spec == "error_rate"
