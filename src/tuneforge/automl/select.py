@@ -20,7 +20,7 @@ import numpy as np
 
 from tuneforge.automl.families import MODEL_PARAM, Families, resolve_models
 from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
-from tuneforge.automl.selection import Selection, family_rows
+from tuneforge.automl.selection import Selection, family_rows, front_rows
 from tuneforge.automl.splits import in_time_order, splitter, time_keys, time_ordered
 from tuneforge.automl.tasks import check_task
 from tuneforge.evaluate import (
@@ -54,7 +54,8 @@ def select(X: Any, y: Any, *, task: str | None = None,
            sampler: Sampler | None = None, pruner: Pruner | None = None,
            storage: Any = None, study_name: str | None = None, seed: int | None = None,
            n_jobs: int = 1, show_progress: bool = False,
-           callbacks: Sequence[Callable[[Study, Any], None]] = ()) -> Selection:
+           callbacks: Sequence[Callable[[Study, Any], None]] = (),
+           objectives: Sequence[str] | None = None) -> Selection:
     """Compare model families (preset names, default: every available preset of the task)
     with `budget` trials of one study, and return the leaderboard and the refitted winner.
 
@@ -68,11 +69,21 @@ def select(X: Any, y: Any, *, task: str | None = None,
     `callbacks` are study callbacks, e.g. ``NoiseAwareStopping()`` to stop once the gains
     are within the CV noise. An existing study of the same name in `storage` is resumed:
     `budget` more trials. `seed` defaults to the sampler's seed, else 0.
+
+    `objectives` (e.g. ``["accuracy", "model_size"]``) optimizes several metrics together:
+    the study has one direction each, the result's `front` lists the Pareto-optimal trials
+    and the winner (`choice`, `best_model`, refitted on the search rows and scored on the
+    hold-out in every objective) is the front's knee; the leaderboard ranks each family by
+    the first objective, and there is no over-tuning check (it compares one score).
     """
     if y is None:
         raise ValueError("select needs a target y")
     seed = default_seed(seed, sampler)
-    task, scoring = check_task(task, y, scoring)
+    if objectives is not None:
+        objectives = list(objectives)
+        check_task(task, y, objectives)  # every objective must fit the task
+    task, scoring = check_task(task, y, scoring if scoring is not None or objectives is None
+                               else objectives)
     families = Families(resolve_models(models, task), random_state=seed)
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise ValueError(f"budget must be a positive number of trials, got {budget!r}")
@@ -85,15 +96,19 @@ def select(X: Any, y: Any, *, task: str | None = None,
         (in_time_order(X, times), in_time_order(y, times))
     objective = cross_val_objective(families, X_search, y_search,
                                     cv=splitter(cv, task, seed, ordered=ordered),
-                                    scoring=scoring)
-    study = create_study(study_name, direction=objective.direction, storage=storage,
+                                    scoring=scoring, objectives=objectives)
+    multi = len(objective.objectives) > 1
+    study = create_study(study_name, directions=objective.directions, storage=storage,
                          sampler=sampler if sampler is not None else TPESampler(seed=seed),
                          pruner=pruner, seed=seed, load_if_exists=True)
     config = {"task": task, "models": families.names, "metric": objective.metric.name,
               "holdout": holdout or None, "seed": seed, "n_rows": n_rows,
               "n_features": n_features, "cv": cv if isinstance(cv, int) else None,
-              "order": "time" if ordered else None}
+              "order": "time" if ordered else None,
+              "objectives": list(objective.objectives) if multi else None}
     _check_resume(study, config)
+    if multi and study.metric_names != list(objective.objectives):
+        study.set_metric_names(list(objective.objectives))
     enqueue_defaults(study, families, n_features)
     threads = None if n_jobs == 1 else 1
     study.optimize(QuietObjective(objective, threads), n_trials=budget, timeout=timeout,
@@ -106,6 +121,16 @@ def select(X: Any, y: Any, *, task: str | None = None,
     best_model = _refit_and_score(rows, families, objective.metric, X_search, y_search,
                                   None if split is None else split.holdout(X, y))
     gap = None
+    if multi:
+        knee = study.knee_trial()
+        front = front_rows(study.best_trials, knee, families, objective.objectives,
+                           best_first=objective.metric.greater_is_better)
+        choice = next(r for r in front if r["knee"])
+        best_model = _refit_choice(choice, families, objective, X_search, y_search,
+                                   None if split is None else split.holdout(X, y))
+        return Selection(study=study, task=task, metric=objective.metric, families=families,
+                         leaderboard=rows, best_model=best_model, gap=None,
+                         holdout_split=split, front=front, choice=choice)
     if split is not None:
         top = rows[0]
         cv_sem = float("nan") if top["cv_sem"] is None else top["cv_sem"]
@@ -147,6 +172,9 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int | None = None,
         raise ValueError(f"outer_cv must be an integer >= 2, got {outer_cv!r}")
     if "holdout" in select_kwargs:
         raise TypeError("nested_select takes no holdout: each outer test fold is the hold-out")
+    if len(select_kwargs.get("objectives") or ()) > 1:
+        raise TypeError("nested_select estimates one metric; it takes no objectives (run "
+                        "select(objectives=...) for a front)")
     seed = default_seed(seed, select_kwargs.get("sampler"))
     task, scoring = check_task(select_kwargs.pop("task", None), y,
                                select_kwargs.pop("scoring", None))
@@ -238,6 +266,19 @@ def _refit_and_score(rows: list[dict[str, Any]], families: Families, metric: Any
         if i == 0:
             winner = model
     return winner
+
+
+def _refit_choice(choice: dict[str, Any], families: Families, objective: Any, X: Any, y: Any,
+                  holdout: tuple[Any, Any] | None) -> Any:
+    """Refit the trial chosen from the front on the search rows; with a hold-out, store
+    its hold-out score in every objective (``choice["holdout_scores"]``)."""
+    with ConvergenceCounter():
+        model = families.preset(choice["family"]).build(
+            choice["params"], random_state=families.random_state).fit(X, y)
+    if holdout is not None:
+        choice["holdout_scores"] = {m: float(objective.metrics[m](model, *holdout))
+                                    for m in objective.objectives}
+    return model
 
 
 def _shape(X: Any, y: Any) -> tuple[int, int]:

@@ -26,10 +26,11 @@ def family_rows(trials: Sequence[TrialRecord], families: Families,
         own = [t for t in trials if t.params.get(MODEL_PARAM) == family and t.state.is_finished]
         best: TrialRecord | None = None
         best_value = math.nan
-        for t in own:
-            if t.state is TrialState.COMPLETE and t.value is not None \
-                    and (best is None or metric.is_better(t.value, best_value)):
-                best, best_value = t, t.value
+        for t in own:  # ranked by the first objective when there are several
+            value = t.values[0] if t.values else None
+            if t.state is TrialState.COMPLETE and value is not None \
+                    and (best is None or metric.is_better(value, best_value)):
+                best, best_value = t, value
         rows.append({
             "family": family,
             "trials": len(own),
@@ -92,19 +93,26 @@ class Selection:
     best_model: Any
     gap: GapReport | None
     holdout_split: HoldoutSplit | None
+    # several objectives: the Pareto front (rows as `front_rows`) and the one chosen
+    # from it (the knee), which is then the winner: best_family, best_params, best_model
+    front: list[dict[str, Any]] | None = None
+    choice: dict[str, Any] | None = None
 
     @property
     def best_family(self) -> str:
-        return self.leaderboard[0]["family"]
+        return (self.choice or self.leaderboard[0])["family"]
 
     @property
     def best_params(self) -> dict[str, Any]:
         """The winner's hyperparameters, without the family prefix."""
-        return dict(self.leaderboard[0]["params"])
+        return dict((self.choice or self.leaderboard[0])["params"])
 
     def new_estimator(self, family: str | None = None) -> Any:
         """An unfitted estimator with a family's best parameters (default: the winner),
         e.g. to refit on every row once the hold-out check is done."""
+        if family is None and self.choice is not None:
+            return self.families.preset(self.choice["family"]).build(
+                self.choice["params"], random_state=self.families.random_state)
         family = family or self.best_family
         for row in self.leaderboard:
             if row["family"] == family and row["trial"] is not None:
@@ -139,9 +147,31 @@ class Selection:
                           *others, plain(params))
         return table
 
+    def front_table(self) -> Table:
+        """The Pareto front (several objectives) as a rich Table, the knee marked."""
+        from rich.table import Table
+
+        from tuneforge.display import plain
+
+        if not self.front:
+            raise ValueError("this selection optimized one metric: it has no front")
+        names = list(self.front[0]["scores"])
+        table = Table(title=plain(f"Pareto front of {self.study.study_name!r}: "
+                                  f"{len(self.front)} trials (* = knee, chosen)"))
+        for column in ("#", "trial", "model", *names, "params"):
+            table.add_column(plain(column), no_wrap=column != "params")
+        for i, row in enumerate(self.front, 1):
+            params = ", ".join(f"{k}={_short(v)}" for k, v in row["params"].items())
+            table.add_row(f"{i}{'*' if row['knee'] else ''}", str(row["trial"]),
+                          plain(row["family"]), *(_num(row["scores"][m]) for m in names),
+                          plain(params))
+        return table
+
     def to_json(self) -> dict[str, Any]:
         """Everything but the fitted model and the study object, as JSON values."""
         return {
+            **({"front": [dict(r) for r in self.front], "choice": dict(self.choice or {})}
+               if self.front is not None else {}),
             "study_name": self.study.study_name,
             "task": self.task,
             "metric": self.metric.name,
@@ -156,8 +186,23 @@ class Selection:
         }
 
 
+def front_rows(front: Sequence[TrialRecord], knee: TrialRecord, families: Families,
+               objectives: Sequence[str], *, best_first: bool = False) -> list[dict[str, Any]]:
+    """One row per Pareto-optimal trial, in the order of its first objective (ascending;
+    `best_first` for a maximized one): trial number, family, params, the objectives' CV
+    means, and whether it is the knee."""
+    rows = []
+    for t in sorted(front, key=lambda t: (t.values or (0.0,))[0], reverse=best_first):
+        family, params = families.unprefix(t.params)
+        rows.append({"trial": t.number, "family": family, "params": params,
+                     "scores": {m: _finite(v) for m, v in
+                                zip(objectives, t.values or (), strict=True)},
+                     "knee": t.number == knee.number})
+    return rows
+
+
 def _short(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-__all__ = ["Selection", "family_rows"]
+__all__ = ["Selection", "family_rows", "front_rows"]
