@@ -32,10 +32,16 @@ class ScoringPlan:
     multimetric: bool
     primary: str
     refit_key: str | None
+    objectives: tuple[str, ...] = ()   # several keys optimized together (a front)
 
     @property
     def direction(self) -> str:
         return self.metrics[self.primary].direction
+
+    @property
+    def directions(self) -> list[str]:
+        """The study's directions: one per objective (the primary alone by default)."""
+        return [self.metrics[k].direction for k in (self.objectives or (self.primary,))]
 
     def sign(self, key: str) -> float:
         """+1 or -1: natural units times this is scikit-learn's greater-is-better score."""
@@ -61,9 +67,15 @@ class SignedScorer:
         return f"SignedScorer({sign}{self.metric.name})"
 
 
-def plan_scoring(scoring: Any, refit: Any, estimator: Any) -> ScoringPlan:
-    """Resolve `scoring` and check `refit` against it, as scikit-learn's searches do."""
+def plan_scoring(scoring: Any, refit: Any, estimator: Any,
+                 objectives: Any = None) -> ScoringPlan:
+    """Resolve `scoring` and check `refit` against it, as scikit-learn's searches do.
+    With `objectives` (keys of a multi-metric `scoring`), those are optimized together
+    and `refit` may also be True or "knee": the front's knee."""
     from sklearn.metrics import check_scoring
+
+    if objectives is not None:
+        return _plan_objectives(scoring, refit, objectives)
 
     if scoring is None:
         metric = Metric(SINGLE, check_scoring(estimator), True)
@@ -85,6 +97,28 @@ def plan_scoring(scoring: Any, refit: Any, estimator: Any) -> ScoringPlan:
         raise ValueError(_MULTIMETRIC_REFIT.format(refit=refit, keys=keys))
     primary = refit if valid_key else keys[0]
     return ScoringPlan(metrics, True, primary, refit if valid_key else None)
+
+
+def _plan_objectives(scoring: Any, refit: Any, objectives: Any) -> ScoringPlan:
+    if isinstance(objectives, str) or not isinstance(objectives, (list, tuple)) \
+            or not objectives:
+        raise ValueError(f"objectives must be a list of scoring keys, got {objectives!r}")
+    if scoring is None or isinstance(scoring, (str, Metric)) or callable(scoring):
+        raise ValueError("objectives need a multi-metric scoring (a list or dict of "
+                         f"metrics) holding them, got scoring={scoring!r}")
+    metrics = resolve_metrics(scoring)
+    missing = [k for k in objectives if k not in metrics]
+    if missing or len(set(objectives)) != len(objectives):
+        raise ValueError(f"objectives {list(objectives)} must be distinct keys of scoring "
+                         f"(keys: {list(metrics)})")
+    valid_key = isinstance(refit, str) and refit in metrics
+    if not (valid_key or refit is False or refit is True or refit == "knee"
+            or callable(refit)):
+        raise ValueError(f"refit={refit!r}: with objectives, refit is a scoring key (the "
+                         "best in that metric), 'knee' or True (the front's knee), a "
+                         f"callable or False (keys: {list(metrics)})")
+    return ScoringPlan(metrics, True, objectives[0], refit if valid_key else None,
+                       tuple(objectives))
 
 
 def scorers(plan: ScoringPlan) -> Any:

@@ -34,7 +34,7 @@ class SearchObjective:
     def __init__(self, estimator: Any, X: Any, y: Any, *, space: ParamSpace,
                  splits: Sequence[tuple[np.ndarray, np.ndarray]], metrics: Mapping[str, Metric],
                  primary: str, fit_params: Mapping[str, Any], error_score: Any,
-                 return_train_score: bool) -> None:
+                 return_train_score: bool, objectives: Sequence[str] = ()) -> None:
         self.estimator = estimator
         self.X, self.y = X, y
         self.space = space
@@ -44,12 +44,13 @@ class SearchObjective:
         self.fit_params = dict(fit_params)
         self.error_score = error_score
         self.return_train_score = return_train_score
+        self.objectives = tuple(objectives)  # several: a vector per fold and as the result
 
     @property
     def raises(self) -> bool:
         return isinstance(self.error_score, str)  # validated: only "raise"
 
-    def __call__(self, trial: Any) -> float:
+    def __call__(self, trial: Any) -> float | tuple[float, ...]:
         from sklearn.base import clone
         from sklearn.exceptions import FitFailedWarning
 
@@ -61,7 +62,8 @@ class SearchObjective:
             if len(res.errors) > len(failed):
                 failed.append(i)
                 self._score_failed_fold(res, i)
-            report_fold(trial, res, i, self.primary,
+            report_fold(trial, res, i,
+                        self.objectives if len(self.objectives) > 1 else self.primary,
                         before_prune=lambda: store(trial, res, failed))
 
         with warnings.catch_warnings():  # fit failures are summarized once, by the search
@@ -74,6 +76,8 @@ class SearchObjective:
             raise CandidateFitFailed(
                 f"{len(failed)} of {res.n_splits} folds failed to fit with {params}: "
                 + "; ".join(res.errors))
+        if len(self.objectives) > 1:
+            return tuple(res.mean(k) for k in self.objectives)
         return res.mean(self.primary)
 
     def _score_failed_fold(self, res: CVResult, i: int) -> None:

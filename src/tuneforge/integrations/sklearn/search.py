@@ -37,7 +37,7 @@ from tuneforge.trial.records import TrialRecord, TrialState
 
 _FITTED = ("cv_results_", "best_index_", "best_params_", "best_score_", "best_estimator_",
            "refit_time_", "feature_names_in_", "scorer_", "n_splits_", "multimetric_",
-           "trials_", "_study", "_study_location")
+           "trials_", "_study", "_study_location", "pareto_front_")
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,11 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
     scoring : None (the estimator's ``score``), a metric name (tuneforge's such as
         ``"rmse"``, or any scikit-learn scorer name), a scorer callable, or a list/dict of
         them (multi-metric: `refit` must then name one, be a callable, or be False).
+    objectives : keys of a multi-metric `scoring` optimized together (e.g. ``["f1",
+        "model_size"]``): the study has one direction each, ``pareto_front_`` lists the
+        indices of the Pareto-optimal candidates in ``cv_results_``, and `refit` picks
+        from them: a key (the best in that metric), ``"knee"`` or True (the front's knee,
+        `Study.knee_trial`), a callable of ``cv_results_``, or False.
     sampler, pruner : tuneforge ones; default ``AutoSampler(seed=random_state)`` (as
         ``create_study``: a GP for small numeric budgets, TPE for conditional, categorical or
         long searches) and none. The pruner sees the running mean after each fold (step =
@@ -128,7 +133,8 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
                  refit: Any = True, n_jobs: int | None = 1, error_score: Any = np.nan,
                  return_train_score: bool = False, storage: Any = None,
                  study_name: str | None = None, random_state: Any = None,
-                 timeout: float | None = None, callbacks: Any = None, verbose: int = 0) -> None:
+                 timeout: float | None = None, callbacks: Any = None, verbose: int = 0,
+                 objectives: Any = None) -> None:
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_trials = n_trials
@@ -146,6 +152,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.timeout = timeout
         self.callbacks = callbacks
         self.verbose = verbose
+        self.objectives = objectives
 
     # -- what the subclasses change ----------------------------------------------------
     def _settings(self) -> SearchSettings:
@@ -174,13 +181,17 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         for name in _FITTED:
             self.__dict__.pop(name, None)
         settings = self._settings()
-        plan = plan_scoring(self.scoring, self.refit, self.estimator)
+        # subclasses with their own signature have no objectives
+        plan = plan_scoring(self.scoring, self.refit, self.estimator,
+                            getattr(self, "objectives", None))
         error_score = _check_error_score(self.error_score)
         X, y, groups = indexable(X, y, groups)
         splits = make_splits(5 if self.cv is None else self.cv, X, y, groups=groups,
                              classifier=is_classifier(self.estimator))
         study = open_search_study(
-            self.study_name, self.storage, direction=plan.direction, sampler=settings.sampler,
+            self.study_name, self.storage,
+            direction=plan.directions if len(plan.objectives) > 1 else plan.direction,
+            sampler=settings.sampler,
             pruner=settings.pruner, seed=settings.seed,
             description=describe(self.estimator, settings.space, plan, splits))
         before = {t.number for t in evaluated(study.trials)}
@@ -193,7 +204,8 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             objective = SearchObjective(
                 self.estimator, X, y, space=settings.space, splits=splits,
                 metrics=plan.metrics, primary=plan.primary, fit_params=fit_params,
-                error_score=error_score, return_train_score=self.return_train_score)
+                error_score=error_score, return_train_score=self.return_train_score,
+                objectives=plan.objectives)
             study.optimize(objective, n_trials=budget, timeout=settings.timeout,
                            n_jobs=1 if self.n_jobs is None else self.n_jobs,
                            catch=(CandidateFitFailed,),
@@ -228,7 +240,16 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _select_best(self, records: Sequence[TrialRecord], results: dict[str, Any],
                      plan: ScoringPlan, study: Study) -> None:
-        """best_index_/best_params_/best_score_, as scikit-learn sets them for `refit`."""
+        """best_index_/best_params_/best_score_, as scikit-learn sets them for `refit`;
+        with several objectives also pareto_front_ (and refit "knee"/True: its knee)."""
+        if len(plan.objectives) > 1:
+            front = {t.number for t in study.best_trials}
+            self.pareto_front_ = [i for i, r in enumerate(records) if r.number in front]
+            if (self.refit is True or self.refit == "knee") and front:
+                knee = study.knee_trial().number
+                self.best_index_ = next(i for i, r in enumerate(records) if r.number == knee)
+                self.best_params_ = results["params"][self.best_index_]
+                return
         if callable(self.refit):
             index = self.refit(results)
             if isinstance(index, bool) or not isinstance(index, numbers.Integral):
@@ -336,7 +357,9 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         self._check_refit("score")
         scorer = self.scorer_
         if isinstance(scorer, dict):
-            key = self.refit if isinstance(self.refit, str) else next(iter(scorer))
+            # refit "knee" (several objectives) names no metric: the first objective's
+            key = self.refit if isinstance(self.refit, str) and self.refit in scorer \
+                else next(iter(scorer))
             scorer = scorer[key]
         return float(scorer(self.best_estimator_, X, y))
 

@@ -50,9 +50,12 @@ def describe(estimator: Any, space: ParamSpace, plan: ScoringPlan,
 
 
 def open_search_study(study_name: str | None, storage: Any, *, description: dict[str, Any],
-                      direction: str, sampler: Any, pruner: Any, seed: int | None) -> Study:
-    """Create the study, or resume it when it holds the same search (else ValueError)."""
-    study = create_study(study_name, direction=direction, storage=storage, sampler=sampler,
+                      direction: str | list[str], sampler: Any, pruner: Any,
+                      seed: int | None) -> Study:
+    """Create the study, or resume it when it holds the same search (else ValueError);
+    `direction` is a list for several objectives."""
+    dirs = direction if isinstance(direction, list) else [direction]
+    study = create_study(study_name, directions=dirs, storage=storage, sampler=sampler,
                          pruner=pruner, load_if_exists=True, seed=seed)
     stored = study.user_attrs.get(SEARCH_ATTR)
     if stored is None:
