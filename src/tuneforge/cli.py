@@ -3,6 +3,7 @@
     tuneforge studies                      # every study in ./tuneforge.db
     tuneforge trials my-study --limit 20   # its most recent trials
     tuneforge best my-study
+    tuneforge front my-study               # several objectives: the Pareto front, knee marked
     tuneforge export my-study --format json
     tuneforge delete my-study --yes
     tuneforge doctor --repair-to fixed.db  # find damaged events; copy the rest
@@ -37,6 +38,7 @@ from tuneforge.storage.base import Storage, StudyRef, find_study
 from tuneforge.storage.cached import StudyView
 from tuneforge.storage.url import DEFAULT_URL, open_storage
 from tuneforge.study import analysis
+from tuneforge.trial.constraints import constraints_of
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -220,21 +222,29 @@ def trials(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
     table.add_column("value" if len(ref.directions) == 1 else "values", justify="right")
     table.add_column("params")
     table.add_column("duration", justify="right")
+    constrained = any(constraints_of(t) is not None for t in shown)
+    if constrained:  # outcome constraints: feasible when every value is <= 0
+        table.add_column("feasible")
     table.add_column("fail reason")
     colors = {TrialState.COMPLETE: "green", TrialState.FAIL: "red",
               TrialState.PRUNED: "yellow"}
     for t in shown:
-        table.add_row(str(t.number), Text(t.state.value, style=colors.get(t.state, "")),
-                      _values(t), _params(t.params),
-                      "-" if t.duration is None else f"{t.duration:.2f}s",
-                      plain(t.system_attrs.get("fail_reason") or ""))
+        cells: list[str | Text] = [str(t.number), Text(t.state.value, style=colors.get(t.state, "")),
+                 _values(t), _params(t.params),
+                 "-" if t.duration is None else f"{t.duration:.2f}s"]
+        if constrained:
+            cells.append("-" if constraints_of(t) is None else
+                         Text("yes", style="green") if analysis.feasible(t)
+                         else Text("no", style="red"))
+        table.add_row(*cells, plain(t.system_attrs.get("fail_reason") or ""))
     _stdout().print(table)
 
 
 @_command("best")
 def best(study: StudyArgument, storage: StorageOption = DEFAULT_URL) -> None:
-    """Show the best trial (or, with several objectives, the Pareto-optimal trials)."""
-    ref, records = _load(_open_read(storage), study)
+    """Show the best trial (or, with several objectives, the Pareto front, knee marked)."""
+    store = _open_read(storage)
+    ref, records = _load(store, study)
     console = _stdout()
     if len(ref.directions) == 1:
         t = analysis.best_trial(records, ref.directions, ref.name)
@@ -245,18 +255,48 @@ def best(study: StudyArgument, storage: StorageOption = DEFAULT_URL) -> None:
             table.add_row(plain(k), plain(_json(v)))
         console.print(table)
         return
+    console.print(_front_table(ref, records, study, _metric_names(store, ref)))
+
+
+def _front_table(ref: StudyRef, records: list[TrialRecord], study: str,
+                 names: list[str] | None) -> Table:
+    """The Pareto-optimal trials, by the first objective, the knee marked with *."""
+    from tuneforge.study.front import knee_trial
+
     front = analysis.pareto_trials(records, ref.directions)
     if not front:
         raise TuneforgeError(f"study {study!r} has no COMPLETE trial yet")
+    knee = knee_trial(records, ref.directions, study_name=study)
     table = Table(title=plain(f"{len(front)} Pareto-optimal trials of {study} "
-                              f"({_dirs(ref.directions)})"))
+                              f"({_dirs(ref.directions)}); * = knee"),
+                  caption=plain(f"knee: trial #{knee.number} (farthest from the line "
+                                "through the front's extremes, objectives scaled to [0, 1])"))
     table.add_column("#", justify="right")
+    table.add_column("knee", justify="center")
     for i, d in enumerate(ref.directions):
-        table.add_column(f"values_{i} ({d.value})", justify="right")
+        table.add_column(plain(f"{names[i] if names else f'values_{i}'} ({d.value})"),
+                         justify="right")
     table.add_column("params")
+    front.sort(key=lambda t: (t.values or (0.0,))[0],
+               reverse=ref.directions[0] is Direction.MAXIMIZE)
     for t in front:
-        table.add_row(str(t.number), *(_num(v) for v in t.values or ()), _params(t.params))
-    console.print(table)
+        table.add_row(str(t.number), "*" if t.number == knee.number else "",
+                      *(_num(v) for v in t.values or ()), _params(t.params))
+    return table
+
+
+def _metric_names(store: Storage, ref: StudyRef) -> list[str] | None:
+    """The objectives' names (`Study.set_metric_names`), or None."""
+    names = StudyView(store, ref).refresh().system_attrs.get("metric_names")
+    return [str(n) for n in names] if isinstance(names, list) else None
+
+
+@_command("front")
+def front(study: StudyArgument, storage: StorageOption = DEFAULT_URL) -> None:
+    """Show the Pareto front of a study (several objectives) as a table, the knee marked."""
+    store = _open_read(storage)
+    ref, records = _load(store, study)
+    _stdout().print(_front_table(ref, records, study, _metric_names(store, ref)))
 
 
 class ExportFormat(str, enum.Enum):
@@ -410,6 +450,8 @@ def run(config: Annotated[Path, typer.Argument(
     table = selection.table()
     table.caption = None  # the gap check is printed below, in colour
     console.print(table)
+    if selection.front:  # several objectives: the front, its knee chosen
+        console.print(selection.front_table())
     if selection.gap is not None:
         style = "bold yellow" if selection.gap.overtuned else "green"
         console.print(plain(f"hold-out check: {selection.gap.message}", style=style))
@@ -464,6 +506,8 @@ def _run_summary(cfg: RunConfig, shape: tuple[int, int] | None = None) -> str:
                      f"{cfg.stopping['threshold']:g} CV s.e.")
     if cfg.nested_cv:
         extra.append(f"then a {cfg.nested_cv}-fold nested-CV estimate")
+    if cfg.objectives:
+        extra.append(f"a Pareto front of {', '.join(cfg.objectives)}")
     return (f"study {cfg.study!r} in {cfg.storage}\n"
             f"data: {cfg.data.path} ({cfg.data.format}), target {cfg.data.target!r}{rows}\n"
             f"models: {models}; {cfg.trials} trials{timeout}, {cfg.cv}-fold CV, {holdout}"

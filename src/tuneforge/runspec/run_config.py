@@ -70,6 +70,7 @@ class RunConfig:
     lines: Mapping[str, int]            # key path -> line, for errors found while running
     stopping: Mapping[str, Any] | None = None  # NoiseAwareStopping options; None: no rule
     nested_cv: int | None = None        # outer folds of a nested estimate; None: none
+    objectives: tuple[str, ...] | None = None  # metrics optimized together (a front)
 
     def with_overrides(self, *, storage: str | None = None,
                        trials: int | None = None) -> RunConfig:
@@ -159,6 +160,7 @@ class RunConfig:
                 "pruner": None if self.pruner is None else self.pruner.build(),
                 "storage": self.storage, "study_name": self.study, "seed": self.seed,
                 "n_jobs": self.n_jobs,
+                **({"objectives": list(self.objectives)} if self.objectives else {}),
                 "callbacks": [] if self.stopping is None else
                 [NoiseAwareStopping(**self.stopping)]}
 
@@ -187,6 +189,20 @@ def _metrics(node: Node, path: str, issues: Issues) -> Any:
     if len(set(names)) != len(names):
         return issues.add(node.line, path, f"a metric is listed twice: {names}")
     return names if len(names) > 1 else names[0]
+
+
+def _objectives(node: Node, path: str, issues: Issues) -> Any:
+    """Two or more metric names optimized together (a Pareto front)."""
+    if not node.is_sequence:
+        return issues.add(node.line, path, f"must be a list of two or more metric names "
+                                           f"optimized together, {got(node)}")
+    names = sequence(_metric)(node, path, issues)
+    if names is INVALID or INVALID in names:
+        return INVALID
+    if len(set(names)) != len(names) or len(names) < 2:
+        return issues.add(node.line, path, f"must name two or more distinct metrics, got "
+                                           f"{names}")
+    return tuple(names)
 
 
 def _metric(node: Node, path: str, issues: Issues) -> Any:
@@ -248,6 +264,8 @@ def _root(task: str | None, why: str = "") -> dict[str, Field]:
         "task": Field(nullable(string(TASKS, "task"))),
         "models": Field(nullable(sequence(model_entry(task, why)))),
         "metric": Field(nullable(_metrics)),
+        "objectives": Field(nullable(_objectives), help="metrics optimized together: the "
+                                                         "result is a Pareto front and its knee"),
         "cv": Field(integer(minimum=2), default=5),
         "holdout": Field(nullable(number(0, 1, what="a fraction in (0, 1) or null (no "
                                                    "hold-out)")), default=0.2),
@@ -290,6 +308,9 @@ def load_run_config(path: str | Path) -> RunConfig:
     values = section(_root(*task_hint(root)))(root, "", issues)
     data = _check_data(values.get("data"), root, Path(path).parent, issues)
     _check_metric_task(values, root, issues)
+    if values.get("objectives") and values.get("nested_cv"):
+        issues.add(root.value["nested_cv"].line, "nested_cv", "a nested estimate scores one "
+                   "metric; it cannot be combined with objectives")
     if issues:
         raise ConfigError(source, issues)
     budget, sampler = values["budget"], values["sampler"]
@@ -301,7 +322,7 @@ def load_run_config(path: str | Path) -> RunConfig:
         trials=budget["trials"], timeout=budget["timeout"], sampler=sampler,
         pruner=values["pruner"], seed=(sampler.options.get("seed") if sampler else None) or 0,
         n_jobs=values["n_jobs"], lines=_lines(root), stopping=values["stopping"],
-        nested_cv=values["nested_cv"])
+        nested_cv=values["nested_cv"], objectives=values["objectives"])
 
 
 def _check_data(spec: Any, root: Node, folder: Path, issues: Issues) -> Any:
