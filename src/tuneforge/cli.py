@@ -272,16 +272,16 @@ def _front_table(ref: StudyRef, records: list[TrialRecord], study: str,
                   caption=plain(f"knee: trial #{knee.number} (farthest from the line "
                                 "through the front's extremes, objectives scaled to [0, 1])"))
     table.add_column("#", justify="right")
-    table.add_column("knee", justify="center")
     for i, d in enumerate(ref.directions):
         table.add_column(plain(f"{names[i] if names else f'values_{i}'} ({d.value})"),
                          justify="right")
     table.add_column("params")
+    table.add_column("knee", justify="center")
     front.sort(key=lambda t: (t.values or (0.0,))[0],
                reverse=ref.directions[0] is Direction.MAXIMIZE)
     for t in front:
-        table.add_row(str(t.number), "*" if t.number == knee.number else "",
-                      *(_num(v) for v in t.values or ()), _params(t.params))
+        table.add_row(str(t.number), *(_num(v) for v in t.values or ()), _params(t.params),
+                      "*" if t.number == knee.number else "")
     return table
 
 
