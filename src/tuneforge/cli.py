@@ -229,9 +229,9 @@ def trials(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
     colors = {TrialState.COMPLETE: "green", TrialState.FAIL: "red",
               TrialState.PRUNED: "yellow"}
     for t in shown:
-        cells: list[str | Text] = [str(t.number), Text(t.state.value, style=colors.get(t.state, "")),
-                 _values(t), _params(t.params),
-                 "-" if t.duration is None else f"{t.duration:.2f}s"]
+        cells: list[str | Text] = [
+            str(t.number), Text(t.state.value, style=colors.get(t.state, "")), _values(t),
+            _params(t.params), "-" if t.duration is None else f"{t.duration:.2f}s"]
         if constrained:
             cells.append("-" if constraints_of(t) is None else
                          Text("yes", style="green") if analysis.feasible(t)
