@@ -4,6 +4,7 @@ a hold-out the search never sees, nested CV, and a stopping rule that knows the 
 Needs the `sklearn` extra.
 """
 
+from tuneforge.evaluate.costs import model_size, predict_latency
 from tuneforge.evaluate.cv import (
     CrossValObjective,
     CVResult,
@@ -40,11 +41,13 @@ __all__ = [
     "make_splits",
     "metric_names",
     "metric_task",
+    "model_size",
     "nested_cv",
     "resolve_metric",
     "resolve_metrics",
     "holdout_sem_estimate",
     "holdout_split",
     "overtuning_check",
+    "predict_latency",
     "run_cv",
 ]

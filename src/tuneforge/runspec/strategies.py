@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tuneforge.pruners import MedianPruner, NopPruner
+from tuneforge.pruners import MedianPruner, NopPruner, ParetoPruner
 from tuneforge.runspec.schema import INVALID, Checker, Issues, check_keys, got, join, unknown
 from tuneforge.runspec.yaml_tree import Node
 from tuneforge.samplers import (
@@ -28,7 +28,8 @@ from tuneforge.samplers import (
 SAMPLERS: dict[str, type] = {"auto": AutoSampler, "tpe": TPESampler, "gp": GPSampler,
                              "random": RandomSampler, "cmaes": CmaEsSampler,
                              "ga": GeneticSampler}
-PRUNERS: dict[str, type] = {"median": MedianPruner, "none": NopPruner}
+PRUNERS: dict[str, type] = {"median": MedianPruner, "none": NopPruner,
+                             "pareto": ParetoPruner}
 _EXTRAS = {"cmaes": ("cmaes", "cmaes")}  # sampler name -> (module it needs, pip extra)
 
 
