@@ -26,7 +26,7 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
     ``postgresql://...``), a Storage, or None for memory. `seed` makes it reproducible;
     without one, the sampler's `seed=` is the study seed (the two may not disagree).
 
-    `constraints_func(frozen_trial) -> [c1, ...]` gives each finished trial's outcome
+    `constraints_func(frozen_trial) -> [c1, ...]` gives each completed trial's outcome
     constraints (feasible when all <= 0; Optuna's name, also accepted by every sampler);
     `param_constraints` are predicates over the params dict that no proposal violates
     (docs: tutorials/constraints-and-fronts)."""

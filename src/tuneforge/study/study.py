@@ -29,7 +29,7 @@ from tuneforge.samplers.base import (
     checked_constraints_func,
     trial_rng,
 )
-from tuneforge.space.constraints import ParamConstraint, check_param_constraints
+from tuneforge.space.constraints import ParamConstraint, check_param_constraints, violated
 from tuneforge.space.search_space import intersection_space
 from tuneforge.storage import events as ev
 from tuneforge.storage.base import Storage, StudyRef
@@ -334,8 +334,6 @@ class Study:
 
     def _violates(self, params: Mapping[str, Any]) -> bool:
         """Whether `params` break a parameter constraint (a grid point is then skipped)."""
-        from tuneforge.space.constraints import violated
-
         return bool(self.param_constraints) and violated(self.param_constraints,
                                                          params) is not None
 
@@ -370,8 +368,7 @@ class Study:
         finish = ev.finished(record.key, st.value, vals, reason, traceback)
         extra: list[ev.Event] = []
         cons_problem: str | None = None
-        if self.constraints_func is not None and st in (TrialState.COMPLETE,
-                                                        TrialState.PRUNED):
+        if self.constraints_func is not None and st is TrialState.COMPLETE:
             cons, cons_problem = feasible.outcome_constraints(
                 self.constraints_func, dataclasses.replace(record, state=st, values=vals))
             extra = [ev.attr_set(record.key, "constraints", cons, scope="system")] \
