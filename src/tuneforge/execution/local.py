@@ -95,7 +95,7 @@ def _supervise(study: Study, run: Run, n_jobs: int) -> None:
                                    study.constraints_func, study.param_constraints))
     except Exception as exc:
         raise TuneforgeError(
-            "with n_jobs > 1 the objective, sampler and pruner are sent to worker processes "
+            "with n_jobs > 1 the objective, sampler, pruner and constraints are sent to workers "
             f"and must be picklable; this failed ({type(exc).__name__}: {exc}). Define the "
             "objective as a module-level function (not a lambda or a closure)."
         ) from None
