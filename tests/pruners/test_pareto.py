@@ -6,6 +6,7 @@ import tuneforge as tf
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.math.pareto import non_dominated_fronts
 from tuneforge.pruners.pareto import ParetoPruner, crowding
+from tuneforge.testing import PrunerContract
 from tuneforge.trial.records import TrialState
 
 # both objectives minimized; trials 0 and 1 complete, each then runs in turn
@@ -131,3 +132,11 @@ def test_cross_validated_trials_are_pruned_on_their_vectors():
     pruned = [t for t in run(ParetoPruner(eta=2, n_startup_trials=2))[1].trials
               if t.state is TrialState.PRUNED]
     assert all(t.intermediate_vectors for t in pruned)
+
+
+class TestParetoPrunerContract(PrunerContract):
+    """The public pruner contract (single-objective histories: vectors of one)."""
+
+    @pytest.fixture
+    def pruner(self):
+        return ParetoPruner(eta=2, n_startup_trials=2)
