@@ -126,7 +126,7 @@ def test_unknown_keys_with_did_you_mean(tmp_path: Path) -> None:
         "budget takes: trials, timeout",
         "config.yaml:8: storag: unknown key (did you mean 'storage'?); known keys: study, "
         "storage, data, task, models, metric, cv, holdout, budget, sampler, pruner, n_jobs, "
-        "stopping, nested_cv",
+        "stopping, nested_cv, objectives",
     ]
 
 

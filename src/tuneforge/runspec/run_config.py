@@ -264,8 +264,6 @@ def _root(task: str | None, why: str = "") -> dict[str, Field]:
         "task": Field(nullable(string(TASKS, "task"))),
         "models": Field(nullable(sequence(model_entry(task, why)))),
         "metric": Field(nullable(_metrics)),
-        "objectives": Field(nullable(_objectives), help="metrics optimized together: the "
-                                                         "result is a Pareto front and its knee"),
         "cv": Field(integer(minimum=2), default=5),
         "holdout": Field(nullable(number(0, 1, what="a fraction in (0, 1) or null (no "
                                                    "hold-out)")), default=0.2),
@@ -275,6 +273,8 @@ def _root(task: str | None, why: str = "") -> dict[str, Field]:
         "n_jobs": Field(_n_jobs, default=1),
         "stopping": Field(nullable(section(_STOPPING, "stopping takes (NoiseAwareStopping)"))),
         "nested_cv": Field(nullable(integer(minimum=2))),
+        "objectives": Field(nullable(_objectives), help="metrics optimized together: the "
+                                                         "result is a Pareto front and its knee"),
     }
 
 
