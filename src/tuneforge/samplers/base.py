@@ -46,6 +46,9 @@ class Sampler(Protocol):
       it one parameter at a time.
     - `seed`: the seed the sampler was made with (Optuna's `seed=`); it becomes the study
       seed when the study is given none, and is never read while sampling.
+    - `constraints_func`: Optuna's outcome constraints, a function of the completed trial
+      returning its constraint values (feasible when all <= 0), or None; the study calls
+      it after the objective returns and stores the values on the trial.
     - `joint_space(space)`: the space to sample jointly, given the inferred one (e.g. a
       refined space declared up front).
     - `initial_queue()`: `(tag, points)` enqueued once per study (a grid), or None; a
@@ -57,6 +60,9 @@ class Sampler(Protocol):
 
     @property
     def seed(self) -> int | None: ...
+
+    @property
+    def constraints_func(self) -> ConstraintsFunc | None: ...
 
     def sample(self, space: Space, history: History, rng: np.random.Generator,
                trial: TrialRecord) -> Suggestion: ...
@@ -121,7 +127,7 @@ def checked_constraints_func(func: object, owner: object) -> ConstraintsFunc | N
     return func
 
 
-_MEMBERS = ("sample", "relative", "seed", "joint_space", "initial_queue")
+_MEMBERS = ("sample", "relative", "seed", "constraints_func", "joint_space", "initial_queue")
 _METHODS = ("sample", "joint_space", "initial_queue")
 
 
@@ -133,7 +139,7 @@ def check_sampler(sampler: object) -> Sampler:
         raise TypeError(
             f"{sampler!r} is not a tuneforge sampler: it lacks {', '.join(missing)}. "
             "Subclass tuneforge.samplers.BaseSampler, which provides relative, seed, "
-            "joint_space and initial_queue, and implement sample()")
+            "constraints_func, joint_space and initial_queue, and implement sample()")
     return sampler  # type: ignore[return-value]  # its members are checked above
 
 

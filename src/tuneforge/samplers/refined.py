@@ -57,7 +57,7 @@ class RefinedSampler(BaseSampler):
         # the inner sampler's constraints_func unless one is given here
         self.constraints_func = checked_constraints_func(
             constraints_func if constraints_func is not None
-            else getattr(inner, "constraints_func", None), self)
+            else inner.constraints_func, self)
         self.space = space if isinstance(space, SearchSpace) else SearchSpace(space)
         self.outside = outside
         text = json.dumps(self.space.to_json(), sort_keys=True)

@@ -38,7 +38,7 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
                 "seed drives every sampler, so give it once (seed= here, or the sampler's)")
     if pruner is not None:
         check_pruner(pruner)
-    theirs = getattr(sampler, "constraints_func", None)
+    theirs = None if sampler is None else sampler.constraints_func
     if constraints_func is not None and theirs is not None and theirs is not constraints_func:
         raise ValueError(f"create_study(constraints_func=...) and {sampler!r} name two "
                          "constraints functions; give it once")

@@ -68,7 +68,7 @@ class Study:
         # outcome constraints of each finished trial: the study's, else the sampler's
         self.constraints_func: ConstraintsFunc | None = checked_constraints_func(
             constraints_func if constraints_func is not None
-            else getattr(self.sampler, "constraints_func", None), self)
+            else self.sampler.constraints_func, self)
         # hard predicates over the params that no proposal may violate (study/feasible.py)
         self.param_constraints = check_param_constraints(param_constraints)
         self._stop_requested = False
