@@ -24,6 +24,8 @@ from tuneforge.exceptions import (
     TuneforgeError,
 )
 from tuneforge.pruners import MedianPruner, NopPruner
+from tuneforge.schedulers import PBT
+from tuneforge.schedulers import segment as pbt_segment
 from tuneforge.samplers import (
     AutoSampler,
     CmaEsSampler,
@@ -36,6 +38,7 @@ from tuneforge.samplers import (
 from tuneforge.space import Categorical, Float, Int, SearchSpace
 from tuneforge.storage import InMemoryStorage, SQLiteStorage, open_storage
 from tuneforge.study import Study, Trial, create_study, delete_study, load_study
+from tuneforge.study.schedules import export_schedules, replay_schedule
 from tuneforge.trial import Direction, FixedTrial, TrialRecord, TrialState
 
 __version__ = "0.1.0"
