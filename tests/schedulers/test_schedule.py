@@ -18,7 +18,7 @@ def test_the_lineage_follows_checkpoints_across_members():
     assert entry["final_value"] == study.best_value
     chain = entry["lineage"]
     assert chain[0]["event"] == "init" and chain[0]["parent"] is None
-    for prev, seg in zip(chain, chain[1:]):
+    for prev, seg in zip(chain, chain[1:], strict=False):
         assert seg["parent"] == prev["trial"] and seg["start_step"] == prev["end_step"]
     assert {seg["member"] for seg in chain} == {0, 1}  # its weights came through both
     assert [s["trial"] for s in entry["segments"]] == [n for n in range(8) if n % 2 == best]

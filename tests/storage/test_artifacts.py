@@ -5,8 +5,8 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
 
+from tests.conftest import require_module
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.storage.artifacts import (
     NUMPY_FILE,
@@ -18,6 +18,8 @@ from tuneforge.storage.artifacts import (
 )
 from tuneforge.storage.memory import InMemoryStorage
 from tuneforge.storage.sqlite import SQLiteStorage
+
+torch = require_module("torch", "torch")
 
 
 @pytest.fixture
