@@ -36,7 +36,6 @@ seed) runs in its own single-threaded process.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import tempfile
