@@ -2,6 +2,7 @@
 training, against the best fixed learning rate and Ray Tune's PBT, at equal epochs.
 
     python -m benchmarks.pbt [--seeds 3] [--population 8] [--epochs 30] [--interval 3]
+                             [--first-seed 0]
                              [--methods tuneforge-pbt,tuneforge-pbt-async,fixed-grid,ray-pbt]
                              [--out benchmarks/results/pbt.json]
                              [--plot benchmarks/plots/pbt-digits-mlp.png]
@@ -341,6 +342,7 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog=MODULE, description=__doc__.split("\n")[0])
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0, help="seeds first..first+seeds-1")
     p.add_argument("--population", type=int, default=8)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--interval", type=int, default=3)
@@ -361,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         p.error(f"unknown methods {sorted(unknown)}; choose from {METHODS}")
     runs = []
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         for m in methods:
             rec: dict[str, Any] = {"method": m, "seed": seed}
             try:
