@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import tuneforge as tf
 from tests.conftest import require_module
@@ -67,7 +68,8 @@ def test_warm_start_grows_boosting_rounds_and_patience_is_a_hyperparameter(digit
 
     study = tf.create_study(direction="maximize", sampler=tf.GridSampler(
         {"patience": [1, 3]}))
-    study.optimize(objective, n_trials=2)
+    with threadpool_limits(limits=1):  # OpenMP threads on a busy small machine: 50x slower
+        study.optimize(objective, n_trials=2)
     steps = {t.params["patience"]: sorted(t.intermediate) for t in study.trials}
     for s in steps.values():
         assert s[0] == 5 and all(b - a == 5 for a, b in zip(s, s[1:], strict=False))
