@@ -33,9 +33,13 @@ from tuneforge.samplers import (
     RandomSampler,
     TPESampler,
 )
+from tuneforge.schedulers import PBT
+from tuneforge.schedulers import segment as pbt_segment
 from tuneforge.space import Categorical, Float, Int, SearchSpace
 from tuneforge.storage import InMemoryStorage, SQLiteStorage, open_storage
 from tuneforge.study import Study, Trial, create_study, delete_study, load_study
+from tuneforge.study.schedules import export_schedules, replay_schedule
+from tuneforge.training import EarlyStopping
 from tuneforge.trial import Direction, FixedTrial, TrialRecord, TrialState
 
 __version__ = "0.1.0"
@@ -46,6 +50,7 @@ __all__ = [
     "CmaEsSampler",
     "Direction",
     "DuplicatedStudyError",
+    "EarlyStopping",
     "FixedTrial",
     "GPSampler",
     "Float",
@@ -56,6 +61,7 @@ __all__ = [
     "MedianPruner",
     "MissingExtraError",
     "NopPruner",
+    "PBT",
     "ParetoPruner",
     "RandomSampler",
     "SQLiteStorage",
@@ -76,6 +82,9 @@ __all__ = [
     "__version__",
     "create_study",
     "delete_study",
+    "export_schedules",
     "load_study",
     "open_storage",
+    "pbt_segment",
+    "replay_schedule",
 ]

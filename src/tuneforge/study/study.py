@@ -32,6 +32,7 @@ from tuneforge.samplers.base import (
 from tuneforge.space.constraints import ParamConstraint, check_param_constraints, violated
 from tuneforge.space.search_space import intersection_space
 from tuneforge.storage import events as ev
+from tuneforge.storage.artifacts import ArtifactStore, default_root
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
 from tuneforge.study import analysis, feasible, front
@@ -238,6 +239,21 @@ class Study:
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON value on the study."""
         self._append([ev.attr_set(None, key, value, scope="user")])
+
+    # -- artifacts -------------------------------------------------------------------
+    @property
+    def artifacts(self) -> ArtifactStore:
+        """Where trials keep checkpoints (`trial.checkpoint`): the folder named with
+        `set_artifact_root`, else beside the storage (``x.db`` -> ``x.artifacts/``; a
+        temporary folder for an in-memory study)."""
+        root = self._view.refresh().system_attrs.get("artifact_root")
+        return ArtifactStore(root if root is not None else default_root(self._storage))
+
+    def set_artifact_root(self, path: str | Path) -> None:
+        """Keep this study's checkpoints under `path` (a folder every worker can reach;
+        stored in the study, so worker processes and `load_study` find it)."""
+        self._append([ev.attr_set(None, "artifact_root", str(Path(path).resolve()),
+                                  scope="system")])
 
     # -- manual search ---------------------------------------------------------------
     def enqueue_trial(self, params: Mapping[str, Any], *,

@@ -209,6 +209,35 @@ class Trial:
                                 for k, v in attrs.items()])
         return decision.prune
 
+    # -- checkpoints -----------------------------------------------------------------
+    def checkpoint(self, state: Mapping[str, Any]) -> None:
+        """Save `state` (a dict of JSON values, numpy arrays and torch tensors) as this
+        trial's checkpoint, replacing an earlier one: files in the study's artifact store
+        (`Study.artifacts`), tensors as safetensors and the rest as JSON, never pickled."""
+        study = self.study
+        folder = study.artifacts.save(study.study_name, self.key, state)
+        if "checkpoint" not in self.record.system_attrs:
+            rel = folder.relative_to(study.artifacts.root).as_posix()
+            self.set_system_attr("checkpoint", rel)
+
+    def load_checkpoint(self) -> dict[str, Any] | None:
+        """This trial's own checkpoint when it saved one, else the checkpoint of the trial
+        it continues from (system attribute ``checkpoint_from``, a trial key, set by a
+        scheduler such as PBT), else None (start from scratch)."""
+        study = self.study
+        own = study.artifacts.load(study.study_name, self.key)
+        if own is not None:
+            return own
+        parent = self.record.system_attrs.get("checkpoint_from")
+        if parent is None:
+            return None
+        state = study.artifacts.load(study.study_name, str(parent))
+        if state is None:
+            raise TrialStateError(
+                f"trial {self.number} continues from trial key {parent!r}, whose checkpoint "
+                f"is missing from {study.artifacts!r}")
+        return state
+
     # -- attributes ------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON value on the trial (shown in tables and exports)."""
