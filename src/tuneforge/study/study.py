@@ -19,7 +19,7 @@ from tuneforge.exceptions import (
     TuneforgeError,
 )
 from tuneforge.math.numbers import describe, is_number, to_float, unwrap
-from tuneforge.pruners.base import NopPruner, Pruner, check_pruner
+from tuneforge.pruners.base import NopPruner, Pruner, check_pruner, sampler_history
 from tuneforge.samplers.auto import AutoSampler
 from tuneforge.samplers.base import Sampler, check_sampler, trial_rng
 from tuneforge.space.search_space import intersection_space
@@ -267,7 +267,9 @@ class Study:
         if not space:
             return {}
         rng = trial_rng(self.seed, record.number)
-        suggestion = self.sampler.sample(space, self._history(refresh=False), rng, record)
+        history = sampler_history(self.pruner, self.sampler, self._history(refresh=False),
+                                  record)  # a pruner may narrow it (Hyperband: the bracket)
+        suggestion = self.sampler.sample(space, history, rng, record)
         if suggestion.attrs:
             self._append([ev.attr_set(record.key, k, v, scope="system")
                           for k, v in suggestion.attrs.items()])
