@@ -6,10 +6,10 @@ MedianPruner with default settings, "-none" never prunes; "-asha"/"-sha" asynchr
 successive halving and "-hyperband" Hyperband, both with min_resource=1 (one epoch, or
 10 boosting rounds) and reduction_factor=3, Hyperband's max_resource the problem's
 max_steps; "tuneforge-bohb" is Hyperband with the BOHBSampler instead of TPE. Every
-training step (epoch, or 10 boosting rounds) is timed; the run stops at the first step boundary after the budget. Recorded: every
-reported validation value with its time since the start (`trace_t`, `best` = best value
-so far, internal orientation), trials completed and pruned, time in training and the
-overhead (wall - training).
+training step (epoch, or 10 boosting rounds) is timed; the run stops at the first step
+boundary after the budget. Recorded: every reported validation value with its time
+since the start (`trace_t`, `best` = best value so far, internal orientation), trials
+completed and pruned, time in training and the overhead (wall - training).
 """
 
 from __future__ import annotations

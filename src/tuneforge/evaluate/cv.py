@@ -170,9 +170,11 @@ class CrossValObjective:
     """A study objective: suggest hyperparameters, cross-validate, return the mean score.
 
     After each fold it reports the running mean of the optimized metric (step = fold
-    index) and asks the study's pruner whether to stop. The trial keeps, as user
-    attributes, ``cv`` (per-metric fold scores, mean, std, standard error) and, for each
-    metric, ``cv_<metric>`` (the mean). Picklable, so ``optimize(n_jobs=k)`` works.
+    index), or that fold's own score when the study's pruner compares folds
+    (`per_fold_reports`, WilcoxonPruner), and asks the pruner whether to stop. The trial
+    keeps, as user attributes, ``cv`` (per-metric fold scores, mean, std, standard
+    error) and, for each metric, ``cv_<metric>`` (the mean). Picklable, so
+    ``optimize(n_jobs=k)`` works.
     """
 
     def __init__(self, estimator: Any, X: Any, y: Any, *, space: Mapping[str, Any] | None,
@@ -235,10 +237,11 @@ class CrossValObjective:
                 f"direction={self.direction!r}")
         model = self.build(trial)
         primary = self.metric.name
+        per_fold = bool(getattr(getattr(study, "pruner", None), "per_fold_reports", False))
 
         def on_fold(i: int, res: CVResult) -> None:
             report_fold(trial, res, i, primary, prune=self.prune,
-                        before_prune=lambda: _store(trial, res))
+                        before_prune=lambda: _store(trial, res), per_fold=per_fold)
 
         res = run_cv(model, self.X, self.y, splits=self.splits, metrics=self.metrics,
                      fit_params=self.fit_params, error_score=self.error_score,
@@ -248,13 +251,16 @@ class CrossValObjective:
 
 
 def report_fold(trial: Any, res: CVResult, fold: int, metric: str, *, prune: bool = True,
-                before_prune: Callable[[], None] | None = None) -> None:
-    """After fold `fold`: report the running mean of `metric` (step = fold) and, when the
-    study's pruner says so before the last fold, save what ran and raise TrialPruned."""
+                before_prune: Callable[[], None] | None = None,
+                per_fold: bool = False) -> None:
+    """After fold `fold`: report the running mean of `metric` (step = fold; with
+    `per_fold`, the fold's own score) and, when the study's pruner says so before the
+    last fold, save what ran and raise TrialPruned."""
     running = res.mean(metric)
-    if not math.isfinite(running):
+    reported = float(res.test_scores[metric][fold]) if per_fold else running
+    if not math.isfinite(reported):
         return
-    trial.report(running, step=fold)
+    trial.report(reported, step=fold)
     if prune and fold + 1 < res.n_splits and trial.should_prune():
         if before_prune is not None:
             before_prune()

@@ -3,9 +3,9 @@
 Per trial it splits the finished trials into a good set (the best gamma(n) feasible
 trials) and a bad set (the rest, infeasible trials, and RUNNING trials as the "constant
 liar"); pruned trials rank after every complete one, the further they got the better,
-then by their last reported value (single objective; several: always bad), fits a Parzen estimator to each in the unit-cube encoding, draws
-`n_ei_candidates` points from the good one and keeps the one with the largest density
-ratio l(x) / g(x).
+then by their last reported value (single objective; several: always bad); fits a
+Parzen estimator to each in the unit-cube encoding, draws `n_ei_candidates` points from
+the good one and keeps the one with the largest density ratio l(x) / g(x).
 
 Conditional (define-by-run) spaces are handled by groups: the parameters seen in the
 finished trials are partitioned into groups of parameters that always occur together
@@ -287,7 +287,8 @@ class TPESampler(BaseSampler):
             losses = np.array([metas[i].loss for i in feasible], dtype=float)
             order = loss_order(losses)
             below_idx = [feasible[k] for k in order[:n_below]]
-        below_idx += pruned[:n_below - len(below_idx)]  # complete trials rank first
+        # complete trials rank first, then the pruned ones
+        below_idx += [int(i) for i in pruned[:n_below - len(below_idx)]]
         chosen = set(below_idx)
         above_idx = [i for i in use if i not in chosen]  # number order (history order)
         below_rows = rows[below_idx]

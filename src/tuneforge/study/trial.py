@@ -121,9 +121,9 @@ class Trial:
         space; for a joint (relative) sampler this fallback is recorded on the trial."""
         study = self.study
         rng = trial_rng(study.seed, self.number, name)
-        history = study._history()  # one refresh; the record below comes from the same state
+        state = study._history()  # one refresh; the record below comes from the same state
         record = study._view.state.trial(self.key)
-        history = sampler_history(study.pruner, study.sampler, history, record)
+        history = sampler_history(study.pruner, study.sampler, state, record)
         suggestion = study.sampler.sample({name: dist}, history, rng, record)
         if name not in suggestion.params:
             raise SearchSpaceError(f"{study.sampler!r} proposed no value for parameter {name!r}")
