@@ -1,12 +1,15 @@
-"""The `fidelity` suite's runs: TPE with and without a median pruner, tuneforge against
-Optuna, each run given a wall-clock budget (seconds) instead of an evaluation count.
+"""The `fidelity` suite's runs: TPE with and without pruners, tuneforge against Optuna,
+each run given a wall-clock budget (seconds) instead of an evaluation count.
 
-Each library uses its own TPESampler (seeded) and its own MedianPruner with default
-settings; "-none" runs never prune. Every training step (epoch, or 10 boosting rounds)
-is timed; the run stops at the first step boundary after the budget. Recorded: every
-reported validation value with its time since the start (`trace_t`, `best` = best value
-so far, internal orientation), trials completed and pruned, time in training and the
-overhead (wall - training).
+Each library uses its own TPESampler (seeded) and its own pruner: "-median" the
+MedianPruner with default settings, "-none" never prunes; "-asha"/"-sha" asynchronous
+successive halving and "-hyperband" Hyperband, both with min_resource=1 (one epoch, or
+10 boosting rounds) and reduction_factor=3, Hyperband's max_resource the problem's
+max_steps; "tuneforge-bohb" is Hyperband with the BOHBSampler instead of TPE. Every
+training step (epoch, or 10 boosting rounds) is timed; the run stops at the first step
+boundary after the budget. Recorded: every reported validation value with its time
+since the start (`trace_t`, `best` = best value so far, internal orientation), trials
+completed and pruned, time in training and the overhead (wall - training).
 """
 
 from __future__ import annotations
@@ -16,26 +19,43 @@ from typing import Any
 
 from benchmarks.measure import StopRun, TimeCapReached
 
-OPTIMIZERS = {"tuneforge-median": ("tuneforge", True), "tuneforge-none": ("tuneforge", False),
-              "optuna-median": ("optuna", True), "optuna-none": ("optuna", False)}
+# name -> (library, pruner, sampler)
+OPTIMIZERS = {"tuneforge-median": ("tuneforge", "median", "tpe"),
+              "tuneforge-none": ("tuneforge", "none", "tpe"),
+              "tuneforge-asha": ("tuneforge", "asha", "tpe"),
+              "tuneforge-hyperband": ("tuneforge", "hyperband", "tpe"),
+              "tuneforge-bohb": ("tuneforge", "hyperband", "bohb"),
+              "optuna-median": ("optuna", "median", "tpe"),
+              "optuna-none": ("optuna", "none", "tpe"),
+              "optuna-sha": ("optuna", "asha", "tpe"),
+              "optuna-hyperband": ("optuna", "hyperband", "tpe")}
+MIN_RESOURCE, REDUCTION_FACTOR = 1, 3
 MAX_TRIALS = 100_000
 
 
-def _study(lib: str, prune: bool, seed: int) -> tuple[Any, type[BaseException]]:
+def _study(lib: str, prune: str, sampler: str, seed: int,
+           max_steps: int) -> tuple[Any, type[BaseException]]:
+    sha = {"min_resource": MIN_RESOURCE, "reduction_factor": REDUCTION_FACTOR}
+    hb = dict(sha, max_resource=max_steps)
     if lib == "tuneforge":
         import logging
 
         import tuneforge as tf
         logging.getLogger("tuneforge").setLevel(logging.ERROR)
-        pruner = tf.MedianPruner() if prune else tf.NopPruner()
-        study = tf.create_study(direction="minimize", sampler=tf.TPESampler(seed=seed),
-                                pruner=pruner, seed=seed)
+        pruner = {"median": tf.MedianPruner, "none": tf.NopPruner,
+                  "asha": lambda: tf.SuccessiveHalvingPruner(**sha),
+                  "hyperband": lambda: tf.HyperbandPruner(**hb)}[prune]()
+        chosen = tf.BOHBSampler(seed=seed) if sampler == "bohb" else tf.TPESampler(seed=seed)
+        study = tf.create_study(direction="minimize", sampler=chosen, pruner=pruner, seed=seed)
         return study, tf.TrialPruned
     import optuna
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    pruner = optuna.pruners.MedianPruner() if prune else optuna.pruners.NopPruner()
+    pruners = optuna.pruners
+    opruner = {"median": pruners.MedianPruner, "none": pruners.NopPruner,
+               "asha": lambda: pruners.SuccessiveHalvingPruner(**sha),
+               "hyperband": lambda: pruners.HyperbandPruner(**hb)}[prune]()
     study = optuna.create_study(direction="minimize",
-                                sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner)
+                                sampler=optuna.samplers.TPESampler(seed=seed), pruner=opruner)
     return study, optuna.TrialPruned
 
 
@@ -43,9 +63,9 @@ def run(spec: dict[str, Any], rec: dict[str, Any]) -> dict[str, Any]:
     from benchmarks import problems
     from benchmarks.adapters.base import suggest_all
 
-    lib, prune = OPTIMIZERS[spec["optimizer"]]
+    lib, prune, sampler = OPTIMIZERS[spec["optimizer"]]
     trainer = problems.build(spec["problem"])
-    study, pruned_exc = _study(lib, prune, spec["seed"])
+    study, pruned_exc = _study(lib, prune, sampler, spec["seed"], trainer.max_steps)
     budget_s = float(spec["budget"])
     rec.update(family="fidelity", metric=trainer.metric.as_dict(), n_objectives=1,
                max_steps=trainer.max_steps, budget_unit="s")

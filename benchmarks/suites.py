@@ -64,8 +64,10 @@ SUITES: dict[str, Suite] = {
            [mo.RF_MAX_BUDGET], [100, 200]),
     ), seeds=5, time_cap=3600.0, doc="multi-objective, hypervolume"),
     "fidelity": Suite("fidelity", "fidelity", (
-        _g(fidelity.NAMES, ["tuneforge-median", "tuneforge-none", "optuna-median",
-                            "optuna-none"], [120], [15, 30, 60, 120]),
+        _g(fidelity.NAMES, ["tuneforge-median", "tuneforge-none", "tuneforge-asha",
+                            "tuneforge-hyperband", "tuneforge-bohb", "optuna-median",
+                            "optuna-none", "optuna-sha", "optuna-hyperband"],
+           [120], [15, 30, 60, 120]),
     ), seeds=3, time_cap=240.0, doc="early stopping; budget = wall-clock seconds"),
     "overhead": Suite("overhead", "overhead", (
         _g(cheap.NAMES, [n for pair in COUNTERPARTS.items() for n in pair if n],

@@ -196,3 +196,32 @@ def test_bad_arguments():
         cross_val_objective(Ridge(), X, y)  # an estimator without a space
     with pytest.raises(ValueError, match="unknown metric"):
         cross_val_objective(Ridge(), X, y, space={"alpha": tf.Float(0.1, 1)}, scoring="rsme")
+
+
+def test_cross_val_objective_reports_each_fold_under_wilcoxon():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    from tuneforge import TrialState, WilcoxonPruner, create_study
+    from tuneforge.evaluate import cross_val_objective
+
+    X, y = load_breast_cancer(return_X_y=True)
+
+    def model(trial):
+        c = trial.suggest_float("C", 1e-6, 10.0, log=True)
+        return make_pipeline(StandardScaler(), LogisticRegression(C=c))
+
+    objective = cross_val_objective(model, X, y, cv=8)
+    study = create_study(direction="maximize", seed=0,
+                            pruner=WilcoxonPruner(p_threshold=0.1))
+    study.enqueue_trial({"C": 1.0})
+    study.enqueue_trial({"C": 1e-6})  # predicts the majority class: worse on every fold
+    study.optimize(objective, n_trials=2)
+    good, bad = study.trials
+    assert good.state is TrialState.COMPLETE
+    scores = good.user_attrs["cv"]["scores"]["accuracy"]
+    # each step is that fold's own score, not the running mean
+    assert [good.intermediate[i] for i in range(8)] == pytest.approx(scores)
+    assert good.value == pytest.approx(np.mean([good.intermediate[i] for i in range(8)]))
+    assert bad.state is TrialState.PRUNED and bad.last_step < 7
+    assert bad.system_attrs["prune_p_value"] < 0.1

@@ -207,3 +207,52 @@ def test_discrete_space_does_not_repeat_configurations(seed):
     for i in range(5, 15):
         assert configs[i] not in configs[:i], (i, configs)
     assert study.best_value == 0.0  # so the optimum (3, "b") was found
+
+
+def _curve_trial(number, x, state, last_step, last_value, value=None):
+    dist = Float(0.0, 1.0)
+    curve = {s: last_value + (last_step - s) for s in range(1, last_step + 1)}
+    return TrialRecord(number=number, key=f"c{number}", state=state, params={"x": x},
+                       distributions={"x": dist}, intermediate=curve,
+                       values=None if value is None else (value,))
+
+
+def _proposals(trials, n=40):
+    sampler = TPESampler(seed=0, n_startup_trials=3)
+    history = Snapshot((Direction.MINIMIZE,), trials)
+    out = []
+    for k in range(n):
+        me = TrialRecord(number=100 + k, key=f"new{k}", state=TrialState.RUNNING)
+        out.append(sampler.sample({"x": Float(0.0, 1.0)}, history,
+                                  np.random.default_rng(k), me).params["x"])
+    return np.array(out)
+
+
+def test_pruned_trials_rank_by_the_step_they_reached_then_their_last_value():
+    # good set of 21 trials: gamma = 3. One complete trial at 0.4; five pruned at step 3
+    # near 0.1 (last values 2..6); fifteen pruned at step 1 near 0.8 with better last
+    # values (0.5). Depth first: the good set is 0.4, 0.1, 0.11, never the 0.8 cluster
+    trials = [_curve_trial(0, 0.4, TrialState.COMPLETE, 9, 5.0, value=5.0)]
+    trials += [_curve_trial(1 + i, 0.1 + 0.01 * i, TrialState.PRUNED, 3, 2.0 + i)
+               for i in range(5)]
+    trials += [_curve_trial(6 + i, 0.8 + 0.005 * i, TrialState.PRUNED, 1, 0.5)
+               for i in range(15)]
+    x = _proposals(trials)
+    assert np.median(np.abs(x - 0.8)) > 0.25 and np.mean(x < 0.5) > 0.8
+    # all pruned at the same step: the last value decides, and the 0.8 cluster is good
+    flat = trials[:1] + [_curve_trial(t.number, t.params["x"], TrialState.PRUNED, 1,
+                                      t.intermediate[max(t.intermediate)])
+                         for t in trials[1:]]
+    assert np.mean(_proposals(flat) > 0.6) > 0.5
+
+
+def test_pruned_trials_count_towards_the_start_up():
+    trials = [_curve_trial(i, 0.05 * i, TrialState.PRUNED, 2, float(i)) for i in range(3)]
+    sampler = TPESampler(seed=0, n_startup_trials=3)
+    me = TrialRecord(number=50, key="me", state=TrialState.RUNNING)
+    got = sampler.sample({"x": Float(0.0, 1.0)}, Snapshot((Direction.MINIMIZE,), trials),
+                         np.random.default_rng(0), me)
+    random = TPESampler(seed=0, n_startup_trials=4).sample(
+        {"x": Float(0.0, 1.0)}, Snapshot((Direction.MINIMIZE,), trials),
+        np.random.default_rng(0), me)
+    assert got.params != random.params  # modelled, not the start-up draw

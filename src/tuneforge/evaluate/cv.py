@@ -170,8 +170,9 @@ class CrossValObjective:
     """A study objective: suggest hyperparameters, cross-validate, return the mean score.
 
     After each fold it reports the running mean of the optimized metric (step = fold
-    index; with several `objectives`, the vector of their running means) and asks the
-    study's pruner whether to stop. The trial keeps, as user attributes, ``cv``
+    index; with several `objectives`, the vector of their running means), or each fold's
+    own score when the study's pruner compares folds (`per_fold_reports`, WilcoxonPruner),
+    and asks the pruner whether to stop. The trial keeps, as user attributes, ``cv``
     (per-metric fold scores, mean, std, standard error) and, for each metric,
     ``cv_<metric>`` (the mean). Picklable, so ``optimize(n_jobs=k)`` works.
     """
@@ -260,10 +261,11 @@ class CrossValObjective:
         primary = self.metric.name
         reported: str | tuple[str, ...] = primary if len(self.objectives) == 1 \
             else self.objectives
+        per_fold = bool(getattr(getattr(study, "pruner", None), "per_fold_reports", False))
 
         def on_fold(i: int, res: CVResult) -> None:
             report_fold(trial, res, i, reported, prune=self.prune,
-                        before_prune=lambda: _store(trial, res))
+                        before_prune=lambda: _store(trial, res), per_fold=per_fold)
 
         res = run_cv(model, self.X, self.y, splits=self.splits, metrics=self.metrics,
                      fit_params=self.fit_params, error_score=self.error_score,
@@ -275,15 +277,17 @@ class CrossValObjective:
 
 
 def report_fold(trial: Any, res: CVResult, fold: int, metric: str | Sequence[str], *,
-                prune: bool = True, before_prune: Callable[[], None] | None = None) -> None:
+                prune: bool = True, before_prune: Callable[[], None] | None = None,
+                per_fold: bool = False) -> None:
     """After fold `fold`: report the running mean of `metric` (step = fold; several
-    metrics: the vector of their means) and, when the study's pruner says so before the
-    last fold, save what ran and raise TrialPruned."""
+    metrics: the vector of their means; with `per_fold`, the fold's own score) and, when
+    the study's pruner says so before the last fold, save what ran and raise TrialPruned."""
     names = [metric] if isinstance(metric, str) else list(metric)
     running = [res.mean(m) for m in names]
-    if not all(math.isfinite(v) for v in running):
+    reported = [float(res.test_scores[m][fold]) for m in names] if per_fold else running
+    if not all(math.isfinite(v) for v in reported):
         return
-    trial.report(running[0] if isinstance(metric, str) else running, step=fold)
+    trial.report(reported[0] if isinstance(metric, str) else reported, step=fold)
     if prune and fold + 1 < res.n_splits and trial.should_prune():
         if before_prune is not None:
             before_prune()

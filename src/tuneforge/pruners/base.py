@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
-from tuneforge.trial.records import History, TrialRecord
+from tuneforge.exceptions import TuneforgeError
+from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -93,3 +94,57 @@ class NopPruner:
 
     def decide(self, trial: TrialRecord, history: History) -> Decision:
         return CONTINUE
+
+
+def require_single_objective(pruner: object, trial: TrialRecord, history: History) -> float:
+    """The sign that turns `history`'s one objective into a loss (+1 minimize, -1
+    maximize); a TuneforgeError naming ParetoPruner for several objectives or a vector
+    report."""
+    n = len(history.directions)
+    vector = any(not isinstance(v, (int, float)) for v in trial.intermediate.values())
+    if n != 1 or vector:
+        what = f"this study has {n} objectives" if n != 1 else \
+            f"trial {trial.number} reported a vector of values"
+        raise TuneforgeError(f"{pruner!r} prunes single-objective studies only ({what}); "
+                             "use ParetoPruner (tuneforge.pruners.pareto) for several "
+                             "objectives")
+    return -1.0 if history.directions[0] is Direction.MAXIMIZE else 1.0
+
+
+def check_int(owner: str, name: str, value: object, least: int) -> int:
+    """`value` if it is an int >= `least`; a ValueError naming the owner and argument."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{owner}: {name} must be an integer >= {least}, got {value!r}")
+    return value
+
+
+class RestrictedHistory:
+    """The trials of `history` that `keep` accepts (a Hyperband bracket); the study's
+    directions and seed unchanged."""
+
+    def __init__(self, history: History, keep: Callable[[TrialRecord], bool]) -> None:
+        self._history = history
+        self._keep = keep
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        return self._history.directions
+
+    @property
+    def seed(self) -> int:
+        return self._history.seed
+
+    def trials(self, states: Container[TrialState] | None = None) -> Sequence[TrialRecord]:
+        return [t for t in self._history.trials(states) if self._keep(t)]
+
+
+def sampler_history(pruner: object, sampler: object, history: History,
+                    trial: TrialRecord) -> History:
+    """The history a sampler sees for `trial`: all of it, unless the pruner narrows it
+    with `restrict_history(history, trial)` (Hyperband: the trial's bracket). A sampler
+    that models fidelities itself declares ``multi_fidelity = True`` and sees all."""
+    restrict = getattr(pruner, "restrict_history", None)
+    if restrict is None or getattr(sampler, "multi_fidelity", False):
+        return history
+    restricted: History = restrict(history, trial)
+    return restricted

@@ -2,6 +2,7 @@
 
 from tuneforge.samplers.auto import AutoSampler, sampler_report
 from tuneforge.samplers.base import BaseSampler, Sampler, Suggestion, check_sampler, trial_rng
+from tuneforge.samplers.bohb import BOHBSampler
 from tuneforge.samplers.cmaes import CmaEsSampler
 from tuneforge.samplers.genetic import GeneticSampler
 from tuneforge.samplers.gp import GPSampler
@@ -12,6 +13,7 @@ from tuneforge.samplers.tpe import TPESampler
 
 __all__ = [
     "AutoSampler",
+    "BOHBSampler",
     "BaseSampler",
     "BranchGridSampler",
     "CmaEsSampler",

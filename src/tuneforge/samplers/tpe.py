@@ -1,10 +1,11 @@
 """TPE: the tree-structured Parzen estimator sampler (math in tuneforge.math.tpe).
 
 Per trial it splits the finished trials into a good set (the best gamma(n) feasible
-trials) and a bad set (the rest, infeasible and pruned trials, and RUNNING trials as the
-"constant liar"), fits a Parzen estimator to each in the unit-cube encoding, draws
-`n_ei_candidates` points from the good one and keeps the one with the largest density
-ratio l(x) / g(x).
+trials) and a bad set (the rest, infeasible trials, and RUNNING trials as the "constant
+liar"); pruned trials rank after every complete one, the further they got the better,
+then by their last reported value (single objective; several: always bad); fits a
+Parzen estimator to each in the unit-cube encoding, draws `n_ei_candidates` points from
+the good one and keeps the one with the largest density ratio l(x) / g(x).
 
 Conditional (define-by-run) spaces are handled by groups: the parameters seen in the
 finished trials are partitioned into groups of parameters that always occur together
@@ -74,6 +75,9 @@ class _Meta:
     loss: tuple[float, ...] | None  # values turned to minimization, None when absent
     violation: float
     names: frozenset[str]
+    # a PRUNED single-objective trial's rank key (-last step, loss there): pruned trials
+    # rank after complete ones, the deeper the better, then by their last value
+    pruned_key: tuple[float, float] | None = None
 
 
 class _Columns:
@@ -185,7 +189,7 @@ class TPESampler(BaseSampler):
             if t.values is not None and len(t.values) == len(signs):
                 loss = tuple(float(v) * s for v, s in zip(t.values, signs, strict=True))
             m = _Meta(t.number, t.state is TrialState.COMPLETE and loss is not None, loss,
-                      violation(t), frozenset(t.params))
+                      violation(t), frozenset(t.params), _pruned_key(t, signs))
             self._meta[t.key] = m
         return m
 
@@ -216,7 +220,7 @@ class TPESampler(BaseSampler):
                 m = self._meta_of(t, signs)
                 finished.append(t)
                 metas.append(m)
-                n_complete += m.complete
+                n_complete += m.complete or m.pruned_key is not None
             elif t.state is TrialState.RUNNING and t.key != trial.key and t.params:
                 running.append(t)
         if self._pending:
@@ -278,15 +282,21 @@ class TPESampler(BaseSampler):
         rows = np.fromiter((cols.row(t) for t in finished), dtype=np.int64, count=len(finished))
         use = np.flatnonzero(rows >= 0)
         complete = [i for i in use if metas[i].complete]
-        if not complete:
+        pruned = [i for i in use if metas[i].pruned_key is not None]
+        if not complete and not pruned:
             return decode(dists, rng.random(len(dists)))
         feasible = [i for i in complete if metas[i].violation <= 0.0]
-        n_below = max(0, min(int(self.gamma(len(complete))), len(feasible)))
+        pruned = sorted((i for i in pruned if metas[i].violation <= 0.0),
+                        key=lambda i: (metas[i].pruned_key, metas[i].number))
+        n_below = max(0, min(int(self.gamma(len(complete) + len(pruned))),
+                             len(feasible) + len(pruned)))
         below_idx: list[int] = []
         if feasible and n_below:
             losses = np.array([metas[i].loss for i in feasible], dtype=float)
             order = loss_order(losses)
             below_idx = [feasible[k] for k in order[:n_below]]
+        # complete trials rank first, then the pruned ones
+        below_idx += [int(i) for i in pruned[:n_below - len(below_idx)]]
         chosen = set(below_idx)
         above_idx = [i for i in use if i not in chosen]  # number order (history order)
         below_rows = rows[below_idx]
@@ -347,6 +357,18 @@ class TPESampler(BaseSampler):
         above = mixture(num_a, cat_a, w_a)
         num, cat, _ = tpe_math.propose(below, above, rng, self.n_ei_candidates, seen)
         return num, cat
+
+
+def _pruned_key(t: TrialRecord, signs: np.ndarray) -> tuple[float, float] | None:
+    """(-last step, loss at it) of a PRUNED single-objective trial that reported, so
+    that TPE ranks it below every complete trial, by how far it got and then by its
+    last value (Watanabe 2023, section 3.5; NaN counts as the worst value); None
+    otherwise."""
+    if t.state is not TrialState.PRUNED or len(signs) != 1 or not t.intermediate:
+        return None
+    step = max(t.intermediate)
+    value = float(t.intermediate[step]) * float(signs[0])
+    return (-float(step), np.inf if np.isnan(value) else value)
 
 
 __all__ = ["TPESampler"]

@@ -20,7 +20,7 @@ from tuneforge.exceptions import (
     TuneforgeError,
 )
 from tuneforge.math.numbers import describe, is_number, to_float, unwrap
-from tuneforge.pruners.base import NopPruner, Pruner, check_pruner
+from tuneforge.pruners.base import NopPruner, Pruner, check_pruner, sampler_history
 from tuneforge.samplers.auto import AutoSampler
 from tuneforge.samplers.base import (
     ConstraintsFunc,
@@ -338,7 +338,8 @@ class Study:
         if not space:
             return {}
         rng = trial_rng(self.seed, record.number)
-        history = self._history(refresh=False)
+        history = sampler_history(self.pruner, self.sampler, self._history(refresh=False),
+                                  record)  # a pruner may narrow it (Hyperband: the bracket)
         suggestion = self.sampler.sample(space, history, rng, record)
         if self.param_constraints:
             suggestion = feasible.repair_joint(self.param_constraints, self.sampler, space,

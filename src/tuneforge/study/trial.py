@@ -14,7 +14,7 @@ import numpy as np
 
 from tuneforge.exceptions import SearchSpaceError, TrialStateError
 from tuneforge.math.numbers import is_integer, to_float, unwrap
-from tuneforge.pruners.base import checked_decision
+from tuneforge.pruners.base import checked_decision, sampler_history
 from tuneforge.samplers.base import trial_rng
 from tuneforge.space.distributions import Categorical, Distribution, Float, Int, named
 from tuneforge.storage import events as ev
@@ -144,8 +144,9 @@ class Trial:
         space; for a joint (relative) sampler this fallback is recorded on the trial."""
         study = self.study
         rng = rng if rng is not None else trial_rng(study.seed, self.number, name)
-        history = study._history()  # one refresh; the record below comes from the same state
+        state = study._history()  # one refresh; the record below comes from the same state
         record = study._view.state.trial(self.key)
+        history = sampler_history(study.pruner, study.sampler, state, record)
         suggestion = study.sampler.sample({name: dist}, history, rng, record)
         if name not in suggestion.params:
             raise SearchSpaceError(f"{study.sampler!r} proposed no value for parameter {name!r}")
