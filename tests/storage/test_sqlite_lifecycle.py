@@ -4,12 +4,14 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import tuneforge as tf
 from tuneforge import StorageError, TrialState
 from tuneforge.storage.sqlite import SQLiteStorage
+from tuneforge.trial.records import Direction
 
 
 def _quadratic(trial):
@@ -94,3 +96,26 @@ def test_close_folds_the_log_into_the_file(tmp_path):
     wal = tmp_path / "c.db-wal"
     assert not wal.exists() or wal.stat().st_size == 0
     assert len(tf.load_study("s", storage=f"sqlite:///{db}").trials) == 50
+
+
+def test_must_exist_never_creates_even_when_the_file_goes_between_check_and_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "deleted-meanwhile.db"
+    # the existence check passes (the file was there), then the file is gone at connect
+    monkeypatch.setattr(Path, "is_file", lambda self: True)
+    for flags in ({"must_exist": True}, {"read_only": True}):
+        with pytest.raises(StorageError, match="no tuneforge database at .*loading never"):
+            SQLiteStorage(missing, **flags)
+        assert not missing.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_file_names_with_uri_characters_open_the_named_file(tmp_path: Path) -> None:
+    path = tmp_path / "run #3?mode=rwc&x=%20.db"
+    writer = SQLiteStorage(path)
+    writer.create_study("s", (Direction.MINIMIZE,))
+    writer.close()
+    for flags in ({"must_exist": True}, {"read_only": True}, {}):
+        storage = SQLiteStorage(path, **flags)
+        assert [r.name for r in storage.list_studies()] == ["s"]
+        storage.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no stray file

@@ -24,7 +24,9 @@ def _stored_seed(system_attrs: Mapping[str, Any]) -> int:
 
 def corrupt_message(storage: Storage, study: str, exc: Exception) -> str:
     """What a damaged study's error says: the study, the event and the way out."""
-    url = storage.url or "URL"
+    from tuneforge.storage.postgres import redact  # no psycopg needed: a password is hidden
+
+    url = redact(storage.url) if storage.url else "URL"
     return (f"study {study!r} cannot be loaded: {exc}. The other studies are not affected; "
             f"`tuneforge doctor --storage {url}` lists every bad event, and with "
             f"`--repair-to NEW.db` copies every readable event to a new file")
