@@ -22,7 +22,7 @@ from tuneforge.automl.families import MODEL_PARAM, Families, resolve_models
 from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
 from tuneforge.automl.selection import Selection, family_rows
 from tuneforge.automl.splits import in_time_order, splitter, time_keys, time_ordered
-from tuneforge.automl.tasks import check_task
+from tuneforge.automl.tasks import check_task, target_problems
 from tuneforge.evaluate import (
     NestedCVResult,
     cross_val_objective,
@@ -72,6 +72,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
     if y is None:
         raise ValueError("select needs a target y")
     seed = default_seed(seed, sampler)
+    _check_target(X, y, task, holdout=holdout, seed=seed, time_column=time_column, cv=cv)
     task, scoring = check_task(task, y, scoring)
     families = Families(resolve_models(models, task), random_state=seed)
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
@@ -119,6 +120,27 @@ def select(X: Any, y: Any, *, task: str | None = None,
                           OvertuningWarning, stacklevel=2)
     return Selection(study=study, task=task, metric=objective.metric, families=families,
                      leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split)
+
+
+def _check_target(X: Any, y: Any, task: str | None, *, holdout: float | None, seed: int,
+                  time_column: Any, cv: Any) -> None:
+    """A missing target, or a regression target that is text or infinite, is an error
+    naming its rows and their split before any trial runs (it used to fail at the refit)."""
+    if not target_problems(y, task):
+        return
+    held = None
+    if holdout:
+        try:  # the rows `select` would hold out, to say which split a bad row is in
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # sklearn's target-type guess on an inf
+                X, times = time_keys(X, time_column)
+                ordered = time_ordered(cv, X, y, times)
+                # a regression split is not stratified: no y gives the split select uses
+                held = holdout_split(X, None, test_size=holdout, seed=seed, ordered=ordered,
+                                     times=times).holdout_index
+        except (ValueError, TypeError, TuneforgeError):
+            held = None
+    raise ValueError("; ".join(target_problems(y, task, held)))
 
 
 def default_seed(seed: int | None, sampler: Sampler | None) -> int:
