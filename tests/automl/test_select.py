@@ -390,3 +390,14 @@ def test_a_bad_regression_target_is_named_before_any_trial() -> None:
                task="regression", models=["ridge"], budget=2, storage=storage,
                holdout=None)
     assert storage.list_studies() == []  # refused before any study or trial
+
+
+def test_nested_select_names_a_bad_target_by_the_callers_rows() -> None:
+    from tuneforge.automl import nested_select
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = X[:, 0] * 2.0
+    y[25] = -np.inf
+    with pytest.raises(ValueError, match=r"^y has 1 infinite value at row 25 "):
+        nested_select(X, y, task="regression", models=["ridge"], budget=1, outer_cv=2)

@@ -170,6 +170,8 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int | None = None,
     if "holdout" in select_kwargs:
         raise TypeError("nested_select takes no holdout: each outer test fold is the hold-out")
     seed = default_seed(seed, select_kwargs.get("sampler"))
+    _check_target(X, y, select_kwargs.get("task"), holdout=None, seed=seed,
+                  time_column=None, cv=None)  # named by the caller's rows, not a fold's
     task, scoring = check_task(select_kwargs.pop("task", None), y,
                                select_kwargs.pop("scoring", None))
     metric = resolve_metrics(scoring)
