@@ -296,3 +296,13 @@ def test_a_damaged_postgres_schema_row_lets_readers_read_and_stops_writers(
     assert [r.name for r in reader.list_studies()] == ["s"]
     assert reader.schema_problem is not None and "'v?'" in reader.schema_problem
     reader.close()
+
+
+def test_processes_defining_one_distribution_at_once_all_read_it(postgres_url: str) -> None:
+    from tests.storage._define import CHOICES, define_at_once
+    from tuneforge import Categorical, Float
+
+    trials = define_at_once(postgres_url)
+    assert len(trials) == 6
+    for t in trials:
+        assert t.distributions == {"c": Categorical(tuple(CHOICES)), "x": Float(0.0, 1.0)}
