@@ -403,3 +403,21 @@ def test_a_definition_that_does_not_match_its_ref_is_refused() -> None:
         state.apply(1, ev.distribution_defined(ev.distribution_ref(real), forged))
     state.apply(2, ev.distribution_defined(ev.distribution_ref(real), real))
     assert state.distributions[ev.distribution_ref(real)].high == 1.0
+
+
+def test_an_event_row_that_is_not_utf8_text_is_one_bad_event(
+        healthy: Path, tmp_path: Path) -> None:
+    """SQLite refused to fetch the whole study (and broke the listing) over one such row."""
+    path = tmp_path / "not-utf8.db"
+    shutil.copy(healthy, path)
+    with sqlite3.connect(path) as conn:
+        seq, = conn.execute("SELECT min(seq) + 4 FROM events WHERE study_id=2").fetchone()
+        conn.execute("UPDATE events SET body=CAST(X'7B22FF22' AS TEXT) WHERE seq=?", (seq,))
+    conn.close()
+    url = f"sqlite:///{path}"
+    listing = invoke("studies", "--storage", url)
+    assert listing.exit_code == 0 and "alpha" in listing.output
+    assert f"event {seq}: not valid JSON" in listing.output
+    with pytest.raises(CorruptEventError, match=f"event {seq}"):
+        tf.load_study("beta", storage=url)
+    assert invoke("doctor", "--storage", url).exit_code == 1
