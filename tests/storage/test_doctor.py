@@ -421,3 +421,25 @@ def test_an_event_row_that_is_not_utf8_text_is_one_bad_event(
     with pytest.raises(CorruptEventError, match=f"event {seq}"):
         tf.load_study("beta", storage=url)
     assert invoke("doctor", "--storage", url).exit_code == 1
+
+
+def test_a_definition_damaged_in_place_is_restored_from_another_study(
+        healthy: Path, tmp_path: Path) -> None:
+    """Damage that keeps the ref but changes the distribution is caught by its digest."""
+    path = tmp_path / "forged.db"
+    shutil.copy(healthy, path)
+    with sqlite3.connect(path) as conn:
+        seq, body = conn.execute("SELECT seq, body FROM events WHERE study_id=1 AND body LIKE "
+                                 "'%distribution_defined%' ORDER BY seq").fetchone()
+        event = json.loads(body)
+        event["distribution"]["high" if "high" in event["distribution"] else "choices"] = 9
+        conn.execute("UPDATE events SET body=? WHERE seq=?", (json.dumps(event), seq))
+    conn.close()
+    damaged = SQLiteStorage(path, read_only=True)
+    alpha = doctor.diagnose(damaged).studies[0]
+    assert [(b.seq, b.readable) for b in alpha.bad] == [(seq, True)]
+    assert "does not match its ref" in alpha.bad[0].reason and len(alpha.recovered) == 1
+    source = SQLiteStorage(healthy, read_only=True)
+    target = InMemoryStorage()
+    doctor.repair(damaged, target)
+    assert snapshot(target, "alpha") == snapshot(source, "alpha")  # type: ignore[arg-type]

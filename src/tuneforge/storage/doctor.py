@@ -239,7 +239,7 @@ def _pool(pool: dict[str, Event], event: Event) -> bool:
 def _lost_definitions(events: Sequence[tuple[int, Event]], pool: dict[str, Event]
                       ) -> list[Event]:
     """The definitions a study's params use that it does not hold, found in the pool."""
-    defined = {e.get("ref") for _, e in events if e.get("type") == "distribution_defined"}
+    defined = {e.get("ref") for _, e in events if _pool({}, e)}  # intact ones only
     used = {e.get("distribution_ref") for _, e in events
             if e.get("type") == "param_set" and isinstance(e.get("distribution_ref"), str)}
     return [pool[r] for r in sorted(used - defined, key=str) if r in pool]

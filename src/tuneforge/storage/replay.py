@@ -171,11 +171,11 @@ class StudyState:
                               spec.get("user_attrs"), spec.get("system_attrs"), None)
                 return
             if kind == "distribution_defined":
+                if distribution_ref(ev["distribution"]) != ev["ref"]:  # once per study
+                    raise CorruptEventError(
+                        f"event {seq} (distribution_defined) is damaged: its distribution "
+                        f"does not match its ref {ev['ref']!r}")
                 if ev["ref"] not in self.distributions:
-                    if distribution_ref(ev["distribution"]) != ev["ref"]:
-                        raise CorruptEventError(
-                            f"event {seq} (distribution_defined) is damaged: its distribution "
-                            f"does not match its ref {ev['ref']!r}")
                     self.distributions[ev["ref"]] = _distribution(ev["distribution"])
                 return
             if kind == "attr_set" and ev.get("key") is None:
