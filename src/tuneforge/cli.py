@@ -342,8 +342,9 @@ def doctor(storage: StorageOption = DEFAULT_URL,
         if check.row_problem is not None:
             console.print(Text(f"  study row {check.study_id}: {check.row_problem}"))
         if check.adopted:
-            console.print(Text(f"  {len(check.adopted)} event rows of no study hold its "
-                               f"trials (events {_seqs(check.adopted)}): copied back to it"))
+            console.print(Text(f"  {len(check.adopted)} event rows of no study or of another "
+                               f"study hold its trials (events {_seqs(check.adopted)}): "
+                               "copied back to it"))
         if check.recovered:
             console.print(Text(f"  {len(check.recovered)} distribution definitions its "
                                "params use are lost here but stored by another study "

@@ -87,6 +87,7 @@ def garbage_cell(rng: random.Random) -> tuple[str, Any]:
         ("?", b"\x00\x01blob"),
         ("?", rng.random()),
         ("?", "   "),
+        ("?", rng.randint(1, len(STUDIES))),  # another study's id
     ])
 
 
@@ -98,6 +99,7 @@ def damage_tables(path: Path, rng: random.Random, n: int
     rows: set[int] = set()
     renamed: dict[int, str] = {}
     orphans: set[int] = set()
+    moved: set[int] = set()  # filed under another study (or back under its own)
     schema = False
     with sqlite3.connect(path) as conn:
         conn.text_factory = bytes
@@ -129,8 +131,7 @@ def damage_tables(path: Path, rng: random.Random, n: int
                     conn.execute(f"UPDATE events SET study_id={sql} WHERE seq=?", (value, seq))
                     now, = conn.execute("SELECT study_id FROM events WHERE seq=?",
                                         (seq,)).fetchone()
-                    assert now not in study_ids  # moved to no study, not to another
-                    orphans.add(seq)
+                    (moved if now in study_ids else orphans).add(seq)
                 else:
                     conn.execute(f"UPDATE tuneforge_meta SET value={sql} "
                                  "WHERE key='schema_version'", (value,))
@@ -138,7 +139,7 @@ def damage_tables(path: Path, rng: random.Random, n: int
             except sqlite3.IntegrityError:  # a name another study has: nothing changed
                 pass
     conn.close()
-    return rows, renamed, orphans, schema
+    return rows, renamed, orphans - moved, schema
 
 
 def damage(path: Path, rng: random.Random, n: int) -> dict[int, str | None]:
@@ -343,7 +344,8 @@ def test_event_rows_of_no_study_go_back_to_the_study_of_their_trial(
     assert "3 event rows belong to no study" in invoke("studies", "--storage", url).output
     report = invoke("doctor", "--storage", url, "--repair-to", str(tmp_path / "fixed.db"))
     assert report.exit_code == 1, report.output
-    assert f"1 event rows of no study hold its trials (events {finish})" in report.output
+    assert f"1 event rows of no study or of another study hold its trials (events {finish})" \
+        in report.output
     assert "1 distribution definitions its params use are lost here but stored by another " \
         "study" in report.output  # the definition is the same in every study
     assert f"DAMAGED  event {seed}: its study_id is 'lost'" in report.output
@@ -443,3 +445,25 @@ def test_a_definition_damaged_in_place_is_restored_from_another_study(
     target = InMemoryStorage()
     doctor.repair(damaged, target)
     assert snapshot(target, "alpha") == snapshot(source, "alpha")  # type: ignore[arg-type]
+
+
+def test_an_event_filed_under_another_study_goes_back_to_its_trial(
+        healthy: Path, tmp_path: Path) -> None:
+    path = tmp_path / "misfiled.db"
+    shutil.copy(healthy, path)
+    with sqlite3.connect(path) as conn:
+        seq, = conn.execute("SELECT max(seq) FROM events WHERE study_id=1 AND "
+                            "body LIKE '%trial_finished%'").fetchone()
+        conn.execute("UPDATE events SET study_id=3 WHERE seq=?", (seq,))
+    conn.close()
+    source = SQLiteStorage(healthy, read_only=True)
+    before = {name: snapshot(source, name) for name in ("alpha", "gamma")}
+    damaged = SQLiteStorage(path, read_only=True)
+    assert any(t.state is tf.TrialState.RUNNING  # the trial looks unfinished
+               for t in tf.load_study("alpha", storage=damaged).trials)
+    found = doctor.diagnose(damaged)
+    assert found.studies[0].adopted == (seq,) and found.studies[2].ok
+    target = InMemoryStorage()
+    doctor.repair(damaged, target)
+    for name in ("alpha", "gamma"):
+        assert snapshot(target, name) == before[name]  # type: ignore[arg-type]

@@ -165,6 +165,8 @@ def diagnose(storage: Storage) -> Diagnosis:
     refs.sort(key=lambda item: item[0].study_id)
     parsed = {ref.study_id: _parse(storage, ref) for ref, _ in refs}
     adopted, orphans, pool = _adopt(storage, parsed)
+    for sid, moved in _misfiled(parsed).items():
+        adopted.setdefault(sid, []).extend(moved)
     studies = []
     for ref, damaged in refs:
         good, unreadable = parsed[ref.study_id]
@@ -220,6 +222,35 @@ def _adopt(storage: Storage, parsed: dict[int, tuple[list[tuple[int, Event]], li
                                          f"{'no' if not homes else 'more than one'} "
                                          "study's trial, so it is not copied", True))
     return adopted, orphans, pool
+
+
+def _misfiled(parsed: dict[int, tuple[list[tuple[int, Event]], list[BadEvent]]]
+              ) -> dict[int, list[tuple[int, Event]]]:
+    """Events filed under the wrong study (a damaged study_id that names another one):
+    a trial's home is the study holding most of its events (keys are random, so a trial
+    lives in one study); its events elsewhere are taken out there and given back."""
+    counts: dict[str, dict[int, int]] = {}
+    for sid, (events, _) in parsed.items():
+        for _, event in events:
+            for key in _keys(event):
+                per = counts.setdefault(key, {})
+                per[sid] = per.get(sid, 0) + 1
+    home = {key: max(per, key=lambda s: (per[s], -s)) for key, per in counts.items()
+            if len(per) > 1}
+    if not home:
+        return {}
+    moved: dict[int, list[tuple[int, Event]]] = {}
+    for sid, (events, _) in parsed.items():
+        keep = []
+        for seq, event in events:
+            key = event.get("key")
+            if isinstance(key, str) and home.get(key, sid) != sid \
+                    and event.get("type") != "enqueue_once":
+                moved.setdefault(home[key], []).append((seq, event))
+            else:
+                keep.append((seq, event))
+        events[:] = keep
+    return moved
 
 
 def _pool(pool: dict[str, Event], event: Event) -> bool:
