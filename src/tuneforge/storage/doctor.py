@@ -243,10 +243,10 @@ def _misfiled(parsed: dict[int, tuple[list[tuple[int, Event]], list[BadEvent]]]
     for sid, (events, _) in parsed.items():
         keep = []
         for seq, event in events:
-            key = event.get("key")
-            if isinstance(key, str) and home.get(key, sid) != sid \
+            owner = event.get("key")
+            if isinstance(owner, str) and home.get(owner, sid) != sid \
                     and event.get("type") != "enqueue_once":
-                moved.setdefault(home[key], []).append((seq, event))
+                moved.setdefault(home[owner], []).append((seq, event))
             else:
                 keep.append((seq, event))
         events[:] = keep
