@@ -33,9 +33,15 @@ from rich.text import Text
 from tuneforge import __version__
 from tuneforge.display import plain
 from tuneforge.exceptions import CorruptEventError, StorageError, TuneforgeError
-from tuneforge.storage.base import DamagedStudy, Storage, StudyRef, damaged_studies, find_study
+from tuneforge.storage.base import (
+    DamagedStudy,
+    Storage,
+    StudyRef,
+    damaged_studies,
+    find_study,
+    redact,
+)
 from tuneforge.storage.cached import StudyView
-from tuneforge.storage.postgres import redact
 from tuneforge.storage.url import DEFAULT_URL, open_storage
 from tuneforge.study import analysis
 from tuneforge.trial.records import Direction, TrialRecord, TrialState

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
 
 from tuneforge.exceptions import StorageError, StudyNotFoundError
 from tuneforge.storage.events import Event
@@ -126,8 +128,19 @@ def find_study(storage: Storage, name: str) -> StudyRef:
     raise StudyNotFoundError(f"no study named {name!r} in {storage!r} (studies: {known})")
 
 
+def redact(url: str) -> str:
+    """`url` with any password replaced by ``***`` (for messages and reprs)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is not None and parts.scheme and parts.password is not None:
+        host = parts.netloc.rpartition("@")[2]
+        netloc = f"{parts.username or ''}:***@{host}"
+        url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return re.sub(r"(password\s*=\s*)('[^']*'|[^\s&]+)", r"\1***", url, flags=re.I)
+
+
 def _url(storage: Storage) -> str:
     """The storage's URL for a message, any password hidden."""
-    from tuneforge.storage.postgres import redact  # no psycopg needed
-
     return redact(storage.url) if storage.url else "URL"

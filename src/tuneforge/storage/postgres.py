@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from tuneforge.exceptions import (
     DuplicatedStudyError,
@@ -24,7 +23,13 @@ from tuneforge.exceptions import (
     StorageVersionError,
     missing_extra,
 )
-from tuneforge.storage.base import DamagedStudy, StudyRef, schema_version_problem, study_row
+from tuneforge.storage.base import (
+    DamagedStudy,
+    StudyRef,
+    redact,
+    schema_version_problem,
+    study_row,
+)
 from tuneforge.storage.events import Event, dumps, loads
 from tuneforge.trial.records import Direction
 
@@ -46,19 +51,6 @@ _SCHEMA = [
     )""",
     "CREATE INDEX IF NOT EXISTS events_by_study ON events (study_id, seq)",
 ]
-
-
-def redact(url: str) -> str:
-    """`url` with any password replaced by ``***`` (for messages and reprs)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    if parts is not None and parts.scheme and parts.password is not None:
-        host = parts.netloc.rpartition("@")[2]
-        netloc = f"{parts.username or ''}:***@{host}"
-        url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return re.sub(r"(password\s*=\s*)('[^']*'|[^\s&]+)", r"\1***", url, flags=re.I)
 
 
 def _libpq_url(url: str) -> str:
