@@ -34,7 +34,14 @@ from rich.text import Text
 from tuneforge import __version__
 from tuneforge.display import plain
 from tuneforge.exceptions import CorruptEventError, StorageError, TuneforgeError
-from tuneforge.storage.base import Storage, StudyRef, find_study
+from tuneforge.storage.base import (
+    DamagedStudy,
+    Storage,
+    StudyRef,
+    damaged_studies,
+    find_study,
+    redact,
+)
 from tuneforge.storage.cached import StudyView
 from tuneforge.storage.url import DEFAULT_URL, open_storage
 from tuneforge.study import analysis
@@ -166,7 +173,8 @@ def studies(storage: StorageOption = DEFAULT_URL) -> None:
     """List the studies: directions, trial counts and the best value."""
     store = _open_read(storage)
     refs = store.list_studies()
-    if not refs:
+    rows = damaged_studies(store)
+    if not refs and not rows:
         _stdout().print(plain(f"no studies in {storage}"))
         return
     table = Table(title=plain(f"studies in {storage}"))
@@ -185,16 +193,30 @@ def studies(storage: StorageOption = DEFAULT_URL) -> None:
         n_done = sum(t.state is TrialState.COMPLETE for t in trials)
         table.add_row(plain(ref.name), _dirs(ref.directions), str(len(trials)), str(n_done),
                       _best_text(ref, trials))
+    for row in rows:  # one damaged study row must not hide the others
+        table.add_row(plain(row.name if row.name is not None else f"(row {row.study_id})"),
+                      "?", "?", "?", Text("damaged", style="bold red"))
     _stdout().print(table)
-    if damaged:
-        _report_damaged(store, damaged, storage)
+    orphans: list[Any] = getattr(store, "orphan_events", lambda: [])()
+    schema = getattr(store, "schema_problem", None)
+    if schema is not None:
+        _stdout().print(Text(f"the database's schema row is damaged: {schema}",
+                             style="bold red"))
+    if damaged or rows or orphans or schema is not None:
+        _report_damaged(store, damaged, storage, rows, len(orphans))
 
 
-def _report_damaged(store: Storage, refs: Sequence[StudyRef], url: str) -> None:
+def _report_damaged(store: Storage, refs: Sequence[StudyRef], url: str,
+                    rows: Sequence[DamagedStudy] = (), orphans: int = 0) -> None:
     """Name each damaged study's bad events and the way out (`tuneforge doctor`)."""
     from tuneforge.storage.doctor import check_study
 
     console = _stdout()
+    for row in rows:
+        console.print(Text(f"{row.label} is damaged: {row.reason}", style="bold red"))
+    if orphans:
+        console.print(Text(f"{orphans} event rows belong to no study (a damaged study_id)",
+                           style="bold red"))
     for ref in refs:
         found = check_study(store, ref)
         console.print(Text(f"study {ref.name!r} is damaged ({len(found.bad)} of "
@@ -204,7 +226,7 @@ def _report_damaged(store: Storage, refs: Sequence[StudyRef], url: str) -> None:
             console.print(Text(f"  event {bad.seq}: {bad.reason}"))
         if len(found.bad) > 10:
             console.print(Text(f"  ... and {len(found.bad) - 10} more"))
-    console.print(Text(f"see: tuneforge doctor --storage {url} --repair-to NEW.db"))
+    console.print(Text(f"see: tuneforge doctor --storage {redact(url)} --repair-to NEW.db"))
 
 
 @_command("trials")
@@ -351,20 +373,36 @@ def doctor(storage: StorageOption = DEFAULT_URL,
     store = _open_read(storage)
     if repair_to is not None and (repair_to.exists() or repair_to.is_symlink()):
         raise TuneforgeError(f"{str(repair_to)!r} exists; --repair-to writes a new file only")
-    checks = doc.check(store)
+    found = doc.diagnose(store)
     console = _stdout()
-    for found in checks:
-        if found.ok:
-            console.print(Text(f"ok       {found.name!r}: {found.n_events} events, "
-                               f"{found.n_trials} trials", style="green"))
+    if found.schema_problem is not None:
+        console.print(Text(f"DAMAGED  schema: {found.schema_problem}", style="bold red"))
+    for check in found.studies:
+        if check.ok:
+            console.print(Text(f"ok       {check.label}: {check.n_events} events, "
+                               f"{check.n_trials} trials", style="green"))
             continue
-        console.print(Text(f"DAMAGED  {found.name!r}: {found.unreadable} unreadable and "
-                           f"{found.dropped} inconsistent of {found.n_events} events; "
-                           f"{found.n_trials} trials readable", style="bold red"))
-        for bad in found.bad:
+        console.print(Text(f"DAMAGED  {check.label}: {check.unreadable} unreadable and "
+                           f"{check.dropped} inconsistent of {check.n_events} events; "
+                           f"{check.n_trials} trials readable", style="bold red"))
+        if check.row_problem is not None:
+            console.print(Text(f"  study row {check.study_id}: {check.row_problem}"))
+        if check.adopted:
+            console.print(Text(f"  {len(check.adopted)} event rows of no study or of another "
+                               f"study hold its trials (events {_seqs(check.adopted)}): "
+                               "copied back to it"))
+        if check.recovered:
+            console.print(Text(f"  {len(check.recovered)} distribution definitions its "
+                               "params use are lost here but stored by another study "
+                               "(same digest): restored in the copy"))
+        for bad in check.bad:
             console.print(Text(f"  event {bad.seq}: {bad.reason}"))
-    n_bad = sum(not c.ok for c in checks)
-    console.print(Text(f"{len(checks)} studies, {n_bad} damaged"))
+    for bad in found.orphans:
+        console.print(Text(f"DAMAGED  event {bad.seq}: {bad.reason}", style="bold red"))
+    n_bad = sum(not c.ok for c in found.studies)
+    console.print(Text(f"{len(found.studies)} studies, {n_bad} damaged"
+                       + (f", {len(found.orphans)} event rows of no study" if found.orphans
+                          else "")))
     if repair_to is not None:
         target = SQLiteStorage(repair_to)
         try:
@@ -375,12 +413,24 @@ def doctor(storage: StorageOption = DEFAULT_URL,
                 Path(f"{repair_to}{suffix}").unlink(missing_ok=True)
             raise
         target.close()
-        kept = sum(len(c.events) for c in copied)
-        console.print(Text(f"copied {kept} events of {len(copied)} studies to {repair_to}; "
-                           f"left out {sum(c.unreadable for c in copied)} unreadable and "
-                           f"{sum(c.dropped for c in copied)} inconsistent events"))
-    if n_bad:
+        kept = sum(len(c.events) for c in copied.studies)
+        unreadable = sum(c.unreadable for c in copied.studies) \
+            + sum(not b.readable for b in copied.orphans)
+        dropped = sum(c.dropped for c in copied.studies) + sum(b.readable for b in copied.orphans)
+        console.print(Text(f"copied {kept} events of {len(copied.studies)} studies to "
+                           f"{repair_to}; left out {unreadable} unreadable and {dropped} "
+                           "inconsistent events"))
+        for c in copied.studies:
+            if c.row_problem is not None:
+                console.print(Text(f"  {c.label} was copied with the name or directions "
+                                   "doctor chose: see its study system attribute 'doctor'"))
+    if not found.ok:
         raise typer.Exit(1)
+
+
+def _seqs(seqs: Sequence[int], limit: int = 10) -> str:
+    shown = ", ".join(map(str, seqs[:limit]))
+    return shown + (f", ... ({len(seqs)} in all)" if len(seqs) > limit else "")
 
 
 @_command("backup")

@@ -361,3 +361,43 @@ def test_a_seeded_sampler_seeds_the_selection(cancer):
     assert res.n_folds == 2
     with pytest.raises(ValueError, match="two seeds"):
         select(X, y, models=["logreg"], budget=2, seed=1, sampler=tf.TPESampler(seed=2))
+
+
+def test_a_bad_regression_target_is_named_before_any_trial() -> None:
+    import pandas as pd
+
+    from tuneforge.storage.memory import InMemoryStorage
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=40), "b": rng.normal(size=40)})
+    y = pd.Series(X["a"] * 2 + rng.normal(size=40) * 0.1, name="price")
+    y[7] = np.inf
+    storage = InMemoryStorage()
+    for task in ("regression", None):
+        with pytest.raises(ValueError, match=r"^target column 'price' has 1 infinite value at "
+                                             r"row 7 \((search rows|hold-out)\); a regression "
+                                             "target must be finite$"):
+            select(X, y, task=task, models=["ridge"], budget=2, storage=storage)
+    held = select.__globals__["holdout_split"](X, y.where(np.isfinite(y), 0), test_size=0.2,
+                                               seed=0).holdout_index
+    text = y.astype(object)
+    text[7], text[int(held[0])] = 1.0, "n/a kg"
+    with pytest.raises(ValueError, match=rf"^target column 'price' has 1 text value \(such as "
+                                         rf"'n/a kg'\) at row {int(held[0])} \(hold-out\)"):
+        select(X, text, task="regression", models=["ridge"], budget=2, storage=storage)
+    with pytest.raises(ValueError, match=r"^y has 1 missing value at row 3 \(search rows\)"):
+        select(X.to_numpy(), np.where(np.arange(40) == 3, np.nan, 1.0 * np.arange(40)),
+               task="regression", models=["ridge"], budget=2, storage=storage,
+               holdout=None)
+    assert storage.list_studies() == []  # refused before any study or trial
+
+
+def test_nested_select_names_a_bad_target_by_the_callers_rows() -> None:
+    from tuneforge.automl import nested_select
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = X[:, 0] * 2.0
+    y[25] = -np.inf
+    with pytest.raises(ValueError, match=r"^y has 1 infinite value at row 25 "):
+        nested_select(X, y, task="regression", models=["ridge"], budget=1, outer_cv=2)

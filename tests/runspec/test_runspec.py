@@ -651,3 +651,53 @@ def test_time_column_errors(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("a,b,label\nred,2,x\nblue,4,y\n")
     with pytest.raises(ConfigError, match="time column 'a' is neither numbers nor dates"):
         cfg.load_xy()
+
+
+@pytest.mark.parametrize("task", ["regression", None])
+def test_a_bad_regression_target_is_named_with_rows_and_split_before_any_trial(
+        tmp_path: Path, task: str | None) -> None:
+    """An infinite or text regression target used to pass --check and fail in every trial;
+    now loading names the target column, its data rows and their split."""
+    import numpy as np
+
+    from tuneforge.evaluate.holdout import holdout_split
+
+    text = VALID.replace("models: [logreg]", "models: [ridge]").replace("label", "price")
+    if task is not None:
+        text += f"task: {task}\n"
+    config = write(tmp_path, text)
+    rng = np.random.default_rng(1)
+    rows = [[f"{rng.normal():.3f}", f"{rng.normal():.3f}", f"{rng.normal() * 10:.3f}"]
+            for _ in range(30)]
+    held = sorted(holdout_split(np.zeros((30, 1)), None, test_size=0.2, seed=0).holdout_index)
+    rows[held[0]][2] = "inf"
+    rows[1 if 1 not in held else 2][2] = "-inf"
+
+    def save() -> None:
+        (tmp_path / "data.csv").write_text(
+            "a,b,price\n" + "".join(",".join(r) + "\n" for r in rows))
+
+    save()
+    cfg = load_run_config(config)
+    with pytest.raises(ConfigError) as info:
+        cfg.load_xy()
+    search = 1 if 1 not in held else 2
+    assert info.value.lines == [
+        f"{tmp_path}/config.yaml:4: data.target: {tmp_path}/data.csv: target column 'price' "
+        f"has 2 infinite values at data rows {search + 1} (search rows) and {held[0] + 1} "
+        "(hold-out); a regression target must be finite"]
+    rows[held[0]][2], rows[search][2] = "1.5", "12 kg"
+    rows[held[1]][2] = ""
+    save()
+    with pytest.raises(ConfigError) as info:
+        cfg.load_xy()
+    if task == "regression":  # inferred, a text target is a classification's labels
+        assert [line.split("data.csv: ")[1] for line in info.value.lines] == [
+            f"target column 'price' has 1 missing value at data row {held[1] + 1} (hold-out);"
+            " drop those rows first",
+            f"target column 'price' has 1 text value (such as '12 kg') at data row "
+            f"{search + 1} (search rows); a regression target must be numbers"]
+    else:
+        assert [line.split("data.csv: ")[1] for line in info.value.lines] == [
+            f"target column 'price' has 1 missing value at data row {held[1] + 1} (hold-out);"
+            " drop those rows first"]

@@ -250,3 +250,47 @@ def test_histories_carry_the_study_seed():
     assert spy.seeds and set(spy.seeds) == {6}
     with pytest.raises(tf.TuneforgeError, match="seed"):
         _ = StateHistory(StudyState((Direction.MINIMIZE,))).seed
+
+
+@pytest.mark.parametrize("make", [
+    lambda: __import__("tuneforge").RandomSampler(),
+    lambda: __import__("tuneforge").TPESampler(n_startup_trials=4),
+    lambda: __import__("tuneforge").CmaEsSampler(),
+    lambda: __import__("tuneforge").GPSampler(n_startup_trials=4),
+    lambda: __import__("tuneforge").GeneticSampler(population_size=4),
+    lambda: __import__("tuneforge").AutoSampler(),
+    lambda: __import__("tuneforge").GridSampler(
+        {"i": [-2**53, 0, 2**53], "f": [-8.9e307, 8.9e307]}),
+], ids=["random", "tpe", "cmaes", "gp", "genetic", "auto", "grid"])
+def test_every_sampler_stays_in_range_at_the_largest_accepted_bounds(make) -> None:
+    """The limits the distributions accept (ints to +-2**53, float ranges up to the
+    largest float) are ones every sampler computes with: no NaN, values in range, ints
+    exact."""
+    import math
+    import warnings
+
+    import tuneforge as tf
+    from tuneforge.space.distributions import MAX_INT
+
+    bounds = {"i": (-MAX_INT, MAX_INT), "j": (1, MAX_INT), "f": (-8.9e307, 8.9e307),
+              "g": (5e-324, 1.7e308), "k": (-MAX_INT, MAX_INT)}
+
+    def objective(trial: tf.Trial) -> float:
+        values = [trial.suggest_int("i", -MAX_INT, MAX_INT),
+                  trial.suggest_float("f", -8.9e307, 8.9e307)]
+        if not isinstance(trial.study.sampler, tf.GridSampler):
+            values += [trial.suggest_int("j", 1, MAX_INT, log=True),
+                       trial.suggest_float("g", 5e-324, 1.7e308, log=True),
+                       trial.suggest_int("k", -MAX_INT, MAX_INT, step=2)]
+        return sum(math.log1p(abs(float(v))) for v in values)
+
+    study = tf.create_study(sampler=make(), seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no inf - inf, no 0/0 inside
+        study.optimize(objective, n_trials=14)
+    assert all(t.state is tf.TrialState.COMPLETE for t in study.trials)
+    for t in study.trials:
+        for name, value in t.params.items():
+            low, high = bounds[name]
+            assert low <= value <= high, (t.number, name, value)
+            assert isinstance(value, int) == (name in "ijk"), (name, value)

@@ -81,3 +81,39 @@ def test_numpy_scalars_are_numbers_everywhere():
                        (lambda: Categorical([np.float64("nan")]), "not a finite number")]:
         with pytest.raises(SearchSpaceError, match=match):
             bad()
+
+
+def test_bounds_samplers_cannot_represent_are_refused_with_the_parameter_name() -> None:
+    """Int(0, 10**400) was accepted and then sampled with float math; a Float range wider
+    than the largest float made every sampler compute with inf."""
+    import tuneforge as tf
+    from tuneforge.space.distributions import MAX_INT
+
+    Int(-MAX_INT, MAX_INT)  # the limit itself is fine
+    Float(-8.9e307, 8.9e307)
+    Float(5e-324, 1.7e308, log=True)
+    for make, match in ((lambda: Int(0, 10**400), r"high=~1e400 .* is beyond \+-2\*\*53"),
+                        (lambda: Int(-MAX_INT - 1, 0), r"low=-9007199254740993 is beyond"),
+                        (lambda: Int(1, 2**60, log=True), "is beyond"),
+                        (lambda: Float(-1e308, 1e308), r"wider than the largest float"),
+                        (lambda: Float(-1.7e308, 1.7e308, step=1e307), "wider than")):
+        with pytest.raises(SearchSpaceError, match=match):
+            make()
+    study = tf.create_study(seed=0)
+    trial = study.ask()
+    with pytest.raises(SearchSpaceError, match=r"parameter 'n': high=~1e400 .* beyond"):
+        trial.suggest_int("n", 0, 10**400)
+    with pytest.raises(SearchSpaceError, match=r"parameter 'x': the range .* wider"):
+        trial.suggest_float("x", -1e308, 1e308)
+    with pytest.raises(SearchSpaceError, match="beyond"):
+        tf.SearchSpace({"n": Int(0, 2**64)})
+
+
+def test_a_stored_distribution_beyond_the_limits_still_reads() -> None:
+    """A study stored before the limits keeps reading: only new distributions are refused."""
+    assert distribution_from_json({"type": "int", "low": 0, "high": 10**30, "log": False,
+                                   "step": 1}).high == 10**30
+    assert distribution_from_json({"type": "float", "low": -1e308, "high": 1e308,
+                                   "log": False, "step": None}).low == -1e308
+    with pytest.raises(SearchSpaceError):
+        Int(0, 10**30)  # the reading exemption does not leak out

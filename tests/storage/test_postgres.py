@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import pickle
 import socket
@@ -222,3 +223,86 @@ def test_processes_append_to_one_study(postgres_url: str) -> None:
     run_process_appends(storage, ref, processes=4, n_events=50)
     assert storage.read(other) == []
     storage.close()
+
+
+def test_doctor_checks_a_postgres_database_and_repairs_it_into_a_new_sqlite_file(
+        postgres_url: str, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    import tuneforge as tf
+    from tuneforge.cli import app
+    from tuneforge.storage.base import find_study
+    from tuneforge.storage.sqlite import SQLiteStorage
+
+    def objective(trial):
+        x = trial.suggest_float("x", -5, 5)
+        trial.suggest_categorical("kind", ["a", "b"])
+        return x * x
+
+    for i, name in enumerate(("alpha", "beta", "gamma")):
+        tf.create_study(name, storage=postgres_url, seed=i).optimize(objective, n_trials=4)
+    storage = PostgresStorage(postgres_url, read_only=True)
+    raw = storage.read_raw(find_study(storage, "alpha"))
+    assert len(raw) > 10 and all(isinstance(s, int) and isinstance(t, str) for s, t in raw)
+    assert [ev.loads(t, where="x") for _, t in raw] == [e for _, e in
+                                                       storage.read(find_study(storage, "alpha"))]
+    before = {n: {t.key: (dict(t.params), t.values)
+                  for t in tf.load_study(n, storage=storage).trials} for n in ("alpha", "gamma")}
+    storage.close()
+    bad_seq = raw[5][0]
+    _sql(postgres_url,
+         f"UPDATE events SET body = 'not json' WHERE seq = {bad_seq}",
+         "UPDATE studies SET directions = '[\"sideways\"]' WHERE name = 'beta'")
+
+    def dump() -> list:
+        with psycopg.connect(postgres_url) as conn:
+            return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                    for t in ("tuneforge_meta", "studies", "events")]
+
+    original = dump()
+    env = {"COLUMNS": "200", "TUNEFORGE_STORAGE": None, "NO_COLOR": "1"}
+    listing = CliRunner().invoke(app, ["studies", "--storage", postgres_url], env=env)
+    assert listing.exit_code == 0, listing.output
+    assert "study row 2 ('beta') is damaged: the directions are" in listing.output
+    assert f"event {bad_seq}: not valid JSON" in listing.output
+    fixed = tmp_path / "fixed.db"
+    result = CliRunner().invoke(app, ["doctor", "--storage", postgres_url,
+                                      "--repair-to", str(fixed)], env=env)
+    assert result.exit_code == 1, result.output
+    assert f"event {bad_seq}: not valid JSON" in result.output
+    assert "study row 2: the directions are" in result.output
+    assert dump() == original  # the PostgreSQL database is never written
+    copy = SQLiteStorage(fixed, read_only=True)
+    assert sorted(r.name for r in copy.list_studies()) == ["alpha", "beta", "gamma"]
+    after = {n: {t.key: (dict(t.params), t.values)
+                 for t in tf.load_study(n, storage=copy).trials} for n in ("alpha", "gamma")}
+    assert after["gamma"] == before["gamma"]
+    damaged_key = json.loads(dict(raw)[bad_seq]).get("key")
+    assert {k: v for k, v in after["alpha"].items() if k != damaged_key} == \
+        {k: v for k, v in before["alpha"].items() if k != damaged_key}
+    assert len(tf.load_study("beta", storage=copy).trials) == 4
+    copy.close()
+
+
+def test_a_damaged_postgres_schema_row_lets_readers_read_and_stops_writers(
+        postgres_url: str) -> None:
+    storage = PostgresStorage(postgres_url)
+    storage.create_study("s", MIN)
+    storage.close()
+    _sql(postgres_url, "UPDATE tuneforge_meta SET value = 'v?' WHERE key = 'schema_version'")
+    with pytest.raises(StorageError, match="schema_version.*'v\\?'.*tuneforge doctor"):
+        PostgresStorage(postgres_url)
+    reader = PostgresStorage(postgres_url, read_only=True)
+    assert [r.name for r in reader.list_studies()] == ["s"]
+    assert reader.schema_problem is not None and "'v?'" in reader.schema_problem
+    reader.close()
+
+
+def test_processes_defining_one_distribution_at_once_all_read_it(postgres_url: str) -> None:
+    from tests.storage._define import CHOICES, define_at_once
+    from tuneforge import Categorical, Float
+
+    trials = define_at_once(postgres_url)
+    assert len(trials) == 6
+    for t in trials:
+        assert t.distributions == {"c": Categorical(tuple(CHOICES)), "x": Float(0.0, 1.0)}

@@ -170,3 +170,14 @@ def test_load_study_writes_to_an_existing_file(tmp_path) -> None:
     assert len(tf.load_study("s", storage=url).trials) == 2
     restored = pickle.loads(pickle.dumps(study.storage))
     assert restored.must_exist
+
+
+def test_processes_defining_one_distribution_at_once_all_read_it(tmp_path) -> None:
+    from tests.storage._define import CHOICES, define_at_once
+    from tuneforge import Categorical, Float
+
+    trials = define_at_once(f"sqlite:///{tmp_path / 'defined.db'}")
+    assert len(trials) == 6
+    for t in trials:
+        assert t.distributions == {"c": Categorical(tuple(CHOICES)), "x": Float(0.0, 1.0)}
+        assert t.params["c"] in CHOICES

@@ -4,12 +4,14 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import tuneforge as tf
 from tuneforge import StorageError, TrialState
 from tuneforge.storage.sqlite import SQLiteStorage
+from tuneforge.trial.records import Direction
 
 
 def _quadratic(trial):
@@ -94,3 +96,63 @@ def test_close_folds_the_log_into_the_file(tmp_path):
     wal = tmp_path / "c.db-wal"
     assert not wal.exists() or wal.stat().st_size == 0
     assert len(tf.load_study("s", storage=f"sqlite:///{db}").trials) == 50
+
+
+def test_must_exist_never_creates_even_when_the_file_goes_between_check_and_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "deleted-meanwhile.db"
+    # the existence check passes (the file was there), then the file is gone at connect
+    monkeypatch.setattr(Path, "is_file", lambda self: True)
+    for flags in ({"must_exist": True}, {"read_only": True}):
+        with pytest.raises(StorageError, match="no tuneforge database at .*loading never"):
+            SQLiteStorage(missing, **flags)
+        assert not missing.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_file_names_with_uri_characters_open_the_named_file(tmp_path: Path) -> None:
+    path = tmp_path / "run #3?mode=rwc&x=%20.db"
+    writer = SQLiteStorage(path)
+    writer.create_study("s", (Direction.MINIMIZE,))
+    writer.close()
+    for flags in ({"must_exist": True}, {"read_only": True}, {}):
+        storage = SQLiteStorage(path, **flags)
+        assert [r.name for r in storage.list_studies()] == ["s"]
+        storage.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no stray file
+
+
+def test_format_1_and_2_in_one_database_read_export_and_back_up(tmp_path) -> None:
+    """A database written by a tuneforge before distributions were stored once (inline
+    param_set, format 1) keeps reading after a newer one adds trials (format 2); the
+    exports carry every distribution inline, and a backup holds the definitions."""
+    import json
+
+    from tuneforge.storage import events as ev
+    from tuneforge.storage.base import find_study
+
+    db = tmp_path / "old.db"
+    storage = SQLiteStorage(db)
+    ref = storage.create_study("s", (Direction.MINIMIZE,))
+    choices = {"type": "categorical", "choices": ["a", "b"]}
+    storage.append(ref, [  # what the older tuneforge wrote
+        ev.attr_set(None, "seed", 0, scope="system"),
+        ev.trial_created("k0", state="RUNNING", token="t"),
+        ev.param_set("k0", "c", "b", choices),
+        ev.finished("k0", "COMPLETE", [1.0])])
+    assert {e["v"] for _, e in storage.read(ref)} == {1}
+    study = tf.load_study("s", storage=storage)
+    study.optimize(lambda t: float(t.suggest_categorical("c", ["a", "b"]) == "a"), n_trials=2)
+    assert [e["v"] for _, e in storage.read(ref)].count(2) >= 2  # a definition, refs
+    trials = tf.load_study("s", storage=f"sqlite:///{db}").trials
+    assert [t.params["c"] for t in trials][0] == "b" and len(trials) == 3
+    assert all(t.distributions["c"] == tf.Categorical(("a", "b")) for t in trials)
+    out = study.export(tmp_path / "s.json", format="json")
+    rows = json.loads(out.read_text())["trials"]
+    assert all(r["distributions"]["c"] == choices for r in rows)
+    csv_text = study.export(tmp_path / "s.csv", format="csv").read_text()
+    assert csv_text.count('""choices"": [""a"", ""b""]') == 3  # inline in every row
+    copy = storage.backup(tmp_path / "copy.db")
+    again = SQLiteStorage(copy, read_only=True)
+    assert tf.load_study("s", storage=again).trials == trials
+    kinds = [e["type"] for _, e in again.read(find_study(again, "s"))]
+    assert kinds.count("distribution_defined") == 1

@@ -22,7 +22,7 @@ from tuneforge.automl.families import MODEL_PARAM, Families, resolve_models
 from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
 from tuneforge.automl.selection import Selection, family_rows, front_rows
 from tuneforge.automl.splits import in_time_order, splitter, time_keys, time_ordered
-from tuneforge.automl.tasks import check_task
+from tuneforge.automl.tasks import check_task, target_problems
 from tuneforge.evaluate import (
     NestedCVResult,
     cross_val_objective,
@@ -79,6 +79,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
     if y is None:
         raise ValueError("select needs a target y")
     seed = default_seed(seed, sampler)
+    _check_target(X, y, task, holdout=holdout, seed=seed, time_column=time_column, cv=cv)
     if objectives is not None:
         objectives = list(objectives)
         check_task(task, y, objectives)  # every objective must fit the task
@@ -146,6 +147,27 @@ def select(X: Any, y: Any, *, task: str | None = None,
                      leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split)
 
 
+def _check_target(X: Any, y: Any, task: str | None, *, holdout: float | None, seed: int,
+                  time_column: Any, cv: Any) -> None:
+    """A missing target, or a regression target that is text or infinite, is an error
+    naming its rows and their split before any trial runs (it used to fail at the refit)."""
+    if not target_problems(y, task):
+        return
+    held = None
+    if holdout:
+        try:  # the rows `select` would hold out, to say which split a bad row is in
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # sklearn's target-type guess on an inf
+                X, times = time_keys(X, time_column)
+                ordered = time_ordered(cv, X, y, times)
+                # a regression split is not stratified: no y gives the split select uses
+                held = holdout_split(X, None, test_size=holdout, seed=seed, ordered=ordered,
+                                     times=times).holdout_index
+        except (ValueError, TypeError, TuneforgeError):
+            held = None
+    raise ValueError("; ".join(target_problems(y, task, held)))
+
+
 def default_seed(seed: int | None, sampler: Sampler | None) -> int:
     """`seed`, else the sampler's own seed (Optuna users seed the sampler), else 0."""
     if seed is not None:
@@ -176,6 +198,8 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int | None = None,
         raise TypeError("nested_select estimates one metric; it takes no objectives (run "
                         "select(objectives=...) for a front)")
     seed = default_seed(seed, select_kwargs.get("sampler"))
+    _check_target(X, y, select_kwargs.get("task"), holdout=None, seed=seed,
+                  time_column=None, cv=None)  # named by the caller's rows, not a fold's
     task, scoring = check_task(select_kwargs.pop("task", None), y,
                                select_kwargs.pop("scoring", None))
     metric = resolve_metrics(scoring)

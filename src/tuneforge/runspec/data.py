@@ -65,10 +65,7 @@ def split_target(frame: Any, target: str, path: Path,
     columns = [str(c) for c in frame.columns]
     if target not in columns:
         raise DataError(f"{path}: no column {target!r}; {columns_hint(columns)}")
-    y = frame[target]
-    if y.isna().any():
-        raise DataError(f"{path}: column {target!r} has {int(y.isna().sum())} missing "
-                        "value(s); drop those rows first")
+    y = frame[target]  # its cells are checked with the split known (`target_problems`)
     X = frame.drop(columns=[target])
     if time_column is not None:
         X[time_column] = _times(X, time_column, path)
@@ -118,18 +115,11 @@ def _count(mask: Any, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
 
-def _rows(mask: Any, held: set[int], limit: int = 5) -> str:
+def _rows(mask: Any, held: set[int]) -> str:
     """``data rows 4, 9 (search rows) and 12 (hold-out)``: 1-based, a few of each split."""
-    import numpy as np
+    from tuneforge.automl.tasks import rows_text
 
-    parts = []
-    for label, rows in (("search rows", [i for i in np.flatnonzero(mask) if i not in held]),
-                        ("hold-out", [i for i in np.flatnonzero(mask) if i in held])):
-        if rows:
-            shown = ", ".join(str(i + 1) for i in rows[:limit])
-            more = f", ... ({len(rows)} in all)" if len(rows) > limit else ""
-            parts.append(f"{shown}{more} ({label})")
-    return ("data row " if int(mask.sum()) == 1 else "data rows ") + " and ".join(parts)
+    return rows_text(mask, held, first=1, word="data row")
 
 
 def takes_missing(estimator: Any) -> bool:

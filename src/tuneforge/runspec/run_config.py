@@ -7,6 +7,7 @@ the data file with its target column.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -95,10 +96,19 @@ class RunConfig:
         """Text among numbers, and missing values where a model cannot take them, are
         reported with their column, data rows and split (search rows or hold-out) before
         any trial runs: the run used to fail late, blaming the refit."""
+        from tuneforge.automl.tasks import target_problems
+
         features = [c for c in X.columns if c != self.data.time_column]
+        held = self._holdout_rows(X, y)
+        target = target_problems(y, self.task)
+        if target:  # a regression split is not stratified: the split select would use
+            target = target_problems(y, self.task, self._holdout_rows(X, None), first=1,
+                                     word="data row")  # the task, split, models need it
+            raise ConfigError(self.source, [
+                ConfigIssue(self.lines.get("data.target"), "data.target",
+                            f"{self.data.path}: {text}") for text in target])
         refusing = self._models_refusing_missing(y)
-        lines = data_io.bad_cells(X, features, self._holdout_rows(X, y),
-                                  missing_ok=not refusing)
+        lines = data_io.bad_cells(X, features, held, missing_ok=not refusing)
         if not lines:
             return
         hint = (f"; {', '.join(refusing[:5])} cannot take missing values: fill or drop them, "
@@ -119,9 +129,11 @@ class RunConfig:
 
         try:
             _, times = time_keys(X, self.data.time_column)
-            return holdout_split(X, y, test_size=self.holdout, seed=self.seed,
-                                 times=times).holdout_index
-        except ValueError:
+            with warnings.catch_warnings():  # sklearn's target-type guess on a bad target
+                warnings.simplefilter("ignore")
+                return holdout_split(X, y, test_size=self.holdout, seed=self.seed,
+                                     times=times).holdout_index
+        except (ValueError, TypeError):
             return None
 
     def _models_refusing_missing(self, y: Any) -> list[str]:

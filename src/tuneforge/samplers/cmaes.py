@@ -43,7 +43,12 @@ from tuneforge.samplers.base import (
     Suggestion,
     checked_constraints_func,
 )
-from tuneforge.space.distributions import Categorical, Distribution, n_levels
+from tuneforge.space.distributions import (
+    Categorical,
+    Distribution,
+    n_levels,
+    resolved_levels,
+)
 from tuneforge.space.encoding import from_unit
 from tuneforge.trial.constraints import violation
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
@@ -160,14 +165,15 @@ class CmaEsSampler(BaseSampler):
 
     # -- state -----------------------------------------------------------------------
     def _margin(self, items: Sequence[tuple[str, Distribution]]) -> bool:
-        return self.with_margin and any(n_levels(d) >= 2 for _, d in items)
+        return self.with_margin and any(resolved_levels(d) >= 2 for _, d in items)
 
     def _new_run(self, items: Sequence[tuple[str, Distribution]], restart: int, popsize: int,
                  mean: np.ndarray) -> _Run:
         cmaes = _import_cmaes()
         d = len(items)
         sigma = self.sigma0 if self.sigma0 is not None else 1.0 / 6.0
-        levels = np.array([n_levels(dist) for _, dist in items], dtype=np.float64)
+        # a grid too fine for a float's resolution (2**53 integers) is continuous here
+        levels = np.array([resolved_levels(dist) for _, dist in items], dtype=np.float64)
         if self._margin(items):
             disc = levels >= 2
             k = np.where(disc, levels, 1.0)

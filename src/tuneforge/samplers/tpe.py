@@ -51,7 +51,12 @@ from tuneforge.samplers.base import (
     checked_constraints_func,
     trial_rng,
 )
-from tuneforge.space.distributions import Categorical, Distribution, Float, n_levels
+from tuneforge.space.distributions import (
+    Categorical,
+    Distribution,
+    Float,
+    resolved_levels,
+)
 from tuneforge.space.encoding import decode, decode_indices, encode, encode_indices, from_unit
 from tuneforge.trial.constraints import violation
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
@@ -62,8 +67,8 @@ _FULL_GOOD_SET = 25  # the default gamma's cap
 
 def _levels(d: Distribution) -> int:
     """Levels of a numeric dimension for the estimator; 0: continuous (every Float
-    without a step, even one with low == high)."""
-    return 0 if isinstance(d, Float) and d.step is None else n_levels(d)
+    without a step, even one with low == high, and a grid too fine to resolve)."""
+    return 0 if isinstance(d, Float) and d.step is None else resolved_levels(d)
 
 
 @dataclass(frozen=True)

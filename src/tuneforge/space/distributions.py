@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar, Union
 
@@ -18,6 +19,10 @@ from tuneforge.math.numbers import describe, is_integer, is_number, to_float, un
 JSONValue = Union[None, bool, int, float, str]
 
 _STEP_TOL = 1e-8
+MAX_INT = 2**53  # the largest |bound| of an Int: every integer up to it is exact as a float
+# levels a sampler resolves one by one; a grid finer than this is treated as continuous
+MAX_RESOLVED_LEVELS = 2**32
+_READING: ContextVar[bool] = ContextVar("_READING", default=False)  # stored: no new limits
 
 
 def _finite_number(value: Any, what: str) -> float:
@@ -49,6 +54,11 @@ class Float:
         object.__setattr__(self, "high", high)
         if low > high:
             raise SearchSpaceError(f"low={low} is greater than high={high}")
+        if not math.isfinite(high - low) and not _READING.get():
+            raise SearchSpaceError(
+                f"the range [{low}, {high}] is wider than the largest float (high - low "
+                "overflows to inf), so no sampler can move within it; narrow it, or use "
+                "log=True for a positive range")
         if self.log and low <= 0:
             raise SearchSpaceError(f"log=True needs low > 0, got low={low}")
         if self.step is not None:
@@ -109,6 +119,13 @@ class Int:
                 raise SearchSpaceError(f"{what} must be an integer, got {describe(v)}")
         if self.low > self.high:
             raise SearchSpaceError(f"low={self.low} is greater than high={self.high}")
+        for what in ("low", "high"):
+            v = getattr(self, what)
+            if abs(v) > MAX_INT and not _READING.get():
+                raise SearchSpaceError(
+                    f"{what}={describe(v)} is beyond +-2**53 ({MAX_INT}): samplers work in "
+                    "floats, which cannot hold every integer past it; use a Float (log=True "
+                    "for a wide positive range) or a smaller range")
         if self.step < 1:
             raise SearchSpaceError(f"step must be >= 1, got {self.step}")
         if self.log and self.low < 1:
@@ -206,6 +223,14 @@ def n_levels(d: Distribution) -> int:
     return 0 if d.high > d.low else 1
 
 
+def resolved_levels(d: Distribution) -> int:
+    """`n_levels(d)` for a sampler that models each level of a grid, or 0 (continuous)
+    when the grid is finer than MAX_RESOLVED_LEVELS: a slice of 1/2**53 of the unit
+    interval is below a float's resolution, and its probability would be 0."""
+    count = n_levels(d)
+    return 0 if count > MAX_RESOLVED_LEVELS else count
+
+
 def level_values(d: Distribution) -> list[Any]:
     """The `n_levels(d)` values of a discrete distribution in order: its choices, or its
     grid from low to high. Raises SearchSpaceError for a Float interval (no levels)."""
@@ -227,6 +252,7 @@ def distribution_from_json(data: Any) -> Distribution:
         raise SearchSpaceError(f"not a distribution: {data!r}")
     kind = data["type"]
     fields = {k: v for k, v in data.items() if k != "type"}
+    token = _READING.set(True)  # a study stored before the sampler limits still reads
     try:
         if kind == "float":
             return Float(**fields)
@@ -236,6 +262,8 @@ def distribution_from_json(data: Any) -> Distribution:
             return Categorical(tuple(fields["choices"]))
     except TypeError as exc:
         raise SearchSpaceError(f"bad fields for a {kind} distribution: {exc}") from None
+    finally:
+        _READING.reset(token)
     raise SearchSpaceError(f"unknown distribution type {kind!r} (float, int, categorical)")
 
 

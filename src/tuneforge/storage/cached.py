@@ -9,7 +9,7 @@ from collections.abc import Container, Mapping, Sequence
 from typing import Any
 
 from tuneforge.exceptions import CorruptEventError, TuneforgeError
-from tuneforge.storage.base import Storage, StudyRef
+from tuneforge.storage.base import Storage, StudyRef, redact
 from tuneforge.storage.events import Event
 from tuneforge.storage.replay import StudyState
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
@@ -24,7 +24,7 @@ def _stored_seed(system_attrs: Mapping[str, Any]) -> int:
 
 def corrupt_message(storage: Storage, study: str, exc: Exception) -> str:
     """What a damaged study's error says: the study, the event and the way out."""
-    url = storage.url or "URL"
+    url = redact(storage.url) if storage.url else "URL"
     return (f"study {study!r} cannot be loaded: {exc}. The other studies are not affected; "
             f"`tuneforge doctor --storage {url}` lists every bad event, and with "
             f"`--repair-to NEW.db` copies every readable event to a new file")

@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from tuneforge.exceptions import (
     DuplicatedStudyError,
@@ -24,7 +23,13 @@ from tuneforge.exceptions import (
     StorageVersionError,
     missing_extra,
 )
-from tuneforge.storage.base import StudyRef
+from tuneforge.storage.base import (
+    DamagedStudy,
+    StudyRef,
+    redact,
+    schema_version_problem,
+    study_row,
+)
 from tuneforge.storage.events import Event, dumps, loads
 from tuneforge.trial.records import Direction
 
@@ -46,19 +51,6 @@ _SCHEMA = [
     )""",
     "CREATE INDEX IF NOT EXISTS events_by_study ON events (study_id, seq)",
 ]
-
-
-def redact(url: str) -> str:
-    """`url` with any password replaced by ``***`` (for messages and reprs)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    if parts is not None and parts.scheme and parts.password is not None:
-        host = parts.netloc.rpartition("@")[2]
-        netloc = f"{parts.username or ''}:***@{host}"
-        url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return re.sub(r"(password\s*=\s*)('[^']*'|[^\s&]+)", r"\1***", url, flags=re.I)
 
 
 def _libpq_url(url: str) -> str:
@@ -84,6 +76,7 @@ class PostgresStorage:
         self._pg: Any = psycopg
         self.url = url
         self.read_only = read_only
+        self.schema_problem: str | None = None  # a damaged version row a reader noted
         self._connect_timeout = connect_timeout
         self._safe = redact(url)
         self._lock = threading.Lock()
@@ -160,9 +153,13 @@ class PostgresStorage:
         except BaseException:
             self._rollback(conn)
             raise
-        if row is None or not str(row[0]).isdigit():
-            raise StorageError(f"{self._safe}: corrupt tuneforge schema (no version)")
-        if int(row[0]) > SCHEMA_VERSION:
+        problem = schema_version_problem(row)
+        if problem is not None:
+            if not self.read_only:  # a writer must know the version; a reader notes it
+                raise StorageError(f"{self._safe}: corrupt tuneforge schema ({problem}); see: "
+                                   f"tuneforge doctor --storage {self._safe} --repair-to NEW.db")
+            self.schema_problem = problem
+        elif int(row[0]) > SCHEMA_VERSION:
             raise StorageVersionError(
                 f"{self._safe} has schema version {row[0]}, newer than this tuneforge "
                 f"understands ({SCHEMA_VERSION}); upgrade tuneforge"
@@ -208,9 +205,12 @@ class PostgresStorage:
                 raise
 
     # -- the protocol ----------------------------------------------------------------
-    @staticmethod
-    def _ref(row: tuple[int, str, str]) -> StudyRef:
-        return StudyRef(int(row[0]), row[1], tuple(Direction(d) for d in json.loads(row[2])))
+    def _ref(self, row: tuple[int, object, object]) -> StudyRef:
+        found = study_row(*row)
+        if isinstance(found, DamagedStudy):
+            raise StorageError(f"{found.label} in {self._safe} is damaged: {found.reason}; "
+                               "see tuneforge doctor")
+        return found
 
     def _missing(self, study: StudyRef) -> StorageError:
         return StorageError(
@@ -235,11 +235,27 @@ class PostgresStorage:
             return self._ref(existing)
         raise DuplicatedStudyError(f"a study named {name!r} already exists in {self._safe}")
 
-    def list_studies(self) -> Sequence[StudyRef]:
+    def _study_rows(self) -> list[StudyRef | DamagedStudy]:
         with self._tx("listing studies") as cur:
             cur.execute("SELECT study_id, name, directions FROM studies ORDER BY study_id")
             rows = cur.fetchall()
-        return [self._ref(r) for r in rows]
+        return [study_row(*r) for r in rows]
+
+    def list_studies(self) -> Sequence[StudyRef]:
+        """The readable studies; `damaged_studies` names the rows that are not."""
+        return [r for r in self._study_rows() if isinstance(r, StudyRef)]
+
+    def damaged_studies(self) -> list[DamagedStudy]:
+        """Study rows that cannot be read (a bad name or directions), with the reason."""
+        return [r for r in self._study_rows() if isinstance(r, DamagedStudy)]
+
+    def orphan_events(self) -> list[tuple[int, object, object]]:
+        """(seq, study_id, body) of event rows whose study names no study (damage; the
+        foreign key makes it rare here)."""
+        with self._tx("reading orphan events") as cur:
+            cur.execute("SELECT seq, study_id, body FROM events e WHERE NOT EXISTS "
+                        "(SELECT 1 FROM studies s WHERE s.study_id = e.study_id) ORDER BY seq")
+            return [(int(r[0]), r[1], r[2]) for r in cur.fetchall()]
 
     def delete_study(self, study: StudyRef) -> None:
         with self._tx(f"deleting study {study.name!r}", write=True) as cur:

@@ -13,7 +13,7 @@ from typing import Any
 
 from tuneforge.exceptions import CorruptEventError, StorageError
 from tuneforge.space.distributions import Distribution, distribution_from_json
-from tuneforge.storage.events import Event, decode_float
+from tuneforge.storage.events import Event, decode_float, distribution_ref
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
 _DIST_CACHE: dict[tuple[Any, ...], Distribution] = {}
@@ -23,8 +23,9 @@ def _distribution(data: Any) -> Distribution:
     """distribution_from_json, memoized: a study repeats a few distributions many times."""
     try:
         choices = data.get("choices")
-        key = (data.get("type"), data.get("low"), data.get("high"), data.get("log"),
-               data.get("step"),
+        key = (data.get("type"),  # typed: a cached Int(1, 2) must not answer low=True
+               *((type(data.get(f)).__name__, data.get(f)) for f in ("low", "high", "log",
+                                                                     "step")),
                None if choices is None else tuple((type(c).__name__, c) for c in choices))
         hit = _DIST_CACHE.get(key)
     except (AttributeError, TypeError):  # malformed: let the parser say what is wrong
@@ -172,7 +173,12 @@ class StudyState:
                               spec.get("user_attrs"), spec.get("system_attrs"), None)
                 return
             if kind == "distribution_defined":
-                self.distributions.setdefault(ev["ref"], _distribution(ev["distribution"]))
+                if distribution_ref(ev["distribution"]) != ev["ref"]:  # once per study
+                    raise CorruptEventError(
+                        f"event {seq} (distribution_defined) is damaged: its distribution "
+                        f"does not match its ref {ev['ref']!r}")
+                if ev["ref"] not in self.distributions:
+                    self.distributions[ev["ref"]] = _distribution(ev["distribution"])
                 return
             if kind == "attr_set" and ev.get("key") is None:
                 target = self.user_attrs if ev["scope"] == "user" else self.system_attrs
@@ -201,8 +207,10 @@ class StudyState:
                 if "distribution_ref" in ev:
                     dist = self.distributions.get(ev["distribution_ref"])
                     if dist is None:
-                        raise CorruptEventError(f"event {seq} (param_set) names distribution "
-                                           f"{ev['distribution_ref']!r}, defined nowhere")
+                        raise CorruptEventError(
+                            f"event {seq} (param_set) of trial {b.number} ({b.key}): parameter "
+                            f"{ev['name']!r} names distribution {ev['distribution_ref']!r}, "
+                            "defined nowhere (its distribution_defined event is lost)")
                 else:
                     dist = _distribution(ev["distribution"])
                 b.params[ev["name"]] = ev["value"]

@@ -16,9 +16,10 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from tuneforge.exceptions import DuplicatedStudyError, StorageError, StorageVersionError
-from tuneforge.storage.base import StudyRef
+from tuneforge.storage.base import DamagedStudy, StudyRef, schema_version_problem, study_row
 from tuneforge.storage.events import Event, dumps, loads
 from tuneforge.trial.records import Direction
 
@@ -71,14 +72,15 @@ class SQLiteStorage:
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
                  must_exist: bool = False, timeout: float = 30.0) -> None:
         self.path = Path(path)
+        self.schema_problem: str | None = None  # a damaged version row a reader noted
         self.read_only = read_only
         self.must_exist = must_exist
         self._timeout = timeout
         self._lock = threading.Lock()
         self._pid = os.getpid()
+        self._abs = self.path.resolve()  # a later chdir must not look like a moved file
         if (read_only or must_exist) and not self.path.is_file():
-            raise StorageError(f"no tuneforge database at {str(self.path)!r} "
-                               "(create_study creates one; loading never does)")
+            raise self._missing_file()
         if not read_only and not self.path.parent.exists():
             raise StorageError(
                 f"cannot create database {str(self.path)!r}: folder "
@@ -90,7 +92,6 @@ class SQLiteStorage:
                 f"{str(self.path)!r} is on a network filesystem ({fs}); SQLite locking is "
                 "unreliable there. Use a local path or PostgreSQL (postgresql://...)"
             )
-        self._abs = self.path.resolve()  # a later chdir must not look like a moved file
         self._open()
 
     def _open(self) -> None:
@@ -129,6 +130,8 @@ class SQLiteStorage:
             try:
                 return self._connect_once()
             except sqlite3.OperationalError as exc:
+                if (self.read_only or self.must_exist) and not self._abs.exists():
+                    raise self._missing_file() from None  # gone since the check
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise StorageError(f"cannot open {str(self.path)!r}: {exc}") from None
                 time.sleep(0.05)
@@ -137,14 +140,19 @@ class SQLiteStorage:
                     f"cannot open {str(self.path)!r} as a tuneforge SQLite database: {exc}"
                 ) from None
 
+    def _missing_file(self) -> StorageError:
+        return StorageError(f"no tuneforge database at {str(self.path)!r} "
+                            "(create_study creates one; loading never does)")
+
     def _connect_once(self) -> sqlite3.Connection:
-        if self.read_only:
-            uri = f"file:{self.path.resolve()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, timeout=self._timeout,
-                                   isolation_level=None, check_same_thread=False)
-        else:
-            conn = sqlite3.connect(str(self.path), timeout=self._timeout,
-                                   isolation_level=None, check_same_thread=False)
+        # A URI with the path quoted: '#', '?' or '%' in a file name stay part of the name,
+        # and the mode is SQLite's own check, with no window between a check and the open
+        # (ro: never writes; rw: never creates; rwc: may create)
+        mode = "ro" if self.read_only else "rw" if self.must_exist else "rwc"
+        uri = f"file:{quote(str(self._abs))}?mode={mode}"
+        conn = sqlite3.connect(uri, uri=True, timeout=self._timeout,
+                               isolation_level=None, check_same_thread=False)
+        conn.text_factory = _text
         try:
             conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
             if not self.read_only:
@@ -189,9 +197,14 @@ class SQLiteStorage:
         row = conn.execute(
             "SELECT value FROM tuneforge_meta WHERE key='schema_version'"
         ).fetchone()
-        if row is None or not str(row[0]).isdigit():
-            raise StorageError(f"{str(self.path)!r}: corrupt tuneforge schema (no version)")
-        if int(row[0]) > SCHEMA_VERSION:
+        problem = schema_version_problem(row)
+        if problem is not None:
+            if not self.read_only:  # a writer must know the version; a reader notes it
+                raise StorageError(f"{str(self.path)!r}: corrupt tuneforge schema ({problem});"
+                                   f" see: tuneforge doctor --storage {self.url} "
+                                   "--repair-to NEW.db")
+            self.schema_problem = problem
+        elif int(row[0]) > SCHEMA_VERSION:
             raise StorageVersionError(
                 f"{str(self.path)!r} has schema version {row[0]}, newer than this tuneforge "
                 f"understands ({SCHEMA_VERSION}); upgrade tuneforge"
@@ -238,9 +251,12 @@ class SQLiteStorage:
                 raise StorageError(f"{str(self.path)!r} is damaged: {exc}") from None
 
     # -- the protocol ----------------------------------------------------------------
-    @staticmethod
-    def _ref(row: tuple[int, str, str]) -> StudyRef:
-        return StudyRef(row[0], row[1], tuple(Direction(d) for d in json.loads(row[2])))
+    def _ref(self, row: tuple[int, object, object]) -> StudyRef:
+        found = study_row(*row)
+        if isinstance(found, DamagedStudy):
+            raise StorageError(f"{found.label} in {str(self.path)!r} is damaged: "
+                               f"{found.reason}; see tuneforge doctor")
+        return found
 
     def create_study(self, name: str, directions: Sequence[Direction], *,
                      exist_ok: bool = False) -> StudyRef:
@@ -261,12 +277,27 @@ class SQLiteStorage:
             )
             return StudyRef(int(cur.lastrowid or 0), name, tuple(directions))
 
-    def list_studies(self) -> Sequence[StudyRef]:
+    def _study_rows(self) -> list[StudyRef | DamagedStudy]:
         with self._cursor(write=False) as conn:
             rows = conn.execute(
                 "SELECT study_id, name, directions FROM studies ORDER BY study_id"
             ).fetchall()
-        return [self._ref(r) for r in rows]
+        return [study_row(*r) for r in rows]
+
+    def list_studies(self) -> Sequence[StudyRef]:
+        """The readable studies; `damaged_studies` names the rows that are not."""
+        return [r for r in self._study_rows() if isinstance(r, StudyRef)]
+
+    def damaged_studies(self) -> list[DamagedStudy]:
+        """Study rows that cannot be read (a bad name or directions), with the reason."""
+        return [r for r in self._study_rows() if isinstance(r, DamagedStudy)]
+
+    def orphan_events(self) -> list[tuple[int, object, object]]:
+        """(seq, study_id, body) of event rows whose study_id names no study (damage)."""
+        with self._cursor(write=False) as conn:
+            return [tuple(r) for r in conn.execute(
+                "SELECT seq, study_id, body FROM events WHERE study_id NOT IN "
+                "(SELECT study_id FROM studies) OR study_id IS NULL ORDER BY seq").fetchall()]
 
     def delete_study(self, study: StudyRef) -> None:
         with self._cursor(write=True) as conn:
@@ -339,6 +370,15 @@ class SQLiteStorage:
         """Close the connection (folding the -wal file into the database)."""
         with self._lock:
             self._finalizer()
+
+
+def _text(data: bytes) -> str | bytes:
+    """A TEXT cell as str; one that is not UTF-8 (damage) stays bytes, so the row that
+    holds it is reported on its own instead of failing the whole query."""
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return data
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
