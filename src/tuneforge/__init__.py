@@ -30,6 +30,7 @@ from tuneforge.samplers import (
     GeneticSampler,
     GPSampler,
     GridSampler,
+    MOBOSampler,
     RandomSampler,
     TPESampler,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "InMemoryStorage",
     "Int",
     "MedianPruner",
+    "MOBOSampler",
     "MissingExtraError",
     "NopPruner",
     "RandomSampler",
