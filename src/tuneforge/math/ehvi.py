@@ -120,19 +120,19 @@ def log_ehvi(mean: FloatArray, var: FloatArray, lower: FloatArray,
 
 
 def ehvi_monte_carlo(mean: FloatArray, var: FloatArray, front: FloatArray, ref: FloatArray,
-                     *, n_samples: int, rng: np.random.Generator) -> float:
+                     *, n_samples: int, rng: np.random.Generator) -> tuple[float, float]:
     """A Monte-Carlo estimate of the EHVI of one point (`mean`, `var` (m,)) over `front`
-    (k, m) against `ref`, by the exact hypervolume improvement of each sample (2 or 3
-    objectives; for checking `ehvi`)."""
+    (k, m) against `ref`, from the exact hypervolume improvement of each sample (2 or 3
+    objectives; for checking `ehvi`): (estimate, its standard error)."""
     from .hypervolume import hypervolume
 
     base = hypervolume(front, ref) if len(front) else 0.0
     draws = mean + np.sqrt(var) * rng.standard_normal((n_samples, len(mean)))
-    total = 0.0
-    for y in draws:
+    gains = np.empty(n_samples)
+    for i, y in enumerate(draws):
         pts = np.vstack([front, y[None]]) if len(front) else y[None]
-        total += hypervolume(pts, ref) - base
-    return total / n_samples
+        gains[i] = hypervolume(pts, ref) - base
+    return float(gains.mean()), float(gains.std() / np.sqrt(n_samples))
 
 
 def augmented_tchebycheff(u: FloatArray, weights: FloatArray, rho: float = 0.05) -> FloatArray:

@@ -114,7 +114,7 @@ class MOBOSampler(BaseSampler):
         if len(space) == 1 and not in_joint_space(space, trials):
             # a define-by-run parameter outside the joint space (a conditional branch)
             return Suggestion(decode(space, rng.random(1)),
-                              {"sampler": "MOBOSampler", "mobo_phase": "outside joint space"})
+                              {"sampler": "MOBOSampler", "mobo_phase": "independent"})
         layout = Layout(space)
         state = self._state(trials, space)
         x_obs, y_obs, cons = mo_observations(layout, state, trials, history.directions)
