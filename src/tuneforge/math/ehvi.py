@@ -126,12 +126,13 @@ def ehvi_monte_carlo(mean: FloatArray, var: FloatArray, front: FloatArray, ref: 
     objectives; for checking `ehvi`): (estimate, its standard error)."""
     from .hypervolume import hypervolume
 
-    base = hypervolume(front, ref) if len(front) else 0.0
+    r = [float(v) for v in ref]
+    base = hypervolume(front, r) if len(front) else 0.0
     draws = mean + np.sqrt(var) * rng.standard_normal((n_samples, len(mean)))
     gains = np.empty(n_samples)
     for i, y in enumerate(draws):
         pts = np.vstack([front, y[None]]) if len(front) else y[None]
-        gains[i] = hypervolume(pts, ref) - base
+        gains[i] = hypervolume(pts, r) - base
     return float(gains.mean()), float(gains.std() / np.sqrt(n_samples))
 
 
