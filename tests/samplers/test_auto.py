@@ -172,3 +172,10 @@ def test_sampler_report_counts_enqueued_and_unknown():
     report = sampler_report(study.trials)
     # one-parameter draws record their sampler too
     assert report == {"RandomSampler": 2, "enqueued": 1}
+
+
+def test_real_multi_objective_bo_when_present():
+    study = tf.create_study(directions=["minimize", "minimize"], sampler=AutoSampler(seed=0))
+    study.optimize(_two, n_trials=8, catch=())
+    assert {t.system_attrs["sampler"] for t in _joint(study)} == {"MOBOSampler"}
+    assert study.trials[-1].system_attrs["mobo_phase"] == "model"
