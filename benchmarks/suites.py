@@ -59,8 +59,11 @@ SUITES: dict[str, Suite] = {
         _g([n for n in mo.NAMES if n != "mo-rf-digits"],
            ["tuneforge-random", "numpy-random", "optuna-random", "optuna-tpe", "optuna-nsga2",
             "pymoo-nsga2", "pymoo-moead"], [1000], [100, 200, 1000]),
+        # multi-objective BO: a GP per objective costs O(n^3); it is for small budgets
+        _g([n for n in mo.NAMES if n != "mo-rf-digits"], ["tuneforge-mobo"], [200],
+           [100, 200]),
         _g(["mo-rf-digits"], ["tuneforge-random", "optuna-random", "optuna-tpe",
-                              "optuna-nsga2", "pymoo-nsga2", "pymoo-moead"],
+                              "optuna-nsga2", "pymoo-nsga2", "pymoo-moead", "tuneforge-mobo"],
            [mo.RF_MAX_BUDGET], [100, 200]),
     ), seeds=5, time_cap=3600.0, doc="multi-objective, hypervolume"),
     "fidelity": Suite("fidelity", "fidelity", (

@@ -23,6 +23,7 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
     "tuneforge-ga": (_TF, {"sampler": "GeneticSampler"}),
     "tuneforge-cmaes": (_TF, {"sampler": "CmaEsSampler"}),
     "tuneforge-auto": (_TF, {"sampler": "AutoSampler"}),
+    "tuneforge-mobo": (_TF, {"sampler": "MOBOSampler", "multi_objective": True}),
     # peers
     "numpy-random": ("numpy_:NumpyRandom", {}),
     "optuna-random": (_OPT, {"sampler": "RandomSampler", "multi_objective": True}),

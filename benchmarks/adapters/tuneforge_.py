@@ -19,7 +19,7 @@ from benchmarks.problems.base import Problem
 LAZY = ("tuneforge.execution.serial", "tuneforge.execution.heartbeat",
         "tuneforge.execution.progress",
         "tuneforge.samplers.tpe", "tuneforge.samplers.genetic", "tuneforge.samplers.cmaes",
-        "cmaes")
+        "tuneforge.math.ehvi", "tuneforge.math.optimize", "cmaes")
 
 
 class Tuneforge(Adapter):

@@ -42,6 +42,7 @@ from tuneforge.samplers import (
     GeneticSampler,
     GPSampler,
     GridSampler,
+    MOBOSampler,
     RandomSampler,
     TPESampler,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "InMemoryStorage",
     "Int",
     "MedianPruner",
+    "MOBOSampler",
     "MissingExtraError",
     "NopPruner",
     "PBT",

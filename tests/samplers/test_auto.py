@@ -11,7 +11,9 @@ from tuneforge.samplers import auto
 from tuneforge.samplers.auto import AutoSampler, sampler_report
 from tuneforge.samplers.base import BaseSampler, Suggestion
 from tuneforge.space.encoding import decode
+from tuneforge.storage.cached import Snapshot
 from tuneforge.testing import SamplerContract
+from tuneforge.trial.records import Direction
 
 
 class TestAutoContract(SamplerContract):
@@ -83,17 +85,61 @@ def test_many_running_trials_use_tpe(stub_gp):
     assert "running at once" in last.system_attrs["auto_reason"]
 
 
-def test_several_objectives_use_multi_objective_tpe():
-    def two(trial):
-        x = trial.suggest_float("x", 0, 1)
-        return x, (x - 1) ** 2 + trial.suggest_float("y", 0, 1)
+class _StubMOBO(BaseSampler):
+    """Stands in for the multi-objective BO sampler (no GP fits)."""
+
+    def sample(self, space, history, rng, trial):
+        return Suggestion(decode(space, rng.random(len(space))), {"sampler": "MOBOSampler"})
+
+
+def _two(trial):
+    x = trial.suggest_float("x", 0, 1)
+    return x, (x - 1) ** 2 + trial.suggest_float("y", 0, 1)
+
+
+def test_several_objectives_small_budget_uses_multi_objective_bo(monkeypatch):
+    monkeypatch.setitem(auto._SAMPLERS, "MOBOSampler", _StubMOBO)
+    monkeypatch.setattr(auto, "MOBO_MAX_TRIALS", 8)
+    study = tf.create_study(directions=["minimize", "minimize"], sampler=AutoSampler(seed=0))
+    study.optimize(_two, n_trials=15, catch=())
+    names = [t.system_attrs["sampler"] for t in _joint(study)]
+    assert names[:7] == ["MOBOSampler"] * 7 and set(names[7:]) == {"TPESampler"}
+    first, last = _joint(study)[0], _joint(study)[-1]
+    assert "2 objectives" in first.system_attrs["auto_reason"]
+    assert "multi-objective BO" in first.system_attrs["auto_reason"]
+    assert "multi-objective TPE" in last.system_attrs["auto_reason"]
+    assert "completed trials" in last.system_attrs["auto_reason"]
+    assert len(study.best_trials) >= 2  # a front, not a single winner
+
+
+def test_several_objectives_conditional_or_categorical_space_uses_tpe(monkeypatch):
+    monkeypatch.setitem(auto._SAMPLERS, "MOBOSampler", _StubMOBO)
+
+    def cats(trial):
+        a = trial.suggest_categorical("a", ["x", "y"])
+        b = trial.suggest_categorical("b", [1, 2, 3])
+        c = trial.suggest_float("c", 0, 1)
+        return c + (a == "x"), b - c
 
     study = tf.create_study(directions=["minimize", "minimize"], sampler=AutoSampler(seed=0))
-    study.optimize(two, n_trials=15, catch=())
-    joint = _joint(study)
-    assert joint and {t.system_attrs["sampler"] for t in joint} == {"TPESampler"}
-    assert all("2 objectives" in t.system_attrs["auto_reason"] for t in joint)
-    assert len(study.best_trials) >= 2  # a front, not a single winner
+    study.optimize(cats, n_trials=6, catch=())
+    assert {t.system_attrs["sampler"] for t in _joint(study)} == {"TPESampler"}
+    assert "categorical-heavy" in _joint(study)[0].system_attrs["auto_reason"]
+
+    def cond(trial):
+        return objectives.conditional(trial), trial.suggest_float("z", 0, 1)
+
+    study = tf.create_study(directions=["minimize", "minimize"], sampler=AutoSampler(seed=0))
+    study.optimize(cond, n_trials=20, catch=())
+    later = [t for t in _joint(study) if "conditional" in t.system_attrs["auto_reason"]]
+    assert later and all(t.system_attrs["sampler"] == "TPESampler" for t in later)
+
+
+def test_choose_multi_objective_many_parameters_use_tpe():
+    space = {f"x{i}": tf.Float(0, 1) for i in range(auto.MOBO_MAX_DIMS + 1)}
+    history = Snapshot((Direction.MINIMIZE, Direction.MINIMIZE), [])
+    name, reason = auto.choose_multi_objective(space, history)
+    assert name == "TPESampler" and f"{auto.MOBO_MAX_DIMS + 1} parameters" in reason
 
 
 def test_auto_is_the_default_sampler():
@@ -126,3 +172,10 @@ def test_sampler_report_counts_enqueued_and_unknown():
     report = sampler_report(study.trials)
     # one-parameter draws record their sampler too
     assert report == {"RandomSampler": 2, "enqueued": 1}
+
+
+def test_real_multi_objective_bo_when_present():
+    study = tf.create_study(directions=["minimize", "minimize"], sampler=AutoSampler(seed=0))
+    study.optimize(_two, n_trials=8, catch=())
+    assert {t.system_attrs["sampler"] for t in _joint(study)} == {"MOBOSampler"}
+    assert study.trials[-1].system_attrs["mobo_phase"] == "model"

@@ -7,7 +7,6 @@ import pytest
 
 import tuneforge as tf
 from tuneforge import Categorical, Float, Int
-from tuneforge.exceptions import TuneforgeError
 from tuneforge.samplers.gp import GPSampler
 from tuneforge.storage.cached import Snapshot
 from tuneforge.testing import SamplerContract
@@ -271,11 +270,22 @@ def _record(number, params=None, value=None, state=TrialState.COMPLETE, space=No
                        values=None if value is None else (value,))
 
 
-def test_several_objectives_are_refused_with_the_sampler_named():
-    hist = Snapshot((Direction.MINIMIZE, Direction.MINIMIZE), [])
-    with pytest.raises(TuneforgeError, match="GPSampler"):
-        GPSampler().sample({"x": Float(0, 1)}, hist, np.random.default_rng(0),
-                           _record(0, state=TrialState.RUNNING))
+def test_several_objectives_are_handed_to_multi_objective_bo():
+    def two(trial):
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        return x, (1 - x) ** 2 + y
+
+    s = _study(GPSampler(seed=0, n_startup_trials=4), seed=0,
+               directions=["minimize", "minimize"])
+    s.optimize(two, n_trials=10, catch=())
+    model = [t for t in s.trials if t.system_attrs.get("mobo_phase") == "model"]
+    assert len(model) == 6
+    assert all(t.system_attrs["sampler"] == "GPSampler" and
+               t.system_attrs["gp_model"] == "MOBOSampler" for t in model)
+    assert len(s.best_trials) >= 2
+    # the sampler's settings travel to the model
+    assert s.sampler._mobo.n_startup_trials == 4 and s.sampler._mobo.seed == 0
 
 
 def test_arguments_are_validated():

@@ -7,6 +7,7 @@ from tuneforge.samplers.cmaes import CmaEsSampler
 from tuneforge.samplers.genetic import GeneticSampler
 from tuneforge.samplers.gp import GPSampler
 from tuneforge.samplers.grid import BranchGridSampler, GridSampler
+from tuneforge.samplers.mobo import MOBOSampler
 from tuneforge.samplers.random import RandomSampler
 from tuneforge.samplers.refined import RefinedSampler
 from tuneforge.samplers.tpe import TPESampler
@@ -20,6 +21,7 @@ __all__ = [
     "GPSampler",
     "GeneticSampler",
     "GridSampler",
+    "MOBOSampler",
     "RandomSampler",
     "RefinedSampler",
     "Sampler",

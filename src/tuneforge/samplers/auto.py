@@ -3,7 +3,9 @@ parallelism, and records on the trial which one proposed it and why.
 
 Rules (first match wins), re-evaluated at every trial so the choice follows the study:
 
-1. Several objectives: multi-objective TPE (NSGA-II comes later).
+1. Several objectives: `choose_multi_objective` -- multi-objective BO (`MOBOSampler`)
+   for a small budget over a numeric or mixed, unconditional space, else
+   multi-objective TPE.
 2. The space is conditional (finished trials have different parameter sets), or
    categorical-heavy (more than half of the parameters): TPE, which groups conditional
    parameters and models categories directly.
@@ -24,6 +26,7 @@ import numpy as np
 
 from tuneforge.samplers.base import BaseSampler, Sampler, Suggestion
 from tuneforge.samplers.gp import GPSampler
+from tuneforge.samplers.mobo import MOBOSampler
 from tuneforge.samplers.tpe import TPESampler
 from tuneforge.space.distributions import Categorical, Distribution
 from tuneforge.trial.records import History, TrialRecord, TrialState
@@ -31,11 +34,51 @@ from tuneforge.trial.records import History, TrialRecord, TrialState
 GP_MAX_TRIALS = 200
 GP_MAX_PARALLEL = 8
 GP_MAX_DIMS = 20
+# multi-objective BO: one GP per objective, each O(n^3); measured ahead of TPE and
+# NSGA-II at 100 evaluations on 30-variable ZDT problems (benchmarks/README.md)
+MOBO_MAX_TRIALS = 200
+MOBO_MAX_DIMS = 40
+_SAMPLERS = {"GPSampler": GPSampler, "TPESampler": TPESampler, "MOBOSampler": MOBOSampler}
+
+
+def choose_multi_objective(space: Mapping[str, Distribution],
+                           history: History) -> tuple[str, str]:
+    """(sampler name, reason) for a study with several objectives: `MOBOSampler` while
+    the budget is small (fewer than `MOBO_MAX_TRIALS` complete trials, fewer than
+    `GP_MAX_PARALLEL` running) and the space numeric or mixed (unconditional, at most
+    half categorical, at most `MOBO_MAX_DIMS` parameters); multi-objective TPE
+    otherwise, which is cheap at any size and groups conditional parameters."""
+    m = len(history.directions)
+    finished = history.trials((TrialState.COMPLETE, TrialState.PRUNED))
+    n = sum(t.state is TrialState.COMPLETE for t in finished)
+    running = sum(1 for _ in history.trials((TrialState.RUNNING,)))
+    param_sets = {frozenset(t.params) for t in finished}
+    n_cat = sum(isinstance(d, Categorical) for d in space.values())
+    tpe = f"{m} objectives, multi-objective TPE: "
+    if len(param_sets) > 1:
+        return "TPESampler", (tpe + "conditional space (finished trials have "
+                              f"{len(param_sets)} different parameter sets)")
+    if space and n_cat * 2 > len(space):
+        return "TPESampler", (tpe + f"categorical-heavy space ({n_cat} of {len(space)} "
+                              "parameters are categorical)")
+    if len(space) > MOBO_MAX_DIMS:
+        return "TPESampler", (tpe + f"{len(space)} parameters (multi-objective BO is used "
+                              f"up to {MOBO_MAX_DIMS})")
+    if n >= MOBO_MAX_TRIALS:
+        return "TPESampler", (tpe + f"{n} completed trials (multi-objective BO is used "
+                              f"below {MOBO_MAX_TRIALS}; its cost grows as n^3)")
+    if running >= GP_MAX_PARALLEL:
+        return "TPESampler", (tpe + f"{running} trials running at once (constant liar "
+                              "spreads a parallel batch)")
+    return "MOBOSampler", (f"{m} objectives, numeric or mixed space, {n} completed trials "
+                           f"(< {MOBO_MAX_TRIALS}): multi-objective BO (a GP per objective, "
+                           "expected hypervolume improvement)")
 
 
 class AutoSampler(BaseSampler):
-    """Chooses GP or TPE per trial (module docstring) and says why in the trial's
-    system attributes: {"sampler": "GPSampler" | "TPESampler", "auto_reason": "..."}.
+    """Chooses GP, multi-objective BO or TPE per trial (module docstring) and says why in
+    the trial's system attributes: {"sampler": "GPSampler" | "MOBOSampler" |
+    "TPESampler", "auto_reason": "..."}.
 
     The samplers it chose travel with it to worker processes (each drops its own caches);
     which trial got which does not."""
@@ -54,15 +97,14 @@ class AutoSampler(BaseSampler):
 
     def _get(self, name: str) -> Sampler:
         if name not in self._samplers:
-            self._samplers[name] = GPSampler() if name == "GPSampler" else TPESampler()
+            self._samplers[name] = _SAMPLERS[name]()
         return self._samplers[name]
 
     def choose(self, space: Mapping[str, Distribution],
                history: History) -> tuple[str, str]:
         """(sampler name, reason) for the next trial of `history` over `space`."""
         if len(history.directions) > 1:
-            return "TPESampler", (f"{len(history.directions)} objectives: multi-objective "
-                                  "TPE (ranks trials by Pareto front)")
+            return choose_multi_objective(space, history)
         finished = history.trials((TrialState.COMPLETE, TrialState.PRUNED))
         running = sum(1 for t in history.trials((TrialState.RUNNING,)))
         n = sum(t.state is TrialState.COMPLETE for t in finished)
@@ -113,4 +155,4 @@ def sampler_report(trials: Iterable[TrialRecord]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-__all__ = ["AutoSampler", "sampler_report"]
+__all__ = ["AutoSampler", "choose_multi_objective", "sampler_report"]

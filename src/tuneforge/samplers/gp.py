@@ -1,4 +1,5 @@
-"""Bayesian optimization with a Gaussian process (single objective): the sampler.
+"""Bayesian optimization with a Gaussian process: the sampler (several objectives are
+handed to `tuneforge.samplers.mobo`).
 
 The sampler is relative: the study calls it once per trial with the joint space that the
 finished trials share. It proposes Sobol points for the first `n_startup_trials`, then
@@ -23,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tuneforge.exceptions import TuneforgeError
 from tuneforge.math.constraints import constraint_matrix, standardize_constraint
 from tuneforge.samplers._branches import in_joint_space, opens_branches
 from tuneforge.samplers.base import (
@@ -51,6 +51,7 @@ from tuneforge.trial.records import History, TrialRecord
 
 if TYPE_CHECKING:  # the model pulls in scipy.optimize/linalg: imported on first use
     from tuneforge.math.gp import GP
+    from tuneforge.samplers.mobo import MOBOSampler
 
 _MAX_STATES = 32         # (study, space) model states kept per sampler instance: a
                          # family choice keeps two per branch (see `gp_family`)
@@ -77,6 +78,10 @@ class GPSampler(BaseSampler):
       (the best half, then the most recent, then random ones); the trial's
       `gp_n_train` attribute says how many.
 
+    A study with several objectives is handed to a `MOBOSampler` with these settings
+    (one GP per objective, expected hypervolume improvement; `noisy`, `acquisition` and
+    `beta` do not apply to it).
+
     Kernel hyperparameters are warm-started from the previous trial's fit, kept on the
     instance per study and space; the same sequence of calls gives the same proposals.
     """
@@ -101,6 +106,7 @@ class GPSampler(BaseSampler):
         self.constraints = constraints
         self.beta = beta
         self.max_fit_trials = max_fit_trials
+        self._mobo: MOBOSampler | None = None   # several objectives (`_multi_objective`)
         # warm starts, fits and fantasies shape the next proposal, so they travel with
         # the sampler; the branch proposals of running trials do not (see BaseSampler)
         self._states: OrderedDict[tuple[Any, ...], State] = OrderedDict()
@@ -119,9 +125,7 @@ class GPSampler(BaseSampler):
     def sample(self, space: Mapping[str, Distribution], history: History,
                rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
         if len(history.directions) != 1:
-            raise TuneforgeError(
-                f"GPSampler models a single objective; this study has "
-                f"{len(history.directions)} (use a multi-objective sampler)")
+            return self._multi_objective(space, history, rng, trial)
         if not space:
             return Suggestion({})
         trials = history.trials()
@@ -157,6 +161,22 @@ class GPSampler(BaseSampler):
         return Suggestion(layout.decode(x), attrs)
 
     # -- pieces -----------------------------------------------------------------------
+    def _multi_objective(self, space: Mapping[str, Distribution], history: History,
+                         rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
+        """Several objectives: a GP per objective with expected hypervolume improvement,
+        by a `MOBOSampler` with this sampler's settings (kept for the study's life)."""
+        from tuneforge.samplers.mobo import MOBOSampler
+
+        if self._mobo is None:
+            self._mobo = MOBOSampler(seed=self.seed, n_startup_trials=self.n_startup_trials,
+                                     constraints=self.constraints,
+                                     max_fit_trials=self.max_fit_trials)
+        out = self._mobo.sample(space, history, rng, trial)
+        if not out.attrs:
+            return out
+        return Suggestion(out.params, dict(out.attrs, sampler="GPSampler",
+                                           gp_model="MOBOSampler"))
+
     def _sobol(self, space: Mapping[str, Distribution], trial: TrialRecord,
                phase: str, history: History) -> Suggestion:
         return Suggestion(decode(space, sobol_point(space, number=trial.number, history=history)),
