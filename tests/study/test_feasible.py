@@ -32,6 +32,8 @@ SAMPLERS = {
     "ga": lambda: tf.GeneticSampler(population_size=6),
     "cmaes": lambda: tf.CmaEsSampler(popsize=4),
     "auto": lambda: tf.AutoSampler(),
+    "mobo": lambda: tf.MOBOSampler(n_startup_trials=4),
+    "bohb": lambda: tf.BOHBSampler(),
     "refined": lambda: RefinedSampler(tf.RandomSampler(), tf.SearchSpace(
         {"x": tf.Float(0.2, 1.0), "y": tf.Float(0.2, 1.0)})),
 }
@@ -46,14 +48,14 @@ def _quiet():
 
 @pytest.mark.parametrize("name", list(SAMPLERS))
 def test_no_sampler_proposes_a_violation(name):
-    n = 10 if name in ("gp", "auto") else 16
+    n = 10 if name in ("gp", "auto", "mobo") else 16
     study = tf.create_study(sampler=SAMPLERS[name](), seed=3, param_constraints=[below_one])
     study.optimize(objective, n_trials=n, catch=())
     done = study.get_trials([TrialState.COMPLETE])
     assert len(done) == n
     assert all(t.params["x"] + t.params["y"] <= 1.0 for t in done)
     # the infeasible optimum pulls every model-based sampler outside: repairs happened
-    if name not in ("random", "refined"):
+    if name not in ("random", "refined", "bohb"):  # BOHB: random until a rung has data
         assert any("constraint_repair" in t.system_attrs for t in done)
 
 
@@ -174,3 +176,14 @@ def test_outcome_constraints_refuses_bad_returns(out, message):
     vals, problem = feasible.outcome_constraints(lambda f: out, frozen)
     assert vals is None and message in problem and "trial 4" in problem
     assert feasible.outcome_constraints(lambda f: 2.0, frozen) == ([2.0], None)
+
+
+def test_every_exported_sampler_takes_constraints_func():
+    def cons(trial):
+        return [0.0]
+
+    for name in tf.__all__:
+        obj = getattr(tf, name)
+        if isinstance(obj, type) and name.endswith("Sampler") and name not in (
+                "GridSampler", "RefinedSampler"):
+            assert getattr(obj(constraints_func=cons), "constraints_func") is cons, name

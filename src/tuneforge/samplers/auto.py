@@ -24,7 +24,13 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from tuneforge.samplers.base import BaseSampler, Sampler, Suggestion
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Sampler,
+    Suggestion,
+    checked_constraints_func,
+)
 from tuneforge.samplers.gp import GPSampler
 from tuneforge.samplers.mobo import MOBOSampler
 from tuneforge.samplers.tpe import TPESampler
@@ -87,8 +93,10 @@ class AutoSampler(BaseSampler):
     _transient = {"_chosen": dict}
     _chosen: dict[str, tuple[str, str]]  # trial key -> (sampler, reason)
 
-    def __init__(self, *, seed: int | None = None) -> None:
+    def __init__(self, *, seed: int | None = None,
+                 constraints_func: ConstraintsFunc | None = None) -> None:
         self.seed = seed
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         self._samplers: dict[str, Sampler] = {}
         super().__init__()
 

@@ -12,7 +12,12 @@ import numpy as np
 
 from tuneforge.math import tpe as tpe_math
 from tuneforge.samplers._branches import has_space
-from tuneforge.samplers.base import BaseSampler, Suggestion
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Suggestion,
+    checked_constraints_func,
+)
 from tuneforge.space.distributions import Categorical, Distribution, Float, n_levels
 from tuneforge.space.encoding import decode, decode_indices, encode, encode_indices
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
@@ -64,7 +69,9 @@ class BOHBSampler(BaseSampler):
     def __init__(self, *, seed: int | None = None, min_points_in_model: int | None = None,
                  top_n_percent: float = 15.0, n_ei_candidates: int = 64,
                  random_fraction: float = 1.0 / 3.0, bandwidth_factor: float = 3.0,
-                 min_bandwidth: float = 1e-3) -> None:
+                 min_bandwidth: float = 1e-3,
+                 constraints_func: ConstraintsFunc | None = None) -> None:
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         if min_points_in_model is not None and (isinstance(min_points_in_model, bool)
                                                 or min_points_in_model < 1):
             raise ValueError(f"BOHBSampler: min_points_in_model must be >= 1, "
