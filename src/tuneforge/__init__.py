@@ -30,6 +30,8 @@ from tuneforge.samplers import (
     GeneticSampler,
     GPSampler,
     GridSampler,
+    MOEADSampler,
+    NSGAIISampler,
     RandomSampler,
     TPESampler,
 )
@@ -54,7 +56,9 @@ __all__ = [
     "InMemoryStorage",
     "Int",
     "MedianPruner",
+    "MOEADSampler",
     "MissingExtraError",
+    "NSGAIISampler",
     "NopPruner",
     "RandomSampler",
     "SQLiteStorage",

@@ -91,7 +91,9 @@ def tchebycheff(costs: FloatArray, weights: FloatArray, ideal: FloatArray) -> Fl
     breaks ties (Zhang & Li 2007, eq. 2)."""
     w = np.maximum(np.asarray(weights, dtype=float), 1e-6)
     d = np.abs(np.asarray(costs, dtype=float) - ideal)
-    out: FloatArray = np.max(d[:, None, :] * w[None, :, :], axis=2)
+    out: FloatArray = d[:, 0, None] * w[None, :, 0]
+    for j in range(1, d.shape[1]):  # one objective at a time: (n, k) temporaries only
+        np.maximum(out, d[:, j, None] * w[None, :, j], out=out)
     return out
 
 

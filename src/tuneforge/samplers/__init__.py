@@ -6,6 +6,8 @@ from tuneforge.samplers.cmaes import CmaEsSampler
 from tuneforge.samplers.genetic import GeneticSampler
 from tuneforge.samplers.gp import GPSampler
 from tuneforge.samplers.grid import BranchGridSampler, GridSampler
+from tuneforge.samplers.moead import MOEADSampler
+from tuneforge.samplers.nsga2 import NSGAIISampler
 from tuneforge.samplers.random import RandomSampler
 from tuneforge.samplers.refined import RefinedSampler
 from tuneforge.samplers.tpe import TPESampler
@@ -18,6 +20,8 @@ __all__ = [
     "GPSampler",
     "GeneticSampler",
     "GridSampler",
+    "MOEADSampler",
+    "NSGAIISampler",
     "RandomSampler",
     "RefinedSampler",
     "Sampler",

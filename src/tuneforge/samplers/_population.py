@@ -20,6 +20,9 @@ from tuneforge.space.encoding import decode, decode_indices, encode_mixed
 from tuneforge.trial.constraints import violation
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
+STRONG_GENES = 4.0  # the strong mutation changes about this many genes ...
+STRONG_ETA = 5.0    # ... with this distribution index (long steps)
+
 
 @dataclass
 class Members:
@@ -57,77 +60,125 @@ def _int_attr(t: TrialRecord, name: str, default: int) -> int:
     return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else default
 
 
+class _Grow:
+    """A numpy array that grows by rows (capacity doubling); `view()` is the filled part."""
+
+    def __init__(self, width: int, dtype: Any = float) -> None:
+        self.data = np.empty((16, width), dtype=dtype)
+        self.n = 0
+
+    def add(self, row: Any) -> None:
+        if self.n == len(self.data):
+            self.data = np.concatenate([self.data, np.empty_like(self.data)])
+        self.data[self.n] = row
+        self.n += 1
+
+    def view(self) -> np.ndarray:
+        return self.data[:self.n]
+
+
+class _SpaceMembers:
+    """The rows of the finished table that have a whole space, and their genes."""
+
+    def __init__(self, d: int) -> None:
+        self.checked = 0  # rows of the finished table looked at
+        self.rows = _Grow(1, np.int64)
+        self.genes = _Grow(d)
+
+
 class PopulationReader:
-    """Reads a Census from a History, keeping what it reads from each finished trial
-    (finished trials never change); the caches are rebuilt in each worker process."""
+    """Reads a Census from a History. Finished trials never change, so each is read
+    once, into a table (in the order first seen); only running trials are looked at on
+    every call. The table lives in the sampler's transient caches and is rebuilt in each
+    worker process."""
 
     def __init__(self) -> None:
-        # key -> generation, origin, violation, operator
-        self.facts: dict[str, tuple[int, int, float, int]] = {}
-        self.genes: dict[tuple[Any, ...], dict[str, np.ndarray]] = {}  # space -> key -> x
+        self._clear(0)
+
+    def _clear(self, m: int) -> None:
+        self.m = m
+        self.seen: set[str] = set()
+        self.records: list[TrialRecord] = []   # finished COMPLETE trials, table order
+        self.facts = _Grow(4, np.int64)        # number, generation, origin, operator
+        self.viol = _Grow(1)
+        self.losses = _Grow(max(m, 1))         # raw values (directions applied on read)
+        self.counts: dict[int, int] = {}       # finished non-FAIL trials per generation
+        self.taken: dict[int, set[int]] = {}   # their subproblems per generation
+        self.spaces: dict[tuple[Any, ...], _SpaceMembers] = {}
 
     def read(self, space: Mapping[str, Distribution], history: History,
              trial: TrialRecord) -> Census:
         signs = np.array([1.0 if d is Direction.MINIMIZE else -1.0
                           for d in history.directions])
-        m = len(signs)
-        counts: dict[int, int] = {}
-        taken: dict[int, set[int]] = {}
-        genes = self._per_space(space)
-        items = list(space.items())
-        numbers: list[int] = []
-        rows: list[np.ndarray] = []
-        losses: list[Any] = []
-        viols: list[float] = []
-        gens: list[int] = []
-        origins: list[int] = []
-        operators: list[int] = []
+        if len(signs) != self.m:
+            self._clear(len(signs))
+        counts = dict(self.counts)
+        taken = {g: set(v) for g, v in self.taken.items()}
         for t in history.trials():
-            if t.key == trial.key or t.state is TrialState.FAIL:
+            if t.key in self.seen or t.key == trial.key or t.state is TrialState.FAIL:
                 continue
-            facts = self.facts.get(t.key)
-            if facts is None:
-                facts = (_int_attr(t, "generation", 0), _int_attr(t, "subproblem", -1),
-                         violation(t), _int_attr(t, "operator", -1))
-                if t.state.is_finished:
-                    self.facts[t.key] = facts
-            g, origin, viol, operator = facts
+            g, origin = _int_attr(t, "generation", 0), _int_attr(t, "subproblem", -1)
+            if t.state.is_finished:
+                self._add(t, g, origin)
             counts[g] = counts.get(g, 0) + 1
             if origin >= 0:
                 taken.setdefault(g, set()).add(origin)
-            if t.state is not TrialState.COMPLETE or t.values is None or len(t.values) != m:
-                continue
-            x = genes.get(t.key)
-            if x is None:
-                if not has_space(t, items):
-                    continue
-                x = genes[t.key] = encode_mixed(space, t.params)
-            numbers.append(t.number)
-            rows.append(x)
-            losses.append(t.values)
-            viols.append(viol)
-            gens.append(g)
-            origins.append(origin)
-            operators.append(operator)
-        n = len(numbers)
-        members = Members(
-            numbers=numbers,
-            genes=np.array(rows, dtype=float).reshape(n, len(space)),
-            losses=np.array(losses, dtype=float).reshape(n, m) * signs,
-            violation=np.array(viols, dtype=float),
-            generation=np.array(gens, dtype=np.int64),
-            origin=np.array(origins, dtype=np.int64),
-            operator=np.array(operators, dtype=np.int64))
-        return Census(counts, taken, members)
+        return Census(counts, taken, self._members(space, signs))
 
-    def _per_space(self, space: Mapping[str, Distribution]) -> dict[str, np.ndarray]:
-        key = tuple(space.items())
-        cache = self.genes.get(key)
+    def _add(self, t: TrialRecord, g: int, origin: int) -> None:
+        self.seen.add(t.key)
+        self.counts[g] = self.counts.get(g, 0) + 1
+        if origin >= 0:
+            self.taken.setdefault(g, set()).add(origin)
+        if t.state is not TrialState.COMPLETE or t.values is None or len(t.values) != self.m:
+            return
+        self.records.append(t)
+        self.facts.add((t.number, g, origin, _int_attr(t, "operator", -1)))
+        self.viol.add(violation(t))
+        self.losses.add(t.values)
+
+    def _members(self, space: Mapping[str, Distribution], signs: np.ndarray) -> Members:
+        key = signature(space)
+        cache = self.spaces.get(key)
         if cache is None:
-            if len(self.genes) >= 8:
-                self.genes.clear()
-            cache = self.genes[key] = {}
-        return cache
+            if len(self.spaces) >= 8:
+                self.spaces.clear()
+            cache = self.spaces[key] = _SpaceMembers(len(space))
+        items = list(space.items())
+        for i in range(cache.checked, len(self.records)):
+            t = self.records[i]
+            if has_space(t, items):
+                cache.rows.add(i)
+                cache.genes.add(encode_mixed(space, t.params))
+        cache.checked = len(self.records)
+        rows = cache.rows.view()[:, 0]
+        genes = cache.genes.view()
+        facts = self.facts.view()[rows]
+        numbers = facts[:, 0]
+        if len(numbers) > 1 and np.any(np.diff(numbers) < 0):  # finished out of order
+            order = np.argsort(numbers, kind="stable")
+            rows, genes, facts, numbers = rows[order], genes[order], facts[order], numbers[order]
+        return Members(numbers=numbers.tolist(), genes=genes,
+                       losses=self.losses.view()[rows] * signs,
+                       violation=self.viol.view()[rows, 0], generation=facts[:, 1],
+                       origin=facts[:, 2], operator=facts[:, 3])
+
+
+def operator_share(operator: np.ndarray, chosen: np.ndarray, generation: np.ndarray,
+                 target: int) -> float:
+    """Probability that a child of generation `target` gets operator 1 rather than 0
+    (adaptive operator choice): each operator's survival rate in the last generation
+    (the share of its children of generation target - 1 among the `chosen` survivors,
+    with a +1/+2 prior), normalized, within [0.1, 0.9]; 0.5 before any child with an
+    operator has finished."""
+    last = (generation == target - 1) & (operator >= 0)
+    survived = np.zeros(len(operator), dtype=bool)
+    survived[chosen] = True
+    rates = []
+    for op in (0, 1):
+        made = last & (operator == op)
+        rates.append((np.sum(survived & made) + 1.0) / (np.sum(made) + 2.0))
+    return float(np.clip(rates[1] / (rates[0] + rates[1]), 0.1, 0.9))
 
 
 def safe_losses(losses: np.ndarray) -> np.ndarray:

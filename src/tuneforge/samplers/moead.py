@@ -40,7 +40,39 @@ from tuneforge.trial.records import History, TrialRecord
 
 Constraints = Callable[[Any], Sequence[float]]
 DECOMPOSITIONS = ("tchebycheff", "pbi")
-VARIATIONS = ("de", "sbx")
+VARIATIONS = ("sbx", "de")
+MUTATION_FLOOR = 0.15  # default per-gene mutation probability: at least this, or 1/d
+
+
+class _Front:
+    """The feasible non-dominated members, kept as members arrive in trial order (an
+    archive), for the ideal point and nadir; rebuilt when the members change otherwise."""
+
+    def __init__(self) -> None:
+        self.done: list[int] = []
+        self.front: list[int] = []  # indices into the members
+
+    def bounds(self, numbers: list[int], losses: np.ndarray, feasible: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Ideal point and nadir (m,) of the feasible front (of all members when none
+        is feasible)."""
+        if not feasible.any():
+            return losses.min(axis=0), losses.max(axis=0)
+        if len(self.done) > len(numbers) or numbers[:len(self.done)] != self.done:
+            self.done, self.front = [], []
+        for q in range(len(self.done), len(numbers)):
+            self.done.append(numbers[q])
+            if not feasible[q]:
+                continue
+            f = losses[q]
+            current = losses[self.front] if self.front else np.empty((0, len(f)))
+            if len(current) and np.any(np.all(current <= f, axis=1)
+                                       & np.any(current < f, axis=1)):
+                continue
+            beaten = np.all(f <= current, axis=1) & np.any(f < current, axis=1)
+            self.front = [i for i, b in zip(self.front, beaten, strict=True) if not b] + [q]
+        front = losses[self.front]
+        return front.min(axis=0), front.max(axis=0)
 
 
 class MOEADSampler(BaseSampler):
@@ -59,17 +91,16 @@ class MOEADSampler(BaseSampler):
     """
 
     relative = True
-    _transient = {"_reader": PopulationReader, "_weights": dict, "_replay": dict}
+    _transient = {"_reader": PopulationReader, "_weights": dict, "_front": _Front}
     _reader: PopulationReader
-    _replay: dict[tuple[int, int, int], _Replay]
+    _front: _Front
     _weights: dict[int, tuple[np.ndarray, np.ndarray]]
 
     def __init__(self, *, population_size: int | None = None, n_neighbours: int | None = None,
-                 decomposition: str = "tchebycheff", variation: str = "de",
+                 decomposition: str = "tchebycheff", variation: str = "sbx",
                  neighbour_prob: float = 0.9, de_f: float = 0.5, de_cr: float = 1.0,
-                 eta_crossover: float = 20.0, eta_mutation: float = 20.0,
+                 eta_crossover: float = 20.0, eta_mutation: float = 5.0,
                  mutation_prob: float | None = None, pbi_theta: float = 5.0,
-                 max_replace: int = 2,
                  constraints_func: Constraints | None = None, seed: int | None = None) -> None:
         if population_size is not None and population_size < 2:
             raise ValueError(f"population_size must be >= 2 or None, got {population_size}")
@@ -89,8 +120,6 @@ class MOEADSampler(BaseSampler):
             raise ValueError("eta_crossover, eta_mutation and pbi_theta must be >= 0")
         if mutation_prob is not None and not 0.0 <= mutation_prob <= 1.0:
             raise ValueError(f"mutation_prob must be in [0, 1] or None, got {mutation_prob}")
-        if max_replace < 1:
-            raise ValueError(f"max_replace must be >= 1, got {max_replace}")
         if constraints_func is not None and not callable(constraints_func):
             raise TypeError(f"constraints_func must be callable or None, got "
                             f"{constraints_func!r}")
@@ -105,7 +134,6 @@ class MOEADSampler(BaseSampler):
         self.eta_mutation = eta_mutation
         self.mutation_prob = mutation_prob
         self.pbi_theta = pbi_theta
-        self.max_replace = max_replace
         self.constraints_func = constraints_func
         self.seed = seed
         super().__init__()
@@ -147,7 +175,7 @@ class MOEADSampler(BaseSampler):
             return Suggestion(decode(space, point), attrs)
         sub = self._subproblem(census, target, k, history.seed, rng)
         attrs["subproblem"] = sub
-        holder = self._holders(census, w, near, history.seed)
+        holder = self._holders(census, w, near)
         filled = np.flatnonzero(holder >= 0)
         if len(filled) < 2:
             attrs["parents"] = []
@@ -174,23 +202,29 @@ class MOEADSampler(BaseSampler):
                 return int(s)
         return int(rng.integers(k))
 
-    def _holders(self, census: Census, w: np.ndarray, near: np.ndarray,
-                 seed: int) -> np.ndarray:
-        """Index (into the members) of each subproblem's current solution (k,), -1 where
-        none yet: MOEA/D's updates replayed over the finished members in trial order,
-        continued from the last call while the members only grow at the end."""
+    def _holders(self, census: Census, w: np.ndarray, near: np.ndarray) -> np.ndarray:
+        """Index (into the members) of each subproblem's current solution (k,): the best
+        under its scalarization of the members allowed to hold it (Sobol points, and
+        children of subproblems whose neighbourhood holds it); infeasible members rank
+        after every feasible one, by violation. Objectives are normalized by the ideal
+        point and the nadir of the feasible non-dominated members."""
         m = census.members
-        key = (len(w), m.genes.shape[1], len(m.numbers) and m.numbers[0])
-        state = self._replay.get(key)
-        if state is None or len(state.done) > len(m.numbers) \
-                or m.numbers[:len(state.done)] != state.done:
-            state = self._replay[key] = _Replay(len(w))
         losses = safe_losses(m.losses)
-        for q in range(len(state.done), len(m.numbers)):
-            state.offer(q, losses, m.violation, int(m.origin[q]), w, near, self._scalarize,
-                        self.max_replace, seed, m.numbers[q])
-            state.done.append(m.numbers[q])
-        return state.holder
+        feas = ~(m.violation > 0)
+        ideal, nadir = self._front.bounds(m.numbers, losses, feas)
+        scale = np.where(nadir - ideal > 1e-12, nadir - ideal, 1.0)
+        g = self._scalarize((losses - ideal) / scale, w, np.zeros(w.shape[1]))
+        top = float(np.max(g[feas])) if feas.any() else 0.0
+        g[~feas] = top + 1.0 + m.violation[~feas, None]
+        local = (m.origin >= 0) & (m.origin < len(w))
+        if local.any():
+            allowed = np.ones(g.shape, dtype=bool)
+            allowed[local] = False
+            rows = np.flatnonzero(local)
+            allowed[rows[:, None], near[m.origin[local]]] = True
+            g = np.where(allowed, g, np.inf)
+        out: np.ndarray = np.argmin(g, axis=0)
+        return out
 
     def _scalarize(self, f: np.ndarray, w: np.ndarray, ideal: np.ndarray) -> np.ndarray:
         if self.decomposition == "pbi":
@@ -203,63 +237,22 @@ class MOEADSampler(BaseSampler):
         genome = Genome(space)
         genes = census.members.genes
         numbers = census.members.numbers
-        rate = self.mutation_prob if self.mutation_prob is not None else 1.0 / len(space)
+        rate = self.mutation_prob
+        if rate is None:
+            rate = min(0.5, max(1.0 / len(space), MUTATION_FLOOR))
         own = holder[sub] if holder[sub] >= 0 else holder[int(rng.choice(pool))]
         r1, r2 = (holder[int(s)] for s in rng.choice(pool, size=2, replace=len(pool) < 2))
         num = ~genome.is_cat
-        if self.variation == "de":
-            x = ga.de_rand1(rng, genes[own, num], genes[r1, num], genes[r2, num],
-                            genes[own, num], f=self.de_f, cr=self.de_cr)
-        else:
+        if self.variation == "sbx":
             c1, c2 = ga.sbx(rng, genes[r1, num], genes[r2, num], eta=self.eta_crossover)
             x = c1 if rng.random() < 0.5 else c2
+        else:
+            x = ga.de_rand1(rng, genes[own, num], genes[r1, num], genes[r2, num],
+                            genes[own, num], f=self.de_f, cr=self.de_cr)
         x = ga.polynomial_mutation(rng, x, rate, eta=self.eta_mutation)
         c = genome.mutate_categorical(rng, genes[own], genes[r1], rate)
         parents = list(dict.fromkeys(numbers[int(i)] for i in (own, r1, r2)))
         return genome.params(x, c), parents
-
-
-class _Replay:
-    """MOEA/D's population state after replaying some finished members: the holder of
-    each subproblem, the ideal point so far, and the member numbers replayed."""
-
-    def __init__(self, k: int) -> None:
-        self.holder = np.full(k, -1, dtype=np.int64)
-        self.ideal: np.ndarray | None = None
-        self.fresh = 0
-        self.done: list[int] = []
-
-    def offer(self, q: int, losses: np.ndarray, viol: np.ndarray, origin: int,
-              w: np.ndarray, near: np.ndarray, scalarize: Callable[..., np.ndarray],
-              max_replace: int, seed: int, number: int) -> None:
-        """Replay member q: a Sobol point fills the next empty subproblem (once all are
-        filled it competes like a child of every subproblem); a child of subproblem
-        `origin` replaces up to `max_replace` holders of its neighbourhood that it beats
-        (feasible first, then by violation, then by the scalarization at the ideal point
-        so far), visited in an order seeded by the member's trial number."""
-        f = losses[q]
-        if not viol[q] > 0:
-            self.ideal = f.copy() if self.ideal is None else np.minimum(self.ideal, f)
-        k = len(self.holder)
-        if origin < 0 and self.fresh < k:
-            empty = np.flatnonzero(self.holder < 0)
-            self.fresh += 1
-            if len(empty):
-                self.holder[empty[0]] = q
-                return
-        scope = near[origin] if 0 <= origin < k else np.arange(k)
-        scope = np.random.default_rng([seed, number, 0x6D6F6561]).permutation(scope)
-        ideal = self.ideal if self.ideal is not None else f
-        held = self.holder[scope]
-        empty = held < 0
-        rows = np.vstack([f[None, :], losses[np.maximum(held, 0)]])
-        g = scalarize(rows, w[scope], ideal)  # (1 + s, s)
-        mine = g[0]
-        theirs = g[1 + np.arange(len(scope)), np.arange(len(scope))]
-        v_mine, v_theirs = viol[q], viol[np.maximum(held, 0)]
-        better = empty | (v_mine < v_theirs) | ((v_mine == v_theirs) & (mine < theirs))
-        for s in scope[better][:max_replace]:
-            self.holder[s] = q
 
 
 __all__ = ["MOEADSampler"]

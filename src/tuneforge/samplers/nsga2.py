@@ -28,9 +28,12 @@ import numpy as np
 from tuneforge.math import ga
 from tuneforge.math.pareto import crowding_distance, non_dominated_fronts
 from tuneforge.samplers._population import (
+    STRONG_ETA,
+    STRONG_GENES,
     Census,
     Genome,
     PopulationReader,
+    operator_share,
     safe_losses,
     signature,
 )
@@ -40,8 +43,6 @@ from tuneforge.space.encoding import decode
 from tuneforge.trial.records import History, TrialRecord
 
 Constraints = Callable[[Any], Sequence[float]]
-STRONG_GENES = 4.0  # the strong mutation changes about this many genes ...
-STRONG_ETA = 5.0    # ... with this distribution index (long steps)
 
 
 class NSGAIISampler(BaseSampler):
@@ -114,7 +115,7 @@ class NSGAIISampler(BaseSampler):
         i, j = (chosen[self._tournament(rng, front, crowd)] for _ in range(2))
         strong = False
         if self.adaptive_mutation:
-            strong = bool(rng.random() < strong_share(census.members.operator, chosen,
+            strong = bool(rng.random() < operator_share(census.members.operator, chosen,
                                                        census.members.generation, target))
             attrs["operator"] = int(strong)
         params = self._child(space, census.members.genes[i], census.members.genes[j], rng,
@@ -166,22 +167,6 @@ class NSGAIISampler(BaseSampler):
             c = genome.mutate_categorical(rng, a, a, rate)
         x = ga.polynomial_mutation(rng, x, rate, eta=eta)
         return genome.params(x, c)
-
-
-def strong_share(operator: np.ndarray, chosen: np.ndarray, generation: np.ndarray,
-                 target: int) -> float:
-    """Probability that a child of generation `target` gets the strong mutation: each
-    operator's survival rate in the last generation (the share of its children of
-    generation target - 1 among the chosen parents, with a +1/+2 prior), normalized,
-    within [0.1, 0.9]; 0.5 before any child with an operator has finished."""
-    last = (generation == target - 1) & (operator >= 0)
-    survived = np.zeros(len(operator), dtype=bool)
-    survived[chosen] = True
-    rates = []
-    for op in (0, 1):
-        made = last & (operator == op)
-        rates.append((np.sum(survived & made) + 1.0) / (np.sum(made) + 2.0))
-    return float(np.clip(rates[1] / (rates[0] + rates[1]), 0.1, 0.9))
 
 
 def select(losses: np.ndarray, violation: np.ndarray, size: int
