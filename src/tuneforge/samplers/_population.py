@@ -112,9 +112,12 @@ class PopulationReader:
                           for d in history.directions])
         if len(signs) != self.m:
             self._clear(len(signs))
+        trials = history.trials()
+        if sum(t.key in self.seen for t in trials) != len(self.seen):
+            self._clear(len(signs))  # another history (a sampler reused): read it afresh
         counts = dict(self.counts)
         taken = {g: set(v) for g, v in self.taken.items()}
-        for t in history.trials():
+        for t in trials:
             if t.key in self.seen or t.key == trial.key or t.state is TrialState.FAIL:
                 continue
             g, origin = _int_attr(t, "generation", 0), _int_attr(t, "subproblem", -1)
@@ -184,7 +187,8 @@ def operator_share(operator: np.ndarray, chosen: np.ndarray, generation: np.ndar
 def safe_losses(losses: np.ndarray) -> np.ndarray:
     """Losses with NaN as +inf's stand-in (1e300) and +-inf clipped to +-1e300, so that
     sorting and scalarizing never meet NaN (a NaN objective ranks as very bad)."""
-    return np.nan_to_num(losses, nan=1e300, posinf=1e300, neginf=-1e300)
+    out: np.ndarray = np.nan_to_num(losses, nan=1e300, posinf=1e300, neginf=-1e300)
+    return out
 
 
 class Genome:

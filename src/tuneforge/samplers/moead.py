@@ -213,7 +213,9 @@ class MOEADSampler(BaseSampler):
         feas = ~(m.violation > 0)
         ideal, nadir = self._front.bounds(m.numbers, losses, feas)
         scale = np.where(nadir - ideal > 1e-12, nadir - ideal, 1.0)
-        g = self._scalarize((losses - ideal) / scale, w, np.zeros(w.shape[1]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            f = np.clip((losses - ideal) / scale, -1e100, 1e100)  # inf stays comparable
+            g = np.nan_to_num(self._scalarize(f, w, np.zeros(w.shape[1])), nan=np.inf)
         top = float(np.max(g[feas])) if feas.any() else 0.0
         g[~feas] = top + 1.0 + m.violation[~feas, None]
         local = (m.origin >= 0) & (m.origin < len(w))
