@@ -97,6 +97,7 @@ class PopulationReader:
 
     def _clear(self, m: int) -> None:
         self.m = m
+        self.first: str | None = None          # the key of the history's first trial
         self.seen: set[str] = set()
         self.records: list[TrialRecord] = []   # finished COMPLETE trials, table order
         self.facts = _Grow(4, np.int64)        # number, generation, origin, operator
@@ -113,8 +114,10 @@ class PopulationReader:
         if len(signs) != self.m:
             self._clear(len(signs))
         trials = history.trials()
-        if sum(t.key in self.seen for t in trials) != len(self.seen):
+        first = trials[0].key if len(trials) else None
+        if len(trials) < len(self.seen) or (self.seen and first != self.first):
             self._clear(len(signs))  # another history (a sampler reused): read it afresh
+        self.first = first
         counts = dict(self.counts)
         taken = {g: set(v) for g, v in self.taken.items()}
         for t in trials:
