@@ -13,11 +13,12 @@ j's scalarization among the Sobol points and the children of subproblems whose
 neighbourhood holds j (MOEA/D's local replacement), ranked feasible first, then by
 total constraint violation. A child of subproblem i mates, with probability
 `neighbour_prob`, the current solutions of i's `n_neighbours` nearest subproblems, else
-any subproblem's: DE/rand/1 (MOEA/D-DE: Li & Zhang, IEEE TEC 13(2), 2009) or SBX on the
-numeric genes, then polynomial mutation; categorical genes by uniform crossover and
-random resetting. Objectives are normalized by the ideal point and the nadir of the
-non-dominated trials before scalarizing, so that objectives on different scales weigh
-alike.
+any subproblem's: SBX (default) or DE/rand/1 (MOEA/D-DE: Li & Zhang, IEEE TEC 13(2),
+2009) on the numeric genes, then polynomial mutation with long steps (probability
+max(1/d, 0.15) at eta 5: measured on ZDT and DTLZ2, benchmarks/README.md); categorical
+genes by uniform crossover and random resetting. Objectives are normalized by the ideal
+point and the nadir of the feasible non-dominated trials before scalarizing, so that
+objectives on different scales weigh alike.
 
 Nothing blocks and no state is kept: a resumed study or any number of workers rebuild
 the same subproblem solutions from the same trials. With one objective every weight is
@@ -82,8 +83,9 @@ class MOEADSampler(BaseSampler):
       objectives, 45 for three, 60 beyond (`weight_vectors` picks the lattice).
     - `n_neighbours`: subproblems in each neighbourhood (None: a fifth, at least 3).
     - `decomposition`: "tchebycheff" or "pbi" (penalty-boundary intersection, `pbi_theta`).
-    - `variation`: "de" (DE/rand/1 with `de_f`, `de_cr`) or "sbx" (`eta_crossover`);
-      both followed by polynomial mutation (`eta_mutation`, `mutation_prob`, None: 1/d).
+    - `variation`: "sbx" (`eta_crossover`) or "de" (DE/rand/1 with `de_f`, `de_cr`);
+      both followed by polynomial mutation (`eta_mutation`, `mutation_prob`, None:
+      max(1/d, 0.15)).
     - `neighbour_prob`: probability that the parents come from the neighbourhood.
     - `constraints_func`: Optuna's spelling: called by the study with each finished trial,
       its values stored as the trial's constraints (<= 0 feasible).

@@ -12,6 +12,12 @@ needs the previous population. They meet in binary tournaments (front, then crow
 and a child takes SBX crossover and polynomial mutation on its numeric genes, uniform
 crossover and random resetting on its categorical ones.
 
+Mutation steps adapt (`adaptive_mutation`): each child draws short steps (1 / d genes,
+`eta_mutation`) or long ones (about 4 genes at eta 5), stored as its "operator" (0 or
+1); the share of long steps follows each kind's survival into the last population. Long
+steps pull the distance variables of ZDT-like problems in fast, short ones refine a
+three-objective front such as DTLZ2's (benchmarks/README.md, "NSGA-II and MOEA/D").
+
 Nothing blocks: while generation g still runs, children of g + 1 are bred from what has
 finished. With one objective the fronts are the ranks and NSGA-II is an elitist GA.
 Outcome constraints are read from each trial (`Trial.set_constraint`, or the study's
@@ -53,7 +59,9 @@ class NSGAIISampler(BaseSampler):
       a mutated copy of one).
     - `eta_crossover`, `eta_mutation`: distribution indices of SBX and of polynomial
       mutation (larger: children closer to their parents).
-    - `mutation_prob`: per-gene mutation probability (None: 1 / number of genes).
+    - `mutation_prob`: per-gene probability of the short steps (None: 1 / number of genes).
+    - `adaptive_mutation`: mix short and long mutation steps by their survival (see the
+      module docstring); False: short steps only.
     - `constraints_func`: Optuna's spelling: called by the study with each finished trial,
       its values stored as the trial's constraints (<= 0 feasible).
     - `seed`: becomes the study seed (see `create_study`), which scrambles generation 0.
