@@ -18,6 +18,8 @@ SO_PEERS = ["numpy-random", "optuna-random", "optuna-tpe", "optuna-tpe-mv", "opt
             "optuna-cmaes", "hyperopt-tpe", "skopt-gp", "skopt-forest"]
 # Optuna's NSGA-II used single-objective: the peer our genetic algorithm is measured against
 GA_PEER = "optuna-nsga2"
+# our evolutionary multi-objective samplers (the mo suite)
+MO_EA = ["tuneforge-nsga2", "tuneforge-moead"]
 LONG_BUDGET = ["tuneforge-tpe", "tuneforge-ga", "tuneforge-cmaes", "numpy-random",
                "optuna-tpe", "optuna-tpe-mv", "optuna-cmaes", "hyperopt-tpe"]
 
@@ -57,12 +59,13 @@ SUITES: dict[str, Suite] = {
     ), seeds=3, time_cap=1800.0, doc="scikit-learn models, 5-fold CV"),
     "mo": Suite("mo", "mo", (
         _g([n for n in mo.NAMES if n != "mo-rf-digits"],
-           ["tuneforge-random", "numpy-random", "optuna-random", "optuna-tpe", "optuna-nsga2",
+           ["tuneforge-random", *MO_EA, "numpy-random", "optuna-random", "optuna-tpe",
+            "optuna-nsga2",
             "pymoo-nsga2", "pymoo-moead"], [1000], [100, 200, 1000]),
         # multi-objective BO: a GP per objective costs O(n^3); it is for small budgets
         _g([n for n in mo.NAMES if n != "mo-rf-digits"], ["tuneforge-mobo"], [200],
            [100, 200]),
-        _g(["mo-rf-digits"], ["tuneforge-random", "optuna-random", "optuna-tpe",
+        _g(["mo-rf-digits"], ["tuneforge-random", *MO_EA, "optuna-random", "optuna-tpe",
                               "optuna-nsga2", "pymoo-nsga2", "pymoo-moead", "tuneforge-mobo"],
            [mo.RF_MAX_BUDGET], [100, 200]),
     ), seeds=5, time_cap=3600.0, doc="multi-objective, hypervolume"),

@@ -24,6 +24,8 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
     "tuneforge-cmaes": (_TF, {"sampler": "CmaEsSampler"}),
     "tuneforge-auto": (_TF, {"sampler": "AutoSampler"}),
     "tuneforge-mobo": (_TF, {"sampler": "MOBOSampler", "multi_objective": True}),
+    "tuneforge-nsga2": (_TF, {"sampler": "NSGAIISampler", "multi_objective": True}),
+    "tuneforge-moead": (_TF, {"sampler": "MOEADSampler", "multi_objective": True}),
     # peers
     "numpy-random": ("numpy_:NumpyRandom", {}),
     "optuna-random": (_OPT, {"sampler": "RandomSampler", "multi_objective": True}),

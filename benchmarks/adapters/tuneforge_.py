@@ -19,6 +19,7 @@ from benchmarks.problems.base import Problem
 LAZY = ("tuneforge.execution.serial", "tuneforge.execution.heartbeat",
         "tuneforge.execution.progress",
         "tuneforge.samplers.tpe", "tuneforge.samplers.genetic", "tuneforge.samplers.cmaes",
+        "tuneforge.samplers.nsga2", "tuneforge.samplers.moead",
         "tuneforge.math.ehvi", "tuneforge.math.optimize", "cmaes")
 
 

@@ -43,6 +43,8 @@ from tuneforge.samplers import (
     GPSampler,
     GridSampler,
     MOBOSampler,
+    MOEADSampler,
+    NSGAIISampler,
     RandomSampler,
     TPESampler,
 )
@@ -75,7 +77,9 @@ __all__ = [
     "Int",
     "MedianPruner",
     "MOBOSampler",
+    "MOEADSampler",
     "MissingExtraError",
+    "NSGAIISampler",
     "NopPruner",
     "PBT",
     "ParetoPruner",

@@ -75,3 +75,18 @@ def test_clearing_keeps_the_best_of_each_niche():
     c = np.array([[0.5, 0.0], [0.5, 2.0], [0.51, 0.0], [0.5, 1.0]])
     cat = np.array([False, True])
     assert ga.clearing(c, 0.5, cat, 4) == [0, 1, 3]
+
+
+def test_de_rand1_stays_in_the_cube_and_crosses_with_the_target():
+    from tuneforge.math.ga import de_rand1
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        base, a, b, target = rng.random((4, 6))
+        child = de_rand1(rng, base, a, b, target, f=0.9, cr=0.5)
+        assert child.shape == (6,) and (child >= 0).all() and (child <= 1).all()
+        inside = (base + 0.9 * (a - b) >= 0) & (base + 0.9 * (a - b) <= 1)
+        from_mutant = np.isclose(child, base + 0.9 * (a - b))
+        assert np.all(from_mutant | np.isclose(child, target) | ~inside)
+    full = de_rand1(rng, np.full(3, 0.5), np.full(3, 0.6), np.full(3, 0.4), np.zeros(3))
+    assert full.tolist() == pytest.approx([0.6] * 3)  # cr = 1: every gene from the mutant

@@ -5,7 +5,13 @@ import itertools
 import numpy as np
 import pytest
 
-from tuneforge.math.pareto import loss_order, non_dominated_fronts, non_dominated_mask
+from tuneforge.math.pareto import (
+    crowding_distance,
+    loss_order,
+    non_dominated_fronts,
+    non_dominated_mask,
+    rank_and_crowding,
+)
 
 
 def _dominates(a: np.ndarray, b: np.ndarray) -> bool:
@@ -65,3 +71,46 @@ def test_loss_order_several_objectives_by_front_then_rank_sum():
     assert keys == sorted(keys)
     for a, b in itertools.pairwise(order):
         assert front[a] <= front[b]
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_fast_sort_matches_brute_force_with_ties_nan_and_stop(m):
+    """The 2-D sweep and the general sort agree with brute force on ties, duplicates and
+    NaN rows (front 0: they neither dominate nor are dominated); `stop_after` leaves -1
+    only after enough rows have a front."""
+    rng = np.random.default_rng(10 + m)
+    for trial in range(60):
+        n = int(rng.integers(1, 30))
+        costs = np.round(rng.random((n, m)) * 3) / 3 if trial % 2 else rng.random((n, m))
+        if trial % 5 == 0:
+            costs[int(rng.integers(n)), int(rng.integers(m))] = np.nan
+        full = non_dominated_fronts(costs)
+        assert full.tolist() == _brute_fronts(costs).tolist()
+        stop = int(rng.integers(1, n + 1))
+        part = non_dominated_fronts(costs, stop_after=stop)
+        assert np.all((part == full) | (part == -1)) and np.sum(part >= 0) >= stop
+
+
+def test_fronts_of_a_hand_made_set():
+    costs = np.array([[1, 5], [2, 3], [4, 1], [3, 4], [5, 2], [6, 6], [2, 3]], dtype=float)
+    assert non_dominated_fronts(costs).tolist() == [0, 0, 0, 1, 1, 2, 0]
+    assert non_dominated_fronts(costs, stop_after=4).tolist() == [0, 0, 0, -1, -1, -1, 0]
+
+
+def test_crowding_distance_of_a_hand_made_front():
+    front = np.array([[0.0, 1.0], [0.25, 0.5], [0.5, 0.25], [1.0, 0.0]])
+    dist = crowding_distance(front)
+    assert np.isinf(dist[0]) and np.isinf(dist[3])
+    # (0.5 - 0) / 1 + (1 - 0.25) / 1 and (1 - 0.25) / 1 + (0.5 - 0) / 1
+    assert dist[1:3].tolist() == pytest.approx([1.25, 1.25])
+    assert np.isinf(crowding_distance(front[:2])).all()
+    flat = crowding_distance(np.array([[1.0, 2.0], [1.0, 3.0], [1.0, 4.0]]))
+    assert flat[1] == pytest.approx(1.0)  # the flat objective adds nothing
+
+
+def test_rank_and_crowding_puts_infeasible_rows_after_feasible_fronts():
+    costs = np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0], [0.0, 0.0], [0.5, 0.5]])
+    viol = np.array([0.0, 0.0, 0.0, 2.0, 1.0])
+    front, crowd = rank_and_crowding(costs, viol)
+    assert front.tolist() == [0, 0, 1, 3, 2]
+    assert crowd[3] == 0 and crowd[4] == 0

@@ -113,6 +113,25 @@ def adaptive_rate(n_genes: int, success: float | None, *, target: float = 0.2,
     return float(np.clip(rate, 1.0 / (4.0 * d), 0.5))
 
 
+def de_rand1(rng: np.random.Generator, base: FloatArray, a: FloatArray, b: FloatArray,
+             target: FloatArray, *, f: float = 0.5, cr: float = 1.0) -> FloatArray:
+    """Differential-evolution child (d,) in [0, 1]: base + f (a - b) (DE/rand/1), then
+    binomial crossover with `target` (each gene from the mutant with probability `cr`,
+    at least one always); a gene pushed outside [0, 1] is redrawn between its base value
+    and the bound it crossed (Storn & Price, "Differential evolution", J. Global Optim.
+    11, 1997; the repair as in MOEA/D-DE, Li & Zhang, IEEE TEC 13(2), 2009)."""
+    base = np.asarray(base, float)
+    v = base + f * (np.asarray(a, float) - np.asarray(b, float))
+    low, high = v < 0.0, v > 1.0
+    u = rng.random(v.shape)
+    v = np.where(low, base * u, np.where(high, base + (1.0 - base) * u, v))
+    take = rng.random(v.shape) < cr
+    if len(v):
+        take[int(rng.integers(len(v)))] = True
+    out: FloatArray = np.clip(np.where(take, v, np.asarray(target, float)), 0.0, 1.0)
+    return out
+
+
 def clearing(x: FloatArray, radius: float, categorical: BoolArray, k: int) -> list[int]:
     """Up to `k` rows of `x` (n, d), ordered best first, each at least `radius` away from
     every better row kept (Petrowski's clearing). Distance: Euclidean over the genes,
@@ -133,5 +152,5 @@ def clearing(x: FloatArray, radius: float, categorical: BoolArray, k: int) -> li
     return kept
 
 
-__all__ = ["adaptive_rate", "categorical_mutation", "clearing", "polynomial_mutation", "sbx",
-           "tournament", "uniform_crossover"]
+__all__ = ["adaptive_rate", "categorical_mutation", "clearing", "de_rand1", "polynomial_mutation",
+           "sbx", "tournament", "uniform_crossover"]

@@ -8,6 +8,8 @@ from tuneforge.samplers.genetic import GeneticSampler
 from tuneforge.samplers.gp import GPSampler
 from tuneforge.samplers.grid import BranchGridSampler, GridSampler
 from tuneforge.samplers.mobo import MOBOSampler
+from tuneforge.samplers.moead import MOEADSampler
+from tuneforge.samplers.nsga2 import NSGAIISampler
 from tuneforge.samplers.random import RandomSampler
 from tuneforge.samplers.refined import RefinedSampler
 from tuneforge.samplers.tpe import TPESampler
@@ -22,6 +24,8 @@ __all__ = [
     "GeneticSampler",
     "GridSampler",
     "MOBOSampler",
+    "MOEADSampler",
+    "NSGAIISampler",
     "RandomSampler",
     "RefinedSampler",
     "Sampler",

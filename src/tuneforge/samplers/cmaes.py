@@ -116,7 +116,8 @@ class CmaEsSampler(BaseSampler):
             return Suggestion({})
         if len(history.directions) != 1:
             raise TuneforgeError("CmaEsSampler optimizes one objective; this study has "
-                                 f"{len(history.directions)}")
+                                 f"{len(history.directions)}: use NSGAIISampler or "
+                                 "MOEADSampler for several")
         numeric = [n for n, d in space.items()
                    if not isinstance(d, Categorical) and n_levels(d) != 1]
         others = [n for n in space if n not in numeric]
