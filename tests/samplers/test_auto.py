@@ -103,11 +103,11 @@ def test_several_objectives_small_budget_uses_multi_objective_bo(monkeypatch):
     study = tf.create_study(directions=["minimize", "minimize"], sampler=AutoSampler(seed=0))
     study.optimize(_two, n_trials=15, catch=())
     names = [t.system_attrs["sampler"] for t in _joint(study)]
-    assert names[:7] == ["MOBOSampler"] * 7 and set(names[7:]) == {"TPESampler"}
+    assert names[:7] == ["MOBOSampler"] * 7 and set(names[7:]) == {"MOEADSampler"}
     first, last = _joint(study)[0], _joint(study)[-1]
     assert "2 objectives" in first.system_attrs["auto_reason"]
     assert "multi-objective BO" in first.system_attrs["auto_reason"]
-    assert "multi-objective TPE" in last.system_attrs["auto_reason"]
+    assert "MOEA/D" in last.system_attrs["auto_reason"]
     assert "completed trials" in last.system_attrs["auto_reason"]
     assert len(study.best_trials) >= 2  # a front, not a single winner
 
@@ -135,11 +135,14 @@ def test_several_objectives_conditional_or_categorical_space_uses_tpe(monkeypatc
     assert later and all(t.system_attrs["sampler"] == "TPESampler" for t in later)
 
 
-def test_choose_multi_objective_many_parameters_use_tpe():
+def test_choose_multi_objective_many_parameters_use_moead_or_tpe():
     space = {f"x{i}": tf.Float(0, 1) for i in range(auto.MOBO_MAX_DIMS + 1)}
     history = Snapshot((Direction.MINIMIZE, Direction.MINIMIZE), [])
     name, reason = auto.choose_multi_objective(space, history)
-    assert name == "TPESampler" and f"{auto.MOBO_MAX_DIMS + 1} parameters" in reason
+    assert name == "MOEADSampler" and f"{auto.MOBO_MAX_DIMS + 1} parameters" in reason
+    space["kind"] = tf.Categorical(["a", "b"])  # a category left: TPE models it directly
+    name, reason = auto.choose_multi_objective(space, history)
+    assert name == "TPESampler" and f"{auto.MOBO_MAX_DIMS + 2} parameters" in reason
 
 
 def test_auto_is_the_default_sampler():

@@ -34,6 +34,8 @@ SAMPLERS = {
     "auto": lambda: tf.AutoSampler(),
     "mobo": lambda: tf.MOBOSampler(n_startup_trials=4),
     "bohb": lambda: tf.BOHBSampler(),
+    "nsga2": lambda: tf.NSGAIISampler(population_size=6),
+    "moead": lambda: tf.MOEADSampler(population_size=6),
     "refined": lambda: RefinedSampler(tf.RandomSampler(), tf.SearchSpace(
         {"x": tf.Float(0.2, 1.0), "y": tf.Float(0.2, 1.0)})),
 }

@@ -12,7 +12,7 @@ import numpy as np
 
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.math.arrays import FloatArray, IntArray
-from tuneforge.math.pareto import non_dominated_fronts
+from tuneforge.math.pareto import crowding_distance, non_dominated_fronts
 from tuneforge.pruners.base import CONTINUE, Decision
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
@@ -136,26 +136,11 @@ def vector_at(trial: TrialRecord, step: int, n_objectives: int) -> tuple[float, 
 
 
 def crowding(costs: FloatArray, fronts: IntArray) -> FloatArray:
-    """Crowding distance (NSGA-II, Deb et al. 2002) of each row within its front: the sum
-    over objectives of the normalized gap between its neighbours; the ends of a front
-    (and fronts of one or two rows) get +inf."""
-    n, m = costs.shape
-    out = np.zeros(n)
+    """Crowding distance (NSGA-II) of each row within its own front."""
+    out = np.zeros(costs.shape[0])
     for f in np.unique(fronts):
         rows = np.flatnonzero(fronts == f)
-        if len(rows) <= 2:
-            out[rows] = np.inf
-            continue
-        for j in range(m):
-            vals = costs[rows, j]
-            idx = rows[np.argsort(vals, kind="stable")]
-            lo, hi = costs[idx[0], j], costs[idx[-1], j]
-            out[idx[0]] = out[idx[-1]] = np.inf
-            span = hi - lo
-            if not np.isfinite(span) or span <= 0:
-                continue
-            gaps = (costs[idx[2:], j] - costs[idx[:-2], j]) / span
-            out[idx[1:-1]] += gaps
+        out[rows] = crowding_distance(costs[rows])
     return out
 
 
