@@ -188,4 +188,4 @@ def test_every_exported_sampler_takes_constraints_func():
         obj = getattr(tf, name)
         if isinstance(obj, type) and name.endswith("Sampler") and name not in (
                 "GridSampler", "RefinedSampler"):
-            assert getattr(obj(constraints_func=cons), "constraints_func") is cons, name
+            assert obj(constraints_func=cons).constraints_func is cons, name
