@@ -10,15 +10,16 @@ it, ``import tuneforge`` does not.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from tuneforge.exceptions import TrialPruned, missing_extra
 
 _xgb: Any
+_Base: Any
 try:
-    import xgboost as _xgb
-
-    _Base: Any = _xgb.callback.TrainingCallback
+    _xgb = importlib.import_module("xgboost")
+    _Base = _xgb.callback.TrainingCallback
 except ImportError:  # the class still exists; making one names the extra
     _xgb = None
     _Base = object
