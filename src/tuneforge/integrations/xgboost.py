@@ -10,7 +10,6 @@ it, ``import tuneforge`` does not.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from tuneforge.exceptions import TrialPruned, missing_extra
@@ -18,7 +17,9 @@ from tuneforge.exceptions import TrialPruned, missing_extra
 _xgb: Any
 _Base: Any
 try:
-    _xgb = importlib.import_module("xgboost")
+    import xgboost
+
+    _xgb = xgboost
     _Base = _xgb.callback.TrainingCallback
 except ImportError:  # the class still exists; making one names the extra
     _xgb = None
