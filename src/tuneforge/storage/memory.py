@@ -81,6 +81,8 @@ class InMemoryStorage:
         with self._lock:
             self._check(study)
             log = self._events[study.study_id]
+            if not log or log[-1][0] <= after:
+                return []  # nothing new: a reader that keeps up asks often
             # seqs are increasing: the first one after `after` (a reader that keeps up
             # asks for the last few events: found from the end; else bisected)
             lo = len(log)
