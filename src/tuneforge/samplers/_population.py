@@ -99,6 +99,8 @@ class PopulationReader:
         self.m = m
         self.first: str | None = None          # the key of the history's first trial
         self.seen: set[str] = set()
+        self.done = 0              # the history's leading trials all read or FAIL ...
+        self.done_key: str | None = None  # ... and the key of the last of them
         self.records: list[TrialRecord] = []   # finished COMPLETE trials, table order
         self.facts = _Grow(4, np.int64)        # number, generation, origin, operator
         self.viol = _Grow(1)
@@ -120,7 +122,15 @@ class PopulationReader:
         self.first = first
         counts = dict(self.counts)
         taken = {g: set(v) for g, v in self.taken.items()}
-        for t in trials:
+        start = self.done  # a prefix of finished trials never changes: skipped
+        if start and (len(trials) < start or trials[start - 1].key != self.done_key):
+            start = 0
+        done = start
+        for i in range(start, len(trials)):
+            t = trials[i]
+            if done == i and (t.key in self.seen or t.state is TrialState.FAIL) \
+                    and t.key != trial.key:
+                done = i + 1
             if t.key in self.seen or t.key == trial.key or t.state is TrialState.FAIL:
                 continue
             g, origin = _int_attr(t, "generation", 0), _int_attr(t, "subproblem", -1)
@@ -129,6 +139,9 @@ class PopulationReader:
             counts[g] = counts.get(g, 0) + 1
             if origin >= 0:
                 taken.setdefault(g, set()).add(origin)
+            if done == i and t.key in self.seen:  # just read
+                done = i + 1
+        self.done, self.done_key = done, (trials[done - 1].key if done else None)
         return Census(counts, taken, self._members(space, signs))
 
     def _add(self, t: TrialRecord, g: int, origin: int) -> None:

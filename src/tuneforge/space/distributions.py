@@ -270,9 +270,36 @@ def distribution_from_json(data: Any) -> Distribution:
 _D = TypeVar("_D", Float, Int, Categorical)
 
 
+_NAMED_CACHE: dict[tuple[Any, ...], Any] = {}
+_SCALARS = {float: "f", int: "i", bool: "b", type(None): "n"}
+
+
+def _scalar_key(value: Any) -> Any:
+    """A cache key that tells apart what `==` does not (1 / 1.0 / True, 0.0 / -0.0)."""
+    tag = _SCALARS[type(value)]  # KeyError: not a plain scalar, not cached
+    return (tag, value.hex()) if tag == "f" else (tag, value)
+
+
 def named(name: str, factory: Callable[..., _D], *args: Any, **kwargs: Any) -> _D:
-    """Build a distribution, prefixing any validation error with the parameter's name."""
+    """Build a distribution, prefixing any validation error with the parameter's name.
+
+    A Float or Int of plain scalars is built and validated once and then reused (they are
+    frozen): an objective asks for the same distributions in every trial."""
+    key = None
+    if factory is Float or factory is Int:
+        try:
+            key = (factory, *map(_scalar_key, args),
+                   *((k, _scalar_key(v)) for k, v in sorted(kwargs.items())))
+        except KeyError:
+            key = None
+        else:
+            hit = _NAMED_CACHE.get(key)
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
     try:
-        return factory(*args, **kwargs)
+        dist = factory(*args, **kwargs)
     except SearchSpaceError as exc:
         raise SearchSpaceError(f"parameter {name!r}: {exc}") from None
+    if key is not None and len(_NAMED_CACHE) < 4096 and not _READING.get():
+        _NAMED_CACHE[key] = dist
+    return dist

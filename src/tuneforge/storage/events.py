@@ -53,6 +53,11 @@ def plain(value: Any) -> Any:
     string "inf", "-inf" or "nan" (JSON has none). ints stay exact (JSON allows any size).
     Objective and intermediate values are read back as floats (`decode_float`).
     """
+    kind = type(value)
+    if kind is float and value - value == 0.0:  # finite (the common case, kept as is)
+        return value
+    if kind is str or kind is bool or value is None:
+        return value
     value = unwrap(value)
     if hasattr(value, "tolist") and hasattr(value, "shape") and value.shape != ():
         value = value.tolist()  # a numpy array
@@ -180,10 +185,14 @@ def intermediate(key: str, step: int, value: float | Sequence[float]) -> Event:
                  value=plain(to_float(value, "intermediate value")))
 
 
+# the encoder `json.dumps` would build on every call with these options, built once
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, sort_keys=True)
+
+
 def dumps(event: Mapping[str, Any]) -> str:
     """Serialize an event to JSON text (strict: no NaN literals, no pickle)."""
     try:
-        return json.dumps(event, separators=(",", ":"), allow_nan=False, sort_keys=True)
+        return _ENCODER.encode(event)
     except (TypeError, ValueError) as exc:
         raise StorageError(
             f"event {event.get('type')!r} is not JSON-serializable: {exc}. "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections.abc import Sequence
@@ -10,6 +11,10 @@ from tuneforge.exceptions import DuplicatedStudyError, StorageError
 from tuneforge.storage.base import StudyRef
 from tuneforge.storage.events import Event, dumps, loads
 from tuneforge.trial.records import Direction
+
+
+def _seq(entry: tuple[int, str]) -> int:
+    return entry[0]
 
 
 class InMemoryStorage:
@@ -76,14 +81,15 @@ class InMemoryStorage:
         with self._lock:
             self._check(study)
             log = self._events[study.study_id]
-            # seqs are increasing: bisect to the first one after `after`
-            lo, hi = 0, len(log)
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if log[mid][0] <= after:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            if not log or log[-1][0] <= after:
+                return []  # nothing new: a reader that keeps up asks often
+            # seqs are increasing: the first one after `after` (a reader that keeps up
+            # asks for the last few events: found from the end; else bisected)
+            lo = len(log)
+            while lo > 0 and log[lo - 1][0] > after and len(log) - lo < 8:
+                lo -= 1
+            if lo > 0 and log[lo - 1][0] > after:
+                lo = bisect.bisect_right(log, after, hi=lo, key=_seq)
             tail = log[lo:]
         return [(seq, loads(text, where=f"memory event {seq}")) for seq, text in tail]
 

@@ -24,6 +24,8 @@ from tuneforge.trial.records import TrialRecord, TrialState
 if TYPE_CHECKING:
     from tuneforge.study.study import Study
 
+_REFS: dict[int, tuple[Distribution, str]] = {}  # id -> (distribution, its stored ref)
+
 
 class Trial:
     """One running trial: `suggest_float/int/categorical`, `report`, `should_prune`."""
@@ -115,10 +117,17 @@ class Trial:
     def _param_events(self, name: str, value: Any, dist: Distribution) -> list[ev.Event]:
         """param_set by reference to the study's copy of `dist`, defining it first if
         this study has not stored it yet: its size is paid once per study, not per trial."""
-        as_json = dist.to_json()  # not memoized by `dist`: Categorical((1,)) == ((True,))
-        ref = ev.distribution_ref(as_json)
+        # memoized by identity, not by `==`: Categorical((1,)) == ((True,)) (`named` reuses
+        # the distribution objects of an objective's suggest calls)
+        hit = _REFS.get(id(dist))
+        if hit is not None and hit[0] is dist:
+            ref = hit[1]
+        else:
+            ref = ev.distribution_ref(dist.to_json())
+            if len(_REFS) < 4096:
+                _REFS[id(dist)] = (dist, ref)  # keeps `dist` alive: its id is not reused
         events = [] if ref in self.study._view.state.distributions \
-            else [ev.distribution_defined(ref, as_json)]
+            else [ev.distribution_defined(ref, dist.to_json())]
         return events + [ev.param_set(self.key, name, value, distribution_ref=ref)]
 
     def _feasible(self, name: str, dist: Distribution, value: Any,
