@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tuneforge.math.constraints import constraint_matrix, standardize_constraint
 from tuneforge.samplers._branches import in_joint_space, opens_branches
 from tuneforge.samplers.base import (
     BaseSampler,
@@ -41,6 +40,7 @@ from tuneforge.samplers.gp_model import (
     State,
     fantasy_points,
     fit,
+    fit_constraints,
     fit_subset,
     observations,
     single_blas_thread,
@@ -219,15 +219,7 @@ class GPSampler(BaseSampler):
         feasible = np.ones(len(y), dtype=bool)
         cgps: list[tuple[GP, float]] = []
         if use_cons:
-            # one GP per constraint on its standardized values, threshold 0 mapped along;
-            # a trial without a value for a constraint counts as infeasible
-            cmat = constraint_matrix(cons)
-            feasible = np.all(cmat <= 0, axis=1)   # NaN (missing) compares False
-            for c_i in range(cmat.shape[1]):
-                rows = np.flatnonzero(~np.isnan(cmat[:, c_i]))
-                cz, threshold = standardize_constraint(cmat[rows, c_i])
-                cgp = fit(state, f"constraint{c_i}", x[rows], cz, layout.is_cat, prior)
-                cgps.append((cgp, threshold))
+            feasible, cgps = fit_constraints(state, cons, x, layout.is_cat, prior)
 
         # incumbent in warped units
         best: float | None = None

@@ -127,6 +127,23 @@ def fit(state: State, role: str, x: np.ndarray, z: np.ndarray, is_cat: np.ndarra
     return gp
 
 
+def fit_constraints(state: State, cons: Sequence[Any], x: np.ndarray, is_cat: np.ndarray,
+                    prior: Prior) -> tuple[np.ndarray, list[tuple[GP, float]]]:
+    """Which observed rows are feasible, and one GP per outcome constraint on its
+    standardized values (with the threshold 0 mapped along); a trial without a value
+    for a constraint counts as infeasible."""
+    from tuneforge.math.constraints import constraint_matrix, standardize_constraint
+
+    cmat = constraint_matrix(cons)
+    feasible = np.all(cmat <= 0, axis=1)   # NaN (missing) compares False
+    cgps: list[tuple[GP, float]] = []
+    for c_i in range(cmat.shape[1]):
+        rows = np.flatnonzero(~np.isnan(cmat[:, c_i]))
+        cz, threshold = standardize_constraint(cmat[rows, c_i])
+        cgps.append((fit(state, f"constraint{c_i}", x[rows], cz, is_cat, prior), threshold))
+    return feasible, cgps
+
+
 def fit_subset(y: np.ndarray, rng: np.random.Generator, *, max_trials: int) -> np.ndarray:
     """Indices of the trials to fit on: all, or the best half + recent + random."""
     n, k = len(y), max_trials

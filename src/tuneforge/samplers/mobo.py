@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tuneforge.math.constraints import constraint_matrix, standardize_constraint
 from tuneforge.math.pareto import loss_order, non_dominated_mask
 from tuneforge.samplers._branches import in_joint_space
 from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
@@ -37,6 +36,7 @@ from tuneforge.samplers.gp_model import (
     State,
     fantasy_points,
     fit,
+    fit_constraints,
     fit_subset,
     single_blas_thread,
 )
@@ -177,13 +177,7 @@ class MOBOSampler(BaseSampler):
         feasible = np.ones(len(y), dtype=bool)
         cgps: list[tuple[GP, float]] = []
         if use_cons:
-            cmat = constraint_matrix(cons)
-            feasible = np.all(cmat <= 0, axis=1)   # NaN (missing) compares False
-            for c_i in range(cmat.shape[1]):
-                rows = np.flatnonzero(~np.isnan(cmat[:, c_i]))
-                cz, threshold = standardize_constraint(cmat[rows, c_i])
-                cgp = fit(state, f"constraint{c_i}", x[rows], cz, layout.is_cat, prior)
-                cgps.append((cgp, threshold))
+            feasible, cgps = fit_constraints(state, cons, x, layout.is_cat, prior)
 
         pend, fail = fantasy_points(layout, state, trials, trial)
         xp = np.vstack([pend, fail])
