@@ -35,7 +35,6 @@ from tuneforge.samplers.base import (
 from tuneforge.samplers.gp_branches import sample_branch
 from tuneforge.samplers.gp_family import sample_family
 from tuneforge.samplers.gp_model import (
-    MAX_FANTASIES,
     Layout,
     State,
     fantasy_points,
@@ -43,6 +42,7 @@ from tuneforge.samplers.gp_model import (
     fit_constraints,
     fit_subset,
     observations,
+    remember_proposal,
     single_blas_thread,
 )
 from tuneforge.space.distributions import Distribution
@@ -150,9 +150,7 @@ class GPSampler(BaseSampler):
         except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
             out = self._sobol(space, trial, "fallback", history)
             return Suggestion(out.params, dict(out.attrs, gp_error=str(exc)[:200]))
-        state.proposals[trial.key] = x
-        while len(state.proposals) > 4 * MAX_FANTASIES:
-            state.proposals.popitem(last=False)
+        remember_proposal(state, trial.key, x)
         attrs: dict[str, Any] = {"sampler": "GPSampler", "gp_phase": "model",
                                  "acquisition": float(value) if math.isfinite(value) else None,
                                  "acquisition_function": self.acquisition}

@@ -83,10 +83,20 @@ def observations(layout: Layout, state: State, trials: Sequence[TrialRecord],
                  direction: Direction) -> tuple[np.ndarray, np.ndarray, list[Any]]:
     """Complete trials in the space: inputs (n, d), values (n,) to minimize and their
     constraint lists."""
+    x, y, cons = mo_observations(layout, state, trials, (direction,))
+    return x, y[:, 0], cons
+
+
+def mo_observations(layout: Layout, state: State, trials: Sequence[TrialRecord],
+                    directions: Sequence[Direction]
+                    ) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Complete trials in the space with one value per objective: inputs (n, d), values
+    (n, m) to minimize, and their constraint lists (encoded rows cached in `state`)."""
+    signs = np.array([-1.0 if d is Direction.MAXIMIZE else 1.0 for d in directions])
     rows, ys, cons = [], [], []
-    sign = -1.0 if direction is Direction.MAXIMIZE else 1.0
     for t in trials:
-        if t.state is not TrialState.COMPLETE or not t.values:
+        if t.state is not TrialState.COMPLETE or not t.values or \
+                len(t.values) != len(signs):
             continue
         if t.key in state.rows:
             row = state.rows[t.key]
@@ -95,10 +105,18 @@ def observations(layout: Layout, state: State, trials: Sequence[TrialRecord],
         if row is None:
             continue
         rows.append(row)
-        ys.append(sign * float(t.values[0]))
+        ys.append(signs * np.array([float(v) for v in t.values]))
         cons.append(constraints_of(t))
     x = np.array(rows).reshape(-1, len(layout.names))
-    return x, np.array(ys, dtype=float), cons
+    return x, np.array(ys, dtype=float).reshape(-1, len(signs)), cons
+
+
+def remember_proposal(state: State, key: str, x: np.ndarray) -> None:
+    """Keep a trial's proposed point (a fantasy while it runs), the newest
+    4 * MAX_FANTASIES only."""
+    state.proposals[key] = x
+    while len(state.proposals) > 4 * MAX_FANTASIES:
+        state.proposals.popitem(last=False)
 
 
 def fit(state: State, role: str, x: np.ndarray, z: np.ndarray, is_cat: np.ndarray,

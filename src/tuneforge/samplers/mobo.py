@@ -22,28 +22,34 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tuneforge.math.pareto import loss_order, non_dominated_mask
 from tuneforge.samplers._branches import in_joint_space
-from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Suggestion,
+    checked_constraints_func,
+    sobol_point,
+)
 from tuneforge.samplers.gp_model import (
-    MAX_FANTASIES,
     Layout,
     State,
     fantasy_points,
     fit,
     fit_constraints,
     fit_subset,
+    mo_observations,
+    remember_proposal,
     single_blas_thread,
 )
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.encoding import decode
-from tuneforge.trial.constraints import constraints_of
-from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
+from tuneforge.trial.records import History, TrialRecord
 
 if TYPE_CHECKING:
     from tuneforge.math.gp import GP, Prior
@@ -75,7 +81,7 @@ class MOBOSampler(BaseSampler):
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int | None = None,
                  acquisition: str = "auto", constraints: bool | None = None,
-                 constraints_func: Callable[..., Sequence[float]] | None = None,
+                 constraints_func: ConstraintsFunc | None = None,
                  max_fit_trials: int = 250, max_cells: int = 2048) -> None:
         if acquisition not in ("auto", "ehvi", "parego"):
             raise ValueError(f"MOBOSampler: acquisition must be 'auto', 'ehvi' or 'parego', "
@@ -87,14 +93,11 @@ class MOBOSampler(BaseSampler):
             raise ValueError(f"MOBOSampler: max_fit_trials must be >= 10, got {max_fit_trials}")
         if max_cells < 1:
             raise ValueError(f"MOBOSampler: max_cells must be >= 1, got {max_cells}")
-        if constraints_func is not None and not callable(constraints_func):
-            raise TypeError(f"MOBOSampler: constraints_func must be callable, "
-                            f"got {constraints_func!r}")
         self.seed = seed
         self.n_startup_trials = n_startup_trials
         self.acquisition = acquisition
         self.constraints = constraints
-        self.constraints_func = constraints_func
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         self.max_fit_trials = max_fit_trials
         self.max_cells = max_cells
         self._states: OrderedDict[tuple[Any, ...], State] = OrderedDict()
@@ -129,9 +132,7 @@ class MOBOSampler(BaseSampler):
         except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
             out = self._sobol(space, trial, "fallback", history)
             return Suggestion(out.params, dict(out.attrs, mobo_error=str(exc)[:200]))
-        state.proposals[trial.key] = x
-        while len(state.proposals) > 4 * MAX_FANTASIES:
-            state.proposals.popitem(last=False)
+        remember_proposal(state, trial.key, x)
         attrs: dict[str, Any] = {"sampler": "MOBOSampler", "mobo_phase": "model",
                                  "acquisition_function": kind,
                                  "acquisition": float(value) if math.isfinite(value) else None}
@@ -257,30 +258,6 @@ class MOBOSampler(BaseSampler):
         x_best, value = maximize(acq, acq.value_and_grad, layout.box, rng, avoid=seen,
                                  n_candidates=1024 if d <= 10 else 2048)
         return x_best, value, "parego"
-
-
-def mo_observations(layout: Layout, state: State, trials: Sequence[TrialRecord],
-                    directions: Sequence[Direction]
-                    ) -> tuple[np.ndarray, np.ndarray, list[Any]]:
-    """Complete trials in the space with one value per objective: inputs (n, d), values
-    (n, m) to minimize, and their constraint lists."""
-    signs = np.array([-1.0 if d is Direction.MAXIMIZE else 1.0 for d in directions])
-    rows, ys, cons = [], [], []
-    for t in trials:
-        if t.state is not TrialState.COMPLETE or not t.values or \
-                len(t.values) != len(signs):
-            continue
-        if t.key in state.rows:
-            row = state.rows[t.key]
-        else:
-            row = state.rows[t.key] = layout.encode(t.params)
-        if row is None:
-            continue
-        rows.append(row)
-        ys.append(signs * np.array([float(v) for v in t.values]))
-        cons.append(constraints_of(t))
-    x = np.array(rows).reshape(-1, len(layout.names))
-    return x, np.array(ys, dtype=float).reshape(-1, len(signs)), cons
 
 
 __all__ = ["MOBOSampler", "mo_observations"]

@@ -27,19 +27,24 @@ the same subproblem solutions from the same trials. With one objective every wei
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from tuneforge.math import decomposition, ga
 from tuneforge.samplers._population import Census, Genome, PopulationReader, safe_losses
-from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Suggestion,
+    checked_constraints_func,
+    sobol_point,
+)
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.encoding import decode
 from tuneforge.trial.records import History, TrialRecord
 
-Constraints = Callable[[Any], Sequence[float]]
 DECOMPOSITIONS = ("tchebycheff", "pbi")
 VARIATIONS = ("sbx", "de")
 MUTATION_FLOOR = 0.15  # default per-gene mutation probability: at least this, or 1/d
@@ -103,7 +108,7 @@ class MOEADSampler(BaseSampler):
                  neighbour_prob: float = 0.9, de_f: float = 0.5, de_cr: float = 1.0,
                  eta_crossover: float = 20.0, eta_mutation: float = 5.0,
                  mutation_prob: float | None = None, pbi_theta: float = 5.0,
-                 constraints_func: Constraints | None = None, seed: int | None = None) -> None:
+                 constraints_func: ConstraintsFunc | None = None, seed: int | None = None) -> None:
         if population_size is not None and population_size < 2:
             raise ValueError(f"population_size must be >= 2 or None, got {population_size}")
         if n_neighbours is not None and n_neighbours < 2:
@@ -122,9 +127,6 @@ class MOEADSampler(BaseSampler):
             raise ValueError("eta_crossover, eta_mutation and pbi_theta must be >= 0")
         if mutation_prob is not None and not 0.0 <= mutation_prob <= 1.0:
             raise ValueError(f"mutation_prob must be in [0, 1] or None, got {mutation_prob}")
-        if constraints_func is not None and not callable(constraints_func):
-            raise TypeError(f"constraints_func must be callable or None, got "
-                            f"{constraints_func!r}")
         self.population_size = population_size
         self.n_neighbours = n_neighbours
         self.decomposition = decomposition
@@ -136,7 +138,7 @@ class MOEADSampler(BaseSampler):
         self.eta_mutation = eta_mutation
         self.mutation_prob = mutation_prob
         self.pbi_theta = pbi_theta
-        self.constraints_func = constraints_func
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         self.seed = seed
         super().__init__()
 

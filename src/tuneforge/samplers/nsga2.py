@@ -26,7 +26,7 @@ Outcome constraints are read from each trial (`Trial.set_constraint`, or the stu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -43,12 +43,16 @@ from tuneforge.samplers._population import (
     safe_losses,
     signature,
 )
-from tuneforge.samplers.base import BaseSampler, Suggestion, sobol_point
+from tuneforge.samplers.base import (
+    BaseSampler,
+    ConstraintsFunc,
+    Suggestion,
+    checked_constraints_func,
+    sobol_point,
+)
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.encoding import decode
 from tuneforge.trial.records import History, TrialRecord
-
-Constraints = Callable[[Any], Sequence[float]]
 
 
 class NSGAIISampler(BaseSampler):
@@ -75,7 +79,7 @@ class NSGAIISampler(BaseSampler):
     def __init__(self, *, population_size: int = 24, crossover_prob: float = 0.9,
                  eta_crossover: float = 15.0, eta_mutation: float = 20.0,
                  mutation_prob: float | None = None, adaptive_mutation: bool = True,
-                 constraints_func: Constraints | None = None, seed: int | None = None) -> None:
+                 constraints_func: ConstraintsFunc | None = None, seed: int | None = None) -> None:
         if population_size < 2:
             raise ValueError(f"population_size must be >= 2, got {population_size}")
         if not 0.0 <= crossover_prob <= 1.0:
@@ -85,16 +89,13 @@ class NSGAIISampler(BaseSampler):
                              f"{eta_crossover}, {eta_mutation}")
         if mutation_prob is not None and not 0.0 <= mutation_prob <= 1.0:
             raise ValueError(f"mutation_prob must be in [0, 1] or None, got {mutation_prob}")
-        if constraints_func is not None and not callable(constraints_func):
-            raise TypeError(f"constraints_func must be callable or None, got "
-                            f"{constraints_func!r}")
         self.population_size = population_size
         self.crossover_prob = crossover_prob
         self.eta_crossover = eta_crossover
         self.eta_mutation = eta_mutation
         self.mutation_prob = mutation_prob
         self.adaptive_mutation = adaptive_mutation
-        self.constraints_func = constraints_func
+        self.constraints_func = checked_constraints_func(constraints_func, self)
         self.seed = seed
         super().__init__()
 
