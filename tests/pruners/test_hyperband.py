@@ -83,7 +83,50 @@ def test_samplers_see_only_their_bracket_unless_multi_fidelity():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="max_resource"):
         HyperbandPruner(min_resource=10, max_resource=5)
-    with pytest.raises(TypeError):
-        HyperbandPruner()  # max_resource is required
+    with pytest.raises(ValueError, match="'auto'"):
+        HyperbandPruner(max_resource="big")
+    with pytest.raises(ValueError, match="pass max_resource"):
+        HyperbandPruner().bracket(0, seed=0)  # "auto" needs the resolved value
     with pytest.raises(ValueError, match="reduction_factor"):
         HyperbandPruner(max_resource=9, reduction_factor=1)
+
+
+def test_auto_max_resource_follows_the_completed_trials():
+    auto = HyperbandPruner(min_resource=1, reduction_factor=3)  # max_resource="auto"
+    fixed = HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3)
+    assert auto.max_resource == "auto" and auto.n_brackets is None
+    running = rec(5, {1: 9.0}, TrialState.RUNNING)
+    # before any trial completed: no bracket, no prune, samplers see everything
+    only_running = hist([rec(1, {1: 0.0}, TrialState.RUNNING)], seed=0)
+    assert auto.resolved_max_resource(only_running) is None
+    d = auto.decide(running, only_running)
+    assert not d.prune and "auto" in d.reason
+    assert auto.restrict_history(only_running, running) is only_running
+    # once trials completed, the largest last step is max_resource and the decisions are
+    # those of the fixed pruner with that value
+    done = [rec(n, {s: float(n) for s in range(1, 10)}) for n in range(40)]
+    assert auto.resolved_max_resource(hist(done, seed=0)) == 9
+    for number in range(40, 80):
+        for value in (0.5, 20.0, 39.5):
+            trial = rec(number, {1: value, 3: value}, TrialState.RUNNING)
+            assert (auto.decide(trial, hist(done, seed=0))
+                    == fixed.decide(trial, hist(done, seed=0)))
+            assert fixed.bracket(number, 0) == auto.bracket(number, 0, max_resource=9)
+
+
+def test_auto_hyperband_prunes_in_a_study():
+    study = tf.create_study(pruner=HyperbandPruner(min_resource=1), seed=1)
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        for step in range(1, 10):
+            trial.report(x * step, step)
+            if trial.should_prune():
+                raise tf.TrialPruned()
+        return x * 9
+
+    study.optimize(objective, n_trials=40)
+    states = collections.Counter(t.state for t in study.trials)
+    assert states[TrialState.PRUNED] >= 5 and states[TrialState.COMPLETE] >= 5
+    pruned = [t for t in study.trials if t.state == TrialState.PRUNED]
+    assert all("prune_bracket" in t.system_attrs for t in pruned)
