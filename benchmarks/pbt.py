@@ -2,7 +2,7 @@
 training, against the best fixed learning rate and Ray Tune's PBT, at equal epochs.
 
     python -m benchmarks.pbt [--seeds 3] [--population 8] [--epochs 30] [--interval 3]
-                             [--first-seed 0]
+                             [--first-seed 0] [--add]
                              [--methods tuneforge-pbt,tuneforge-pbt-async,fixed-grid,ray-pbt]
                              [--out benchmarks/results/pbt.json]
                              [--plot benchmarks/plots/pbt-digits-mlp.png]
@@ -31,7 +31,10 @@ Every method trains population x epochs epochs in all (8 x 30 = 240 by default):
   over 15 minutes a seed here), while ours runs one worker process.
 
 Network initial weights and minibatch order derive from (seed, member); each (method,
-seed) runs in its own single-threaded process.
+seed) runs in its own single-threaded process. `--add` keeps the runs already in `--out`
+(those of other methods or seeds) and adds or replaces these, so a slow peer's seeds can
+be run one at a time; every method's score is at equal epochs, so runs made at other
+times compare (only the wall-clock column does not).
 """
 
 from __future__ import annotations
@@ -278,22 +281,32 @@ def child(method: str, seed: int, population: int, epochs: int, interval: int) -
 
 
 # -- driver --------------------------------------------------------------------------------
+def _beats_fixed(ok: list[dict[str, Any]], runs: list[dict[str, Any]]) -> str:
+    """On how many of the seeds both ran `ok`'s method reached a lower validation loss
+    than the best fixed learning rate, e.g. "6/10"."""
+    fixed = {r["seed"]: r["val_loss"] for r in runs
+             if r["method"] == "fixed-grid" and r["status"] == "ok"}
+    pairs = [(r["val_loss"], fixed[r["seed"]]) for r in ok if r["seed"] in fixed]
+    return f"{sum(v < f for v, f in pairs)}/{len(pairs)}" if pairs else "-"
+
+
 def summarize(runs: list[dict[str, Any]], methods: list[str]) -> str:
     rows = []
     for m in methods:
         ok = [r for r in runs if r["method"] == m and r["status"] == "ok"]
         if not ok:
             why = next((r.get("error", "")[:60] for r in runs if r["method"] == m), "")
-            rows.append([m, "-", "-", "-", "-", "-", f"unavailable: {why}"])
+            rows.append([m, "-", "-", "-", "-", "-", "-", f"unavailable: {why}"])
             continue
         med = {k: _env.median([r[k] for r in ok]) for k in
                ("val_loss", "test_loss", "test_acc", "epochs_trained", "wall_s")}
         rows.append([m, f"{med['val_loss']:.4f}", f"{med['test_loss']:.4f}",
                      f"{med['test_acc']:.4f}", f"{med['epochs_trained']:.0f}",
-                     f"{med['wall_s']:.1f}",
-                     " ".join(f"{r['val_loss']:.4f}" for r in ok)])
+                     f"{med['wall_s']:.1f}", _beats_fixed(ok, runs),
+                     " ".join(f"{r['seed']}:{r['val_loss']:.4f}" for r in ok)])
     return _env.markdown_table(["method", "val loss (median)", "test loss", "test acc",
-                                "epochs trained", "wall s", "val loss per seed"], rows)
+                                "epochs trained", "wall s", "seeds below fixed-grid",
+                                "val loss per seed"], rows)
 
 
 def plot(runs: list[dict[str, Any]], path: Path) -> None:
@@ -349,6 +362,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--methods", default=",".join(METHODS))
     p.add_argument("--out", default=str(DEFAULT_OUT))
     p.add_argument("--plot", default=str(DEFAULT_PLOT))
+    p.add_argument("--add", action="store_true",
+                   help="keep the other runs already in --out and add (or replace) these")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -376,10 +391,19 @@ def main(argv: list[str] | None = None) -> None:
             runs.append(rec)
             print(f"{m} seed {seed}: {rec['status']} "
                   f"{rec.get('val_loss', rec.get('error', '')[-200:])}", file=sys.stderr)
+    if args.add and Path(args.out).exists():
+        import json
+
+        new = {(r["method"], r["seed"]) for r in runs}
+        old = json.loads(Path(args.out).read_text())["runs"]
+        runs = sorted([r for r in old if (r["method"], r["seed"]) not in new] + runs,
+                      key=lambda r: (r["seed"], METHODS.index(r["method"])))
+        methods = [m for m in METHODS if any(r["method"] == m for r in runs)]
+    seeds = sorted({r["seed"] for r in runs})
     table = summarize(runs, methods)
     payload = {"benchmark": "pbt", "meta": _env.machine_info(MODULE, argv),
                "settings": {"population": args.population, "epochs": args.epochs,
-                            "interval": args.interval, "seeds": args.seeds,
+                            "interval": args.interval, "seeds": seeds,
                             "lr": [LR_LOW, LR_HIGH], "batch": BATCH},
                "runs": runs, "table": table}
     _env.write_json(args.out, payload)
