@@ -245,7 +245,7 @@ class CrossValObjective:
             {n: d for n, d in self.space.items() if isinstance(d, (Float, Int, Categorical))}
         try:
             record_task(study, self.X, self.y, space=space, metric=self.metric.name,
-                        task=self.task)
+                        task=self.task, estimator=None if space is None else self.estimator)
         except (ValueError, TypeError) as exc:  # e.g. a sparse matrix: tuning goes on
             warnings.warn(f"study {study.study_name!r}: task meta-features not recorded "
                           f"for the warm-start catalog ({exc})", stacklevel=2)

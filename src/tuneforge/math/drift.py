@@ -150,4 +150,28 @@ def mean_increase_test(reference: FloatArray, current: FloatArray,
 
 __all__ = ["PSI_FLOOR", "bh_adjust", "binned_counts", "binomial_greater", "chi2_test",
            "holm_adjust", "ks_test", "mean_increase_test", "psi", "quantile_edges",
-           "rank_auc"]
+           "paired_improvement", "rank_auc"]
+
+
+def paired_improvement(champion: FloatArray, challenger: FloatArray) -> tuple[float, float, str]:
+    """(mean loss saved per row, one-sided p-value, test) for a challenger's losses (n,)
+    against a champion's on the same rows: the exact McNemar test on the rows where
+    exactly one is wrong when the losses are 0/1, else a paired t-test on the
+    differences. Small p: the challenger is better beyond chance."""
+    from scipy.stats import t as student_t
+
+    a = np.asarray(champion, float)
+    b = np.asarray(challenger, float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"paired losses need equal 1-D shapes, got {a.shape} and {b.shape}")
+    d = a - b
+    saved = float(d.mean()) if len(d) else 0.0
+    if np.isin(a, (0.0, 1.0)).all() and np.isin(b, (0.0, 1.0)).all():
+        wins, losses = int(((a == 1) & (b == 0)).sum()), int(((a == 0) & (b == 1)).sum())
+        return saved, binomial_greater(wins, wins + losses), "mcnemar"
+    if len(d) < 2:
+        return saved, 1.0, "paired-t"
+    sd = float(d.std(ddof=1))
+    if sd == 0:
+        return saved, 0.0 if saved > 0 else 1.0, "paired-t"
+    return saved, float(student_t.sf(saved / (sd / math.sqrt(len(d))), len(d) - 1)), "paired-t"

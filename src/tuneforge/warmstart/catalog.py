@@ -82,15 +82,32 @@ def space_overlap(a: Mapping[str, Distribution], b: Mapping[str, Distribution]) 
     return sum(dist_overlap(a[n], b[n]) for n in names if n in a and n in b) / len(names)
 
 
+def estimator_recipe(estimator: Any) -> dict[str, Any] | None:
+    """How to build `estimator` again (JSON): its class's import path and its plain
+    constructor parameters (numbers, strings, booleans, None); None for a non-estimator
+    (a factory function). `tuneforge retune` rebuilds the model from it."""
+    if not hasattr(estimator, "get_params") or isinstance(estimator, type):
+        return None
+    cls = type(estimator)
+    params = {k: v for k, v in estimator.get_params(deep=False).items()
+              if v is None or isinstance(v, (bool, int, float, str))}
+    return {"class": f"{cls.__module__}.{cls.__qualname__}", "params": params}
+
+
 def record_task(study: Any, X: Any, y: Any = None, *, space: Mapping[str, Distribution]
-                | None = None, metric: str | None = None, task: str | None = None) -> bool:
-    """Store the task's meta-features (and `space`, `metric`) on `study` unless it has
-    them; whether it wrote them. The evaluation helpers call this for every study."""
+                | None = None, metric: str | None = None, task: str | None = None,
+                estimator: Any = None) -> bool:
+    """Store the task's meta-features (and `space`, `metric`, the `estimator`'s recipe)
+    on `study` unless it has them; whether it wrote them. The evaluation helpers call
+    this for every study."""
     if META_ATTR in study.user_attrs:
         return False
     meta = meta_features(X, y, task=task)
     if metric is not None:
         meta["metric"] = str(metric)
+    recipe = estimator_recipe(estimator)
+    if recipe is not None:
+        meta["estimator"] = recipe
     study.set_user_attr(META_ATTR, meta)
     if space is not None and SPACE_ATTR not in study.user_attrs:
         study.set_user_attr(SPACE_ATTR, space_to_json(space))
@@ -168,5 +185,5 @@ def similar_studies(storage: str | Storage, X: Any = None, y: Any = None, *,
 
 
 __all__ = ["DISTANCE_SCALE", "META_ATTR", "SPACE_ATTR", "CatalogEntry", "catalog",
-           "dist_overlap", "record_task", "similar_studies", "space_from_json",
+           "dist_overlap", "estimator_recipe", "record_task", "similar_studies", "space_from_json",
            "space_overlap", "space_to_json"]

@@ -200,7 +200,8 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             pruner=settings.pruner, seed=settings.seed,
             description=describe(self.estimator, settings.space, plan, splits))
         record_search_task(study, X, y, settings.space, plan.primary,
-                           classifier=is_classifier(self.estimator))
+                           classifier=is_classifier(self.estimator),
+                           estimator=self.estimator)
         before = {t.number for t in evaluated(study.trials)}
         budget = None if settings.n_trials is None else max(0, settings.n_trials - len(before))
         if self.verbose > 0:

@@ -76,7 +76,7 @@ def open_search_study(study_name: str | None, storage: Any, *, description: dict
 
 
 def record_search_task(study: Study, X: Any, y: Any, space: ParamSpace, metric: str, *,
-                       classifier: bool) -> None:
+                       classifier: bool, estimator: Any = None) -> None:
     """Put the search's task (meta-features) and its one-branch space in the study catalog
     (`tuneforge.warmstart`); a table it cannot describe is skipped with a warning."""
     import warnings
@@ -89,7 +89,8 @@ def record_search_task(study: Study, X: Any, y: Any, space: ParamSpace, metric: 
     try:
         record_task(study, X, y, space=flat, metric=metric,
                     task=None if y is None else
-                    ("classification" if classifier else "regression"))
+                    ("classification" if classifier else "regression"),
+                    estimator=estimator)
     except (ValueError, TypeError) as exc:
         warnings.warn(f"study {study.study_name!r}: task meta-features not recorded for "
                       f"the warm-start catalog ({exc})", stacklevel=2)
