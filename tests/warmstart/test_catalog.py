@@ -103,3 +103,17 @@ def test_tune_search_cv_records_its_task():
     study = tf.load_study("search", storage=st)
     assert study.user_attrs[META_ATTR]["n_rows"] == 100
     assert study.user_attrs[SPACE_ATTR] == {"C": SPACE["C"].to_json()}
+
+
+def test_automl_select_records_its_task_in_the_catalog():
+    from tuneforge.automl import select
+
+    X, y = _cancer()
+    st = tf.InMemoryStorage()
+    with np.errstate(all="ignore"):
+        select(X[:150], y[:150], models=["knn"], budget=2, cv=2, storage=st,
+               study_name="auto", seed=0)
+    entry = warmstart.catalog(st)[0]
+    assert entry.study_name == "auto" and entry.meta["task"] == "classification"
+    assert entry.meta["n_rows"] == 120  # the search rows (a 20 % hold-out kept out)
+    assert entry.n_complete == 2
