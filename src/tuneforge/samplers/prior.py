@@ -10,7 +10,7 @@ outweigh it; `map_params` decides whether a past configuration lies in a new spa
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -143,15 +143,5 @@ class SupportsPrior(Protocol):
     def set_prior(self, prior: TransferPrior | None) -> None: ...
 
 
-def union_sources(priors: Iterable[TransferPrior]) -> TransferPrior:
-    """Several priors as one (their points and sources concatenated)."""
-    pts: list[PriorPoint] = []
-    srcs: list[tuple[str, float]] = []
-    for p in priors:
-        pts.extend(p.points)
-        srcs.extend(p.sources)
-    return TransferPrior(tuple(pts), tuple(srcs))
-
-
 __all__ = ["PriorPoint", "SupportsPrior", "TransferPrior", "fade", "map_params", "map_value",
-           "rank_scores", "union_sources"]
+           "rank_scores"]
