@@ -9,6 +9,7 @@
     tuneforge doctor --repair-to fixed.db  # find damaged events; copy the rest
     tuneforge demo --fast
     tuneforge run config.yaml --trials 20  # the model selection a YAML file declares
+    tuneforge retune --study S --data new.csv --target y --reference old.csv  # on drift
 
 `--storage` (or the TUNEFORGE_STORAGE variable) picks the database: ``sqlite:///file.db``
 (the default is ``sqlite:///tuneforge.db``) or ``postgresql://user@host/db``. Read-only
@@ -577,6 +578,16 @@ def _select(X: Any, y: Any, cfg: RunConfig, *, progress: bool) -> Selection:
             return select(X, y, **cfg.select_kwargs(), show_progress=progress)
         except ValueError as exc:
             raise TuneforgeError(f"{cfg.source}: study {cfg.study!r}: {exc}") from None
+
+
+def _register_retune() -> None:
+    """`tuneforge retune` (its options and logic live in tuneforge.retune.command)."""
+    from tuneforge.retune.command import retune_command
+
+    _command("retune")(retune_command)
+
+
+_register_retune()
 
 
 def main() -> None:

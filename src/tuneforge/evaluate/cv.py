@@ -214,6 +214,9 @@ class CrossValObjective:
         if space is None:  # a factory: judge the task by the metric, then by the target
             classifier = task == "classification" if task else looks_like_classes(y)
         self.splits = make_splits(cv, X, y, groups=groups, classifier=classifier)
+        self.task: str | None = None if y is None else \
+            ("classification" if classifier else "regression")
+        self._recorded: set[str] = set()
         self.fit_params = dict(fit_params or {})
         self.prune = prune
         self.error_score = error_score
@@ -228,6 +231,24 @@ class CrossValObjective:
         """One direction per optimized metric (`objectives`), for
         ``create_study(directions=objective.directions)``."""
         return [self.metrics[m].direction for m in self.objectives]
+
+    def _catalog(self, study: Any) -> None:
+        """Record the task's meta-features and space on the study, once (the catalog
+        that `tuneforge.warmstart.similar_studies` searches)."""
+        if study.study_name in self._recorded:
+            return
+        from tuneforge.space.distributions import Categorical, Float, Int
+        from tuneforge.warmstart.catalog import record_task
+
+        self._recorded.add(study.study_name)
+        space = None if self.space is None else \
+            {n: d for n, d in self.space.items() if isinstance(d, (Float, Int, Categorical))}
+        try:
+            record_task(study, self.X, self.y, space=space, metric=self.metric.name,
+                        task=self.task, estimator=None if space is None else self.estimator)
+        except (ValueError, TypeError) as exc:  # e.g. a sparse matrix: tuning goes on
+            warnings.warn(f"study {study.study_name!r}: task meta-features not recorded "
+                          f"for the warm-start catalog ({exc})", stacklevel=2)
 
     def build(self, trial: Trial) -> Any:
         """The estimator of this trial (its hyperparameters suggested on `trial`)."""
@@ -257,6 +278,8 @@ class CrossValObjective:
                 f"study {study.study_name!r} is set to {study.direction.value} but metric "
                 f"{self.metric.name!r} is better when {better}; create it with "
                 f"direction={self.direction!r}")
+        if study is not None and len(study.directions) == 1:
+            self._catalog(study)
         model = self.build(trial)
         primary = self.metric.name
         reported: str | tuple[str, ...] = primary if len(self.objectives) == 1 \

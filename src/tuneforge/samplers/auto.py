@@ -34,6 +34,7 @@ from tuneforge.samplers.base import (
 from tuneforge.samplers.gp import GPSampler
 from tuneforge.samplers.mobo import MOBOSampler
 from tuneforge.samplers.moead import MOEADSampler
+from tuneforge.samplers.prior import SupportsPrior, TransferPrior
 from tuneforge.samplers.tpe import TPESampler
 from tuneforge.space.distributions import Categorical, Distribution
 from tuneforge.trial.records import History, TrialRecord, TrialState
@@ -106,6 +107,7 @@ class AutoSampler(BaseSampler):
         self.seed = seed
         self.constraints_func = checked_constraints_func(constraints_func, self)
         self._samplers: dict[str, Sampler] = {}
+        self._prior: TransferPrior | None = None
         super().__init__()
 
     def __repr__(self) -> str:
@@ -114,7 +116,24 @@ class AutoSampler(BaseSampler):
     def _get(self, name: str) -> Sampler:
         if name not in self._samplers:
             self._samplers[name] = _SAMPLERS[name]()
+            self._hand_prior(self._samplers[name])
         return self._samplers[name]
+
+    # -- warm-start hook: the prior goes to every sampler that can use it ---------------
+    @property
+    def prior(self) -> TransferPrior | None:
+        """The warm start's transferred observations, or None."""
+        return self._prior
+
+    def set_prior(self, prior: TransferPrior | None) -> None:
+        """Hand a warm start's transferred observations to the chosen samplers (TPE, GP)."""
+        self._prior = prior
+        for sub in self._samplers.values():
+            self._hand_prior(sub)
+
+    def _hand_prior(self, sub: Sampler) -> None:
+        if isinstance(sub, SupportsPrior):
+            sub.set_prior(self._prior)
 
     def choose(self, space: Mapping[str, Distribution],
                history: History) -> tuple[str, str]:

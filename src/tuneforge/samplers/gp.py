@@ -45,9 +45,10 @@ from tuneforge.samplers.gp_model import (
     remember_proposal,
     single_blas_thread,
 )
+from tuneforge.samplers.prior import TransferPrior
 from tuneforge.space.distributions import Distribution
 from tuneforge.space.encoding import decode
-from tuneforge.trial.records import History, TrialRecord
+from tuneforge.trial.records import History, TrialRecord, TrialState
 
 if TYPE_CHECKING:  # the model pulls in scipy.optimize/linalg: imported on first use
     from tuneforge.math.gp import GP
@@ -82,6 +83,11 @@ class GPSampler(BaseSampler):
     (one GP per objective, expected hypervolume improvement; `noisy`, `acquisition` and
     `beta` do not apply to it).
 
+    A warm start (`set_prior`, done by `create_study(warm_start=...)`) first proposes
+    the best transferred configurations (two), then models the residuals of the new
+    study from a prior mean fitted to the past studies' ranks, scaled by their
+    similarity (`tuneforge.math.gp_prior`).
+
     Kernel hyperparameters are warm-started from the previous trial's fit, kept on the
     instance per study and space; the same sequence of calls gives the same proposals.
     """
@@ -110,7 +116,12 @@ class GPSampler(BaseSampler):
         # warm starts, fits and fantasies shape the next proposal, so they travel with
         # the sampler; the branch proposals of running trials do not (see BaseSampler)
         self._states: OrderedDict[tuple[Any, ...], State] = OrderedDict()
+        self.prior: TransferPrior | None = None
         super().__init__()
+
+    def set_prior(self, prior: TransferPrior | None) -> None:
+        """Use a warm start's transferred observations (None: forget them)."""
+        self.prior = prior
 
     relative = True
     _transient = {"_branch_cache": OrderedDict}
@@ -129,6 +140,11 @@ class GPSampler(BaseSampler):
         if not space:
             return Suggestion({})
         trials = history.trials()
+        transferred = self.prior.in_space(space) if self.prior is not None else []
+        if transferred and sum(t.state is TrialState.COMPLETE and all(n in t.params for n in space)
+                               for t in trials) < 2:
+            # a warm start begins with the best transferred configurations (two)
+            return self._from_prior(space, trials, trial, history, transferred)
         if len(space) == 1 and not in_joint_space(space, trials):
             # a define-by-run parameter outside the joint space (a conditional branch)
             return sample_branch(self, space, trials, trial, rng, history.directions[0])
@@ -136,7 +152,7 @@ class GPSampler(BaseSampler):
         state = self._state(trials, space)
         x_obs, y_obs, cons = observations(layout, state, trials, history.directions[0])
         d = len(space)
-        n_startup = self.n_startup_trials or min(max(5, d + 1), 20)
+        n_startup = 2 if transferred else self.n_startup_trials or min(max(5, d + 1), 20)
         if len(y_obs) < n_startup:
             return self._sobol(space, trial, "startup", history)
         if layout.is_cat.all() and len(space) == 1 and opens_branches(space, trials):
@@ -180,6 +196,30 @@ class GPSampler(BaseSampler):
         return Suggestion(decode(space, sobol_point(space, number=trial.number, history=history)),
                           {"sampler": "GPSampler", "gp_phase": phase})
 
+    def _from_prior(self, space: Mapping[str, Distribution], trials: Sequence[TrialRecord],
+                    trial: TrialRecord, history: History,
+                    transferred: list[tuple[dict[str, Any], Any]]) -> Suggestion:
+        """The best transferred configuration no trial has yet (Sobol when all have)."""
+        taken = [t.params for t in trials if t.key != trial.key]
+        for params, point in transferred:
+            if not any(all(p.get(k) == v for k, v in params.items()) for p in taken):
+                return Suggestion(params, {"sampler": "GPSampler", "gp_phase": "prior",
+                                           "prior_source": point.source})
+        return self._sobol(space, trial, "startup", history)
+
+    def _prior_mean(self, layout: Layout, state: State, prior: Any) -> tuple[GP, float] | None:
+        """A GP on the transferred points' rank scores in this space, and its scale (the
+        points' mean weight); None with fewer than three points inside."""
+        from tuneforge.math.gp_prior import rank_targets
+
+        inside = self.prior.in_space(layout.space) if self.prior is not None else []
+        if len(inside) < 3:
+            return None
+        xs = np.array([layout.encode(m) for m, _ in inside])
+        zs = rank_targets(np.array([p.rank for _, p in inside]))
+        scale = float(np.mean([p.weight for _, p in inside]))
+        return fit(state, "prior", xs, zs, layout.is_cat, prior), scale
+
     def _state(self, trials: Sequence[TrialRecord], space: Mapping[str, Distribution],
                tag: str = "") -> State:
         key = (trials[0].key if trials else None, tuple(space.items()), tag)
@@ -210,7 +250,16 @@ class GPSampler(BaseSampler):
         state.n_fits += 1
         prior = Prior.default(d, noisy=self.noisy)
         z = warp_outputs(y).z if z_obs is None else z_obs[idx]
-        gp = fit(state, "objective", x, z, layout.is_cat, prior)
+        transfer = self._prior_mean(layout, state, prior) if z_obs is None else None
+        if transfer is None:
+            gp = fit(state, "objective", x, z, layout.is_cat, prior)
+        else:  # the new study's residuals from the past studies' mean
+            from tuneforge.math.gp_prior import PriorMeanGP
+
+            mean_gp, scale = transfer
+            resid = z - scale * mean_gp.predict(x)[0]
+            gp = PriorMeanGP(fit(state, "objective", x, resid, layout.is_cat, prior),
+                             mean_gp, scale)
 
         use_cons = self.constraints if self.constraints is not None else \
             any(c is not None for c in cons)

@@ -51,6 +51,7 @@ from tuneforge.samplers.base import (
     checked_constraints_func,
     trial_rng,
 )
+from tuneforge.samplers.prior import TransferPrior, fade
 from tuneforge.space.distributions import (
     Categorical,
     Distribution,
@@ -63,6 +64,7 @@ from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 _MODEL_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 _FULL_GOOD_SET = 25  # the default gamma's cap
+_PRIOR_GOOD_RANK = 0.15  # transferred points ranked in their study's best 15 %: "good"
 
 
 def _levels(d: Distribution) -> int:
@@ -144,6 +146,11 @@ class TPESampler(BaseSampler):
     - `n_ei_candidates`: candidates drawn from the good estimator per group.
     - `bandwidth_factor`: scale of Scott's rule for the kernel widths.
 
+    A warm start (`set_prior`, done by `create_study(warm_start=...)`) adds the past
+    studies' configurations as extra kernels: those ranked in their study's best 15 % to
+    the good estimator, the rest to the bad one, each weighted by its study's similarity
+    times `fade(n)` (1/2 after 10 own trials), and skips the random start-up.
+
     Trials with outcome constraints (`trial.set_constraint`) that are violated always go
     to the bad set; feasible ones are ranked by value. +-inf values are ranked like any
     other (NaN cannot be stored). Several objectives rank by non-dominated front.
@@ -151,11 +158,16 @@ class TPESampler(BaseSampler):
 
     relative = True
     # caches rebuilt from the storage in each worker process
-    _transient = {"_meta": dict, "_columns": dict, "_atoms": lambda: None, "_pending": dict}
+    _transient = {"_meta": dict, "_columns": dict, "_atoms": lambda: None, "_pending": dict,
+                  "_prior_rows": dict}
     _meta: dict[str, _Meta]
     _columns: dict[tuple[tuple[str, Distribution], ...], _Columns]
     _atoms: tuple[frozenset[frozenset[str]], list[list[str]]] | None
     _pending: dict[str, dict[str, Any]]  # trial key -> rest of its groups
+    # (name, distribution) items -> encoded prior points (num, cat, ranks, weights)
+    _prior_rows: dict[tuple[tuple[str, Distribution], ...],
+                      tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    prior: TransferPrior | None = None
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10,
                  multivariate: bool = True, group: bool = True, constant_liar: bool = True,
@@ -180,7 +192,13 @@ class TPESampler(BaseSampler):
         self.consider_endpoints = consider_endpoints
         self.n_ei_candidates = n_ei_candidates
         self.bandwidth_factor = float(bandwidth_factor)
+        self.prior = None
         super().__init__()
+
+    def set_prior(self, prior: TransferPrior | None) -> None:
+        """Use a warm start's transferred observations (None: forget them)."""
+        self.prior = prior
+        self._prior_rows = {}
 
     def __repr__(self) -> str:
         return (f"TPESampler(seed={self.seed!r}, n_startup_trials={self.n_startup_trials}, "
@@ -233,7 +251,8 @@ class TPESampler(BaseSampler):
             for key in [k for k in self._pending if k not in live]:
                 del self._pending[key]
         attrs = {"sampler": "TPESampler"}
-        if n_complete < self.n_startup_trials:
+        has_prior = self.prior is not None and bool(self.prior.in_space(space))
+        if n_complete < self.n_startup_trials and not has_prior:
             # one stream per (trial, parameter): the same values whether the study asks
             # for them jointly or one by one, so start-up trials do not depend on timing
             return Suggestion({name: from_unit(d, float(trial_rng(history.seed, trial.number,
@@ -288,7 +307,8 @@ class TPESampler(BaseSampler):
         use = np.flatnonzero(rows >= 0)
         complete = [i for i in use if metas[i].complete]
         pruned = [i for i in use if metas[i].pruned_key is not None]
-        if not complete and not pruned:
+        prior = self._prior_arrays(cols)
+        if not complete and not pruned and prior is None:
             return decode(dists, rng.random(len(dists)))
         feasible = [i for i in complete if metas[i].violation <= 0.0]
         pruned = sorted((i for i in pruned if metas[i].violation <= 0.0),
@@ -320,6 +340,15 @@ class TPESampler(BaseSampler):
             cat_a = np.vstack([cat_a] + [e[1][None] for e in enc])
         w_b = tpe_math.rank_weights(len(num_b))  # below_rows are best first
         w_a = tpe_math.ramp_weights(len(num_a))
+        if prior is not None:  # a warm start's points, down-weighted, join both sets
+            p_num, p_cat, p_rank, p_w = prior
+            p_w = p_w * fade(len(complete) + len(pruned))
+            good = p_rank <= max(_PRIOR_GOOD_RANK, float(p_rank.min()))
+            num_b, cat_b = np.vstack([num_b, p_num[good]]), np.vstack([cat_b, p_cat[good]])
+            w_b = np.concatenate([w_b, p_w[good] * (1.0 - 0.5 * p_rank[good]
+                                                    / max(_PRIOR_GOOD_RANK, 1e-12))])
+            num_a, cat_a = np.vstack([num_a, p_num[~good]]), np.vstack([cat_a, p_cat[~good]])
+            w_a = np.concatenate([w_a, p_w[~good]])
         # neighbour widths while the good set fills up, Scott's rule once it is full
         blend = max(0.0, 1.0 - len(num_b) / _FULL_GOOD_SET)
         if self.multivariate:
@@ -337,6 +366,24 @@ class TPESampler(BaseSampler):
                                        num_b[:, :0], cat_b[:, j:j + 1], w_b,
                                        num_a[:, :0], cat_a[:, j:j + 1], w_a, blend, rng)[1][0]
         return cols.decode(num, cat)
+
+    def _prior_arrays(self, cols: _Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                     np.ndarray] | None:
+        """The prior's points that map into `cols`' parameters, encoded (cached): (num,
+        cat, ranks, weights), or None without a prior or with no point inside."""
+        if self.prior is None:
+            return None
+        hit = self._prior_rows.get(cols.items)
+        if hit is None:
+            inside = self.prior.in_space(dict(cols.items))
+            num = np.array([encode(cols.num_space, m) for m, _ in inside]).reshape(
+                len(inside), len(cols.num_items))
+            cat = np.array([encode_indices(cols.cat_space, m) for m, _ in inside],
+                           dtype=np.int64).reshape(len(inside), len(cols.cat_items))
+            hit = (num, cat, np.array([p.rank for _, p in inside]),
+                   np.array([p.weight for _, p in inside]))
+            self._prior_rows[cols.items] = hit
+        return hit if len(hit[0]) else None
 
     def _propose(self, levels: np.ndarray, n_choices: np.ndarray, num_b: np.ndarray,
                  cat_b: np.ndarray, w_b: np.ndarray, num_a: np.ndarray, cat_a: np.ndarray,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from tuneforge.exceptions import DuplicatedStudyError
 from tuneforge.pruners.base import Pruner, check_pruner
@@ -12,6 +13,7 @@ from tuneforge.space.constraints import ParamConstraint
 from tuneforge.storage.base import Storage, find_study
 from tuneforge.storage.url import open_storage
 from tuneforge.study.study import Study
+from tuneforge.study.warm import WarmStart, as_warm_start, start_warm
 from tuneforge.trial.records import Direction
 
 
@@ -21,6 +23,7 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
                  pruner: Pruner | None = None, load_if_exists: bool = False,
                  seed: int | None = None, constraints_func: ConstraintsFunc | None = None,
                  param_constraints: Sequence[ParamConstraint] | ParamConstraint | None = None,
+                 warm_start: WarmStart | Sequence[Any] | None = None,
                  ) -> Study:
     """Create a study. `storage` is a URL (``sqlite:///tuneforge.db``,
     ``postgresql://...``), a Storage, or None for memory. `seed` makes it reproducible;
@@ -29,7 +32,11 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
     `constraints_func(frozen_trial) -> [c1, ...]` gives each completed trial's outcome
     constraints (feasible when all <= 0; Optuna's name, also accepted by every sampler);
     `param_constraints` are predicates over the params dict that no proposal violates
-    (docs: tutorials/constraints-and-fronts)."""
+    (docs: tutorials/constraints-and-fronts).
+
+    `warm_start` (past study names, `WarmSource`s from `tuneforge.warmstart`, studies,
+    or a `WarmStart`) gives the sampler the past studies' best configurations as a prior,
+    without evaluating them again (docs: tutorials/warm-start)."""
     if sampler is not None:
         check_sampler(sampler)
         if seed is not None and sampler.seed is not None and sampler.seed != seed:
@@ -42,6 +49,7 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
     if constraints_func is not None and theirs is not None and theirs is not constraints_func:
         raise ValueError(f"create_study(constraints_func=...) and {sampler!r} name two "
                          "constraints functions; give it once")
+    warm = None if warm_start is None else as_warm_start(warm_start)
     if direction is not None and directions is not None:
         raise ValueError("give either direction or directions, not both")
     named = [direction or "minimize"] if directions is None else list(directions)
@@ -62,6 +70,10 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
     study = Study(storage=store, ref=ref, sampler=sampler, pruner=pruner, seed=seed,
                   constraints_func=constraints_func, param_constraints=param_constraints)
     _ = study.seed  # store the seed now, so every later process shares it
+    if warm is not None:
+        if len(dirs) != 1:
+            raise ValueError("warm_start applies to single-objective studies")
+        start_warm(study, warm)
     return study
 
 

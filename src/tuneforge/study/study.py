@@ -37,6 +37,7 @@ from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
 from tuneforge.study import analysis, feasible, front
 from tuneforge.study.trial import Trial
+from tuneforge.study.warm import attach, stored_prior
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -79,6 +80,9 @@ class Study:
         self._space_cache: tuple[int, Any] = (0, None)  # (finished trials read, space)
         self._unsaved: list[ev.Event] = []  # trial results the storage refused (disk full)
         self._view.refresh()  # fail early, with the storage's message, if it is unreadable
+        prior = stored_prior(self._view.state.system_attrs)  # a warm-started study
+        if prior is not None:
+            attach(self.sampler, prior)
 
     @property
     def seed(self) -> int:

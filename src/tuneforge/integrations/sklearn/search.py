@@ -29,7 +29,12 @@ from tuneforge.integrations.sklearn.objective import CV_ATTR, CandidateFitFailed
 from tuneforge.integrations.sklearn.results import cv_results
 from tuneforge.integrations.sklearn.space import ParamSpace
 from tuneforge.integrations.sklearn.state import records_from_plain, records_to_plain
-from tuneforge.integrations.sklearn.studies import describe, evaluated, open_search_study
+from tuneforge.integrations.sklearn.studies import (
+    describe,
+    evaluated,
+    open_search_study,
+    record_search_task,
+)
 from tuneforge.pruners.base import check_pruner
 from tuneforge.samplers import AutoSampler, check_sampler
 from tuneforge.study import Study, load_study
@@ -194,6 +199,9 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             sampler=settings.sampler,
             pruner=settings.pruner, seed=settings.seed,
             description=describe(self.estimator, settings.space, plan, splits))
+        record_search_task(study, X, y, settings.space, plan.primary,
+                           classifier=is_classifier(self.estimator),
+                           estimator=self.estimator)
         before = {t.number for t in evaluated(study.trials)}
         budget = None if settings.n_trials is None else max(0, settings.n_trials - len(before))
         if self.verbose > 0:

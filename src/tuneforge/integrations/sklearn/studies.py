@@ -75,10 +75,32 @@ def open_search_study(study_name: str | None, storage: Any, *, description: dict
     return study
 
 
+def record_search_task(study: Study, X: Any, y: Any, space: ParamSpace, metric: str, *,
+                       classifier: bool, estimator: Any = None) -> None:
+    """Put the search's task (meta-features) and its one-branch space in the study catalog
+    (`tuneforge.warmstart`); a table it cannot describe is skipped with a warning."""
+    import warnings
+
+    from tuneforge.warmstart.catalog import record_task
+
+    if len(study.directions) != 1:
+        return
+    flat = space.branches[0].dists if len(space.branches) == 1 else None
+    try:
+        record_task(study, X, y, space=flat, metric=metric,
+                    task=None if y is None else
+                    ("classification" if classifier else "regression"),
+                    estimator=estimator)
+    except (ValueError, TypeError) as exc:
+        warnings.warn(f"study {study.study_name!r}: task meta-features not recorded for "
+                      f"the warm-start catalog ({exc})", stacklevel=2)
+
+
 def evaluated(trials: Sequence[TrialRecord]) -> list[TrialRecord]:
     """The finished trials that cross-validated a candidate (they have fold scores);
     trials that crashed or were interrupted before any fold are left out."""
     return [t for t in trials if t.state.is_finished and CV_ATTR in t.user_attrs]
 
 
-__all__ = ["SEARCH_ATTR", "describe", "evaluated", "open_search_study", "split_digest"]
+__all__ = ["SEARCH_ATTR", "describe", "evaluated", "open_search_study", "record_search_task",
+           "split_digest"]
