@@ -25,6 +25,8 @@ _WHERE = {
     "l2sp_penalty": "penalties",
     "DeltaStore": "delta", "DeltaRef": "delta", "state_delta": "delta",
     "save_trial_delta": "delta", "load_trial_model": "delta",
+    "LightningPruningCallback": "lightning",
+    "TrainerPruningCallback": "transformers", "trainer_optimizers": "transformers",
 }
 
 __all__ = sorted(_WHERE)
