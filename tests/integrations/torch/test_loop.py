@@ -176,3 +176,16 @@ def test_bad_input_is_refused_with_its_name():
         fine_tune(mlp(), {"head_lr": 0.1}, train=train, validation=val)
     with pytest.raises(ValueError, match="max_batch_size"):
         fine_tune(mlp(), SGD, train=train, validation=val, max_batch_size=0)
+
+
+def test_norm_eval_keeps_every_running_statistic_but_trains_the_scales():
+    torch.manual_seed(0)
+    X, y = torch.randn(32, 1, 6, 6) + 2.0, torch.randint(0, 3, (32,))
+    model = TinyCNN()
+    mean, scale = model.norm.running_mean.clone(), model.norm.weight.detach().clone()
+    cfg = FineTuneConfig(optimizer="sgd", momentum=0.9, head_lr=0.1, batch_size=16, epochs=2)
+    fine_tune(model, cfg, train=(X, y), validation=(X, y), norm_eval=True, restore_best=False)
+    assert torch.equal(model.norm.running_mean, mean)
+    assert not torch.equal(model.norm.weight, scale)
+    fine_tune(model, cfg, train=(X, y), validation=(X, y), restore_best=False)
+    assert not torch.equal(model.norm.running_mean, mean)  # by default they adapt

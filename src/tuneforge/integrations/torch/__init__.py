@@ -16,7 +16,7 @@ _WHERE = {
     "LayerGroup": "layers", "layer_groups": "layers", "freeze": "layers",
     "unfreeze": "layers", "GradualUnfreezing": "layers", "replace_head": "layers",
     "HeadSwap": "layers", "trainable_names": "layers", "count_parameters": "layers",
-    "frozen_norms_to_eval": "layers",
+    "frozen_norms_to_eval": "layers", "norms_to_eval": "layers",
     "param_groups": "optim", "make_optimizer": "optim", "make_scheduler": "optim",
     "group_lrs": "optim", "lr_factor": "optim", "OPTIMIZERS": "optim", "SCHEDULERS": "optim",
     "FineTuneSpace": "space", "FineTuneConfig": "space",

@@ -182,6 +182,18 @@ def frozen_norms_to_eval(model: Any) -> int:
     return count
 
 
+def norms_to_eval(model: Any) -> int:
+    """Put every normalization layer in eval mode (running statistics fixed, scales and
+    shifts still trainable): for small batches or inputs far from the pretraining data;
+    returns how many were switched."""
+    count = 0
+    for module in model.modules():
+        if _is_norm(module) and module.training:
+            module.eval()
+            count += 1
+    return count
+
+
 class GradualUnfreezing:
     """Unfreeze one more layer group, from the head towards the input, every `every`
     epochs (ULMFiT's schedule): at epoch e (from 1) the last ``trainable + (e-1)//every``
@@ -286,5 +298,6 @@ def count_parameters(model: Any, *, trainable_only: bool = False) -> int:
 
 
 __all__ = ["NORM_TYPES", "GradualUnfreezing", "HeadSwap", "LayerGroup", "count_parameters",
-           "find_head", "freeze", "frozen_norms_to_eval", "layer_groups", "replace_head",
+           "find_head", "freeze", "frozen_norms_to_eval", "layer_groups", "norms_to_eval",
+           "replace_head",
            "set_submodule", "trainable_names", "unfreeze"]

@@ -29,6 +29,7 @@ from tuneforge.integrations.torch.layers import (
     freeze,
     frozen_norms_to_eval,
     layer_groups,
+    norms_to_eval,
     set_submodule,
     unfreeze,
 )
@@ -195,7 +196,8 @@ def fine_tune(model: Any, config: FineTuneConfig, *, train: Any, validation: Any
               device: str | Any | None = None, amp: bool | None = None,
               max_batch_size: int | None = None, seed: int | None = None,
               overfit_gap: float = 0.1, train_eval_size: int = 1024,
-              eval_batch_size: int = 512, freeze_norm_stats: bool = True) -> FineTuneResult:
+              eval_batch_size: int = 512, freeze_norm_stats: bool = True,
+              norm_eval: bool = False) -> FineTuneResult:
     """Fine-tune `model` with `config`; returns a `FineTuneResult` (the model holds the
     best epoch's weights when `restore_best`).
 
@@ -204,7 +206,9 @@ def fine_tune(model: Any, config: FineTuneConfig, *, train: Any, validation: Any
     the first ``config.freeze`` are frozen, the others trainable. `metric(outputs,
     targets)` is the validation score (`mode` "max": higher is better; default accuracy),
     `loss_fn` the training loss (default cross-entropy). `patience` / `min_delta` stop
-    early; `max_batch_size` splits larger batches into accumulated micro-batches. The
+    early; `max_batch_size` splits larger batches into accumulated micro-batches. Frozen
+    normalization layers keep their running statistics (`freeze_norm_stats`); `norm_eval`
+    keeps every normalization layer's statistics fixed (small batches, shifted inputs). The
     device defaults to CUDA when available, with mixed precision (`amp`) there.
     `seed` defaults to the trial's number (0 without a trial). Per trial, the measurements
     go to user attributes (`FineTuneResult.attrs`), the config to ``finetune_config``.
@@ -276,7 +280,9 @@ def fine_tune(model: Any, config: FineTuneConfig, *, train: Any, validation: Any
             if gradual is not None:
                 gradual.apply(model, epoch)
             model.train()
-            if freeze_norm_stats:
+            if norm_eval:
+                norms_to_eval(model)
+            elif freeze_norm_stats:
                 frozen_norms_to_eval(model)
             tick = time.perf_counter()
             for inputs, targets in _batches(train, config.batch_size, generator, True):
