@@ -423,7 +423,8 @@ class Study:
                  executor: Executor | None = None,
                  catch: tuple[type[BaseException], ...] = (Exception,),
                  callbacks: Sequence[Callback] = (), show_progress: bool = False,
-                 show_progress_bar: bool | None = None, gc_after_trial: bool = False) -> None:
+                 show_progress_bar: bool | None = None, gc_after_trial: bool = False,
+                 trial_timeout: float | None = None, retry: int = 0) -> None:
         """Run `objective` on new trials until `n_trials`, `timeout` (s) or the search
         space is exhausted. Exceptions of the `catch` types mark the trial FAIL and the
         study goes on; others are re-raised after the trial is marked FAIL.
@@ -432,6 +433,9 @@ class Study:
         short for ``executor=LocalPool(k)``, k worker processes on this machine sharing
         the storage (-1: one per core), and the default runs trials in this process.
         `show_progress_bar` and `gc_after_trial` are Optuna's spellings, accepted too.
+        `trial_timeout` (s) runs each trial in a worker process that is killed at the
+        limit (trial FAIL, reason "timeout"); `retry=k` re-runs, as a new linked trial,
+        the params of a trial whose worker died or timed out, at most k times.
         """
         # the one import from a room above: n_jobs=k is sugar for the local process pool
         from tuneforge.execution import Run, resolve_executor
@@ -439,8 +443,9 @@ class Study:
         run = Run(objective=objective, n_trials=n_trials, timeout=timeout, catch=catch,
                   callbacks=tuple(callbacks), gc_after_trial=gc_after_trial,
                   show_progress=show_progress if show_progress_bar is None
-                  else show_progress_bar)
-        chosen = resolve_executor(n_jobs=n_jobs, executor=executor)
+                  else show_progress_bar, trial_timeout=trial_timeout, retry=retry)
+        chosen = resolve_executor(n_jobs=n_jobs, executor=executor,
+                                  isolate=trial_timeout is not None)
         self._stop_requested = False
         chosen.run(self, run)
 
