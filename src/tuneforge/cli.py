@@ -335,13 +335,35 @@ def export(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
                "--output", "-o", help="File to write [default: STUDY.csv / STUDY.json].",
                dir_okay=False)] = None) -> None:
     """Write a study's trials to a CSV or JSON file."""
-    ref, records = _load(_open_read(storage), study)
+    store = _open_read(storage)
+    ref, records = _load(store, study)
     fmt = format.value
     if output is None:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in study) or "study"
         output = Path(f"{safe}.{fmt}")
-    analysis.export(records, ref.directions, output, fmt, study_name=ref.name)
+    analysis.export(records, ref.directions, output, fmt, study_name=ref.name,
+                    study_attrs=StudyView(store, ref).refresh().system_attrs)
     _stdout().print(plain(f"wrote {len(records)} trials of {study!r} to {output}"))
+
+
+@_command("provenance")
+def provenance(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
+               trial: Annotated[int | None, typer.Option(
+                   "--trial", "-t", help="Show this trial's provenance.")] = None) -> None:
+    """Show where, with which code and packages a study (or one trial) ran."""
+    from tuneforge.study.provenance import provenance_rows
+
+    store = _open_read(storage)
+    ref, records = _load(store, study)
+    attrs = StudyView(store, ref).refresh().system_attrs
+    if trial is not None and not 0 <= trial < len(records):
+        raise _fail(f"study {study!r} has no trial {trial} (it has {len(records)} trials)")
+    title = f"provenance of {study!r}" + ("" if trial is None else f", trial {trial}")
+    table = Table("field", "value", title=plain(title))
+    for key, value in provenance_rows(attrs, None if trial is None
+                                      else records[trial].system_attrs):
+        table.add_row(plain(key), plain(value))
+    _stdout().print(table)
 
 
 @_command("delete")

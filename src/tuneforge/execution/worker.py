@@ -61,6 +61,7 @@ def work(study: Study, run: Run, *, claim: Callable[[], bool], stopped: Callable
 def run_trial(study: Study, trial: Trial, objective: Objective,
               catch: tuple[type[BaseException], ...]) -> TrialRecord:
     """Run the objective on one trial and tell the study how it ended."""
+    record_provenance(study, trial, objective)
     try:
         result: Any = objective(trial)
     except TrialPruned as exc:
@@ -94,4 +95,18 @@ def run_trial(study: Study, trial: Trial, objective: Objective,
         ) from exc
 
 
-__all__ = ["run_trial", "work"]
+def record_provenance(study: Study, trial: Trial, objective: Objective) -> None:
+    """Record where and with what code the trial runs (`study.provenance`), and this
+    process's environment on the study once."""
+    from tuneforge.storage import events as ev
+    from tuneforge.study.provenance import environment, trial_provenance
+
+    info = trial_provenance(objective, study.seed)
+    events = [ev.attr_set(trial.key, "provenance", info, scope="system")]
+    if f"environment:{info['env']}" not in study.system_attrs:
+        events.insert(0, ev.attr_set(None, f"environment:{info['env']}", environment(),
+                                     scope="system", once=True))
+    study.storage.append(study.ref, events)
+
+
+__all__ = ["record_provenance", "run_trial", "work"]

@@ -62,7 +62,18 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
     study = Study(storage=store, ref=ref, sampler=sampler, pruner=pruner, seed=seed,
                   constraints_func=constraints_func, param_constraints=param_constraints)
     _ = study.seed  # store the seed now, so every later process shares it
+    record_study_provenance(study)
     return study
+
+
+def record_study_provenance(study: Study) -> None:
+    """Store where and with what the study was created (`study.provenance`), once."""
+    from tuneforge.storage import events as ev
+    from tuneforge.study.provenance import study_provenance
+
+    study.storage.append(study.ref, [ev.attr_set(None, "provenance",
+                                                 study_provenance(study.seed),
+                                                 scope="system", once=True)])
 
 
 def load_study(study_name: str, *, storage: str | Storage, sampler: Sampler | None = None,

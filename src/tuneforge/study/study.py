@@ -477,7 +477,7 @@ class Study:
     def export(self, path: str | Path, *, format: str = "csv") -> Path:
         """Write every trial to `path` as CSV or JSON; returns the path."""
         return analysis.export(self.trials, self.directions, Path(path), format,
-                               study_name=self.study_name)
+                               study_name=self.study_name, study_attrs=self.system_attrs)
 
 
 class _SpaceHolder:
