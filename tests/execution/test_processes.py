@@ -44,6 +44,7 @@ def test_fork_is_not_used_with_other_threads_running():
 
 
 def test_registry_hands_back_the_same_live_workers():
+    processes.shutdown_workers()  # none kept from earlier tests
     taken = processes.REGISTRY.acquire(2, "auto")
     pids = {w.pid for w in taken}
     for w in taken:

@@ -30,6 +30,7 @@ class Run:
     gc_after_trial: bool = False
     trial_timeout: float | None = None  # seconds; the trial's process is killed past it
     retry: int = 0                      # re-runs of a trial whose worker died or timed out
+    reproducible: int | None = None     # batch size of reproducible mode (study/reproducible)
 
     def __post_init__(self) -> None:
         n = unwrap(self.n_trials)  # numpy integers and 0-d arrays count as ints
@@ -48,6 +49,9 @@ class Run:
         from tuneforge.execution.retry import check_retry
 
         check_retry(self.retry)
+        from tuneforge.study.reproducible import check_reproducible
+
+        object.__setattr__(self, "reproducible", check_reproducible(self.reproducible))
         if not callable(self.objective):
             raise TypeError(f"objective must be callable, got {self.objective!r}")
         if not isinstance(self.catch, tuple) or not all(

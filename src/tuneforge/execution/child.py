@@ -102,6 +102,7 @@ class _Worker:
         self.study: Any = None
         self.run: Any = None
         self.heartbeat: Any = None
+        self.pristine: bytes | None = None
 
     def receive_reply(self, call_id: int) -> Any:
         message = self.conn.recv()
@@ -158,6 +159,8 @@ class _Worker:
                                sampler=sampler, pruner=pruner, constraints_func=cons,
                                param_constraints=preds)
             self.run = run
+            self.pristine = cloudpickle.dumps(sampler) if run.reproducible else None
+            self.study.reproducible_batch = run.reproducible
             if self.heartbeat is not None:
                 self.heartbeat.close()
             self.heartbeat = Heartbeat(self.study, HEARTBEAT_INTERVAL) if url else None
@@ -174,6 +177,10 @@ class _Worker:
         from tuneforge.execution.worker import run_trial
 
         study, run = self.study, self.run
+        if self.pristine is not None:  # reproducible: no state from earlier proposals
+            import cloudpickle
+
+            study.sampler = cloudpickle.loads(self.pristine)
         try:
             trial = study.ask()
         except SearchExhausted:

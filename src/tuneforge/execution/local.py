@@ -121,6 +121,7 @@ class _Supervisor:
         self.job = next(_jobs)
         self.slots: list[_Slot] = []
         self.granted = 0
+        self.batch_left = 0     # reproducible mode: trials left to grant in this batch
         self.extra = 0          # retries enqueued by this run: they do not eat the budget
         self.stopping = False
         self.start_failures = 0
@@ -190,9 +191,23 @@ class _Supervisor:
             return 1 << 62
         return self.run_.n_trials + self.extra - self.granted
 
+    def _batch_open(self) -> bool:
+        """Reproducible mode: a new batch starts only when the last one has ended."""
+        batch = self.run_.reproducible
+        if batch is None:
+            return True
+        if self.batch_left == 0:
+            if any(s.state == "busy" for s in self.slots):
+                return False
+            self.batch_left = batch - len(self.study.get_trials()) % batch
+        return True
+
     def _dispatch(self) -> None:
         for slot in self.slots:
-            if slot.state == "idle" and not self.stopping and self._budget_left() > 0:
+            if slot.state == "idle" and not self.stopping and self._budget_left() > 0 \
+                    and self._batch_open():
+                if self.run_.reproducible is not None:
+                    self.batch_left -= 1
                 slot.proc.conn.send(("trial", self.job))
                 self.granted += 1
                 slot.state, slot.number, slot.key = "busy", None, None

@@ -7,6 +7,7 @@ is signalled and what happens as each trial finishes.
 
 from __future__ import annotations
 
+import copy
 import gc
 import logging
 import traceback as tb
@@ -35,7 +36,10 @@ def work(study: Study, run: Run, *, claim: Callable[[], bool], stopped: Callable
     An exception outside `run.catch` leaves its trial FAIL, is passed to `on_error` and
     propagates.
     """
+    pristine = copy.deepcopy(study.sampler) if run.reproducible else None
     while not stopped() and claim():
+        if pristine is not None:  # no state carried from one proposal to the next
+            study.sampler = copy.deepcopy(pristine)
         try:
             trial = study.ask()
         except SearchExhausted:
