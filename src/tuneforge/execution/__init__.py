@@ -9,6 +9,7 @@ Every executor runs the same worker loop (`worker.work`) against the study's sto
 from tuneforge.execution.base import Executor, Run
 from tuneforge.execution.local import LocalPool
 from tuneforge.execution.processes import shutdown_workers
+from tuneforge.execution.ray import RayExecutor
 from tuneforge.execution.serial import SerialExecutor
 
 
@@ -31,5 +32,5 @@ def resolve_executor(*, n_jobs: int = 1, executor: Executor | None = None,
     return SerialExecutor() if pool.n_workers == 1 and not isolate else pool
 
 
-__all__ = ["Executor", "LocalPool", "Run", "SerialExecutor", "resolve_executor",
+__all__ = ["Executor", "LocalPool", "RayExecutor", "Run", "SerialExecutor", "resolve_executor",
            "shutdown_workers"]

@@ -31,17 +31,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("tuneforge")
 
 
-def slot_claimer(study: Study, budget: str, n_trials: int | None) -> Callable[[], bool]:
+def slot_claimer(study: Study, budget: str, n_trials: int | None,
+                 limit: Callable[[], int | None] | None = None) -> Callable[[], bool]:
     """A claim function: True while a trial slot of `budget` (a name shared by the
-    workers of one run) is left and this process took it; counted in the storage."""
-    if n_trials is None:
+    workers of one run) is left and this process took it; counted in the storage.
+    `limit()`, when given, is the number of slots now (retries may add some)."""
+    if n_trials is None and limit is None:
         return lambda: True
     me = f"{study.worker_id}:{ev.new_key()}"
 
     def claim() -> bool:
         taken = study.system_attrs
+        n = limit() if limit is not None else n_trials
+        if n is None:
+            return True
         i = 0
-        while i < n_trials:  # the first free slot, then compare-and-set on it
+        while i < n:  # the first free slot, then compare-and-set on it
             name = f"slot:{budget}:{i}"
             if name not in taken:
                 study.storage.append(study.ref, [ev.attr_set(None, name, me, scope="system",
@@ -76,13 +81,13 @@ def load_objective(spec: str) -> Callable[..., Any]:
     return target  # type: ignore[no-any-return]
 
 
-def serve(study: Study, run: Run, *, budget: str, stop: Callable[[], bool] | None = None
-          ) -> int:
+def serve(study: Study, run: Run, *, budget: str, stop: Callable[[], bool] | None = None,
+          limit: Callable[[], int | None] | None = None) -> int:
     """Run trials of `study` until the storage-counted budget, the timeout or `stop()`;
     returns how many this process ran. Dead processes' trials are reaped first."""
     reap_dead_trials(study, retry=run.retry)
     fail_stale_trials(study, retry=run.retry)
-    claim = slot_claimer(study, budget, run.n_trials)
+    claim = slot_claimer(study, budget, run.n_trials, limit)
     deadline = None if run.timeout is None else time.monotonic() + run.timeout
     done = 0
 

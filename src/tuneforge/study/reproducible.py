@@ -9,7 +9,9 @@ trials; the price is that a batch's trials do not learn from each other.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Container, Sequence
+from typing import Any
 
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
@@ -60,5 +62,13 @@ def restrict(history: History, record: TrialRecord, batch: int | None) -> Histor
     return EarlierBatches(history, batch_start(record.number, batch))
 
 
+def wait_for_earlier_batches(view: Any, number: int, batch: int, *, poll: float = 0.05) -> None:
+    """Block until no trial numbered below `number`'s batch is RUNNING (`view` is the
+    study's StudyView): a worker of any executor proposes only on finished batches."""
+    cutoff = batch_start(number, batch)
+    while any(t.number < cutoff for t in view.refresh().trials((TrialState.RUNNING,))):
+        time.sleep(poll)
+
+
 __all__ = ["DEFAULT_BATCH", "EarlierBatches", "batch_start", "check_reproducible",
-           "restrict"]
+           "restrict", "wait_for_earlier_batches"]

@@ -36,7 +36,7 @@ from tuneforge.storage.artifacts import ArtifactStore, default_root
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
 from tuneforge.study import analysis, feasible, front
-from tuneforge.study.reproducible import batch_start, restrict
+from tuneforge.study.reproducible import batch_start, restrict, wait_for_earlier_batches
 from tuneforge.study.trial import Trial
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 
@@ -333,6 +333,8 @@ class Study:
         return space or {}
 
     def _joint_sample(self, record: TrialRecord) -> dict[str, Any]:
+        if self.reproducible_batch is not None:  # earlier batches first (any executor)
+            wait_for_earlier_batches(self._view, record.number, self.reproducible_batch)
         if not self.sampler.relative:
             return {}
         relative = self._relative_space()
