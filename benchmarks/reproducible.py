@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                     "cost": cost})
     text = _env.markdown_table(["sampler", "free-running (s)", "reproducible=True (s)",
                                 "cost"], rows)
+    print(text, flush=True)
     ray_rows: dict[str, float] = {}
     if args.ray:
         import ray

@@ -14,7 +14,7 @@ import traceback as tb
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tuneforge.exceptions import SearchExhausted, StorageError, TrialPruned
+from tuneforge.exceptions import SearchExhausted, StorageError, TrialPruned, TrialStateError
 from tuneforge.execution.base import Run
 from tuneforge.execution.heartbeat import Heartbeat
 from tuneforge.trial.records import TrialRecord, TrialState
@@ -91,6 +91,14 @@ def run_trial(study: Study, trial: Trial, objective: Objective,
         return record
     try:
         return study.tell(trial, result)
+    except TrialStateError:
+        # marked FAIL meanwhile (its heartbeat went stale while it was only slow): the
+        # first finish stands; the late result is said, and the worker goes on
+        record = study.trials[trial.number]
+        log.warning("trial %d finished with %r after it was marked %s (%s); the late "
+                    "result is not stored", trial.number, result, record.state.value,
+                    record.system_attrs.get("fail_reason", ""))
+        return record
     except StorageError as exc:
         # never lose a result silently: the message carries what could not be written
         raise StorageError(
