@@ -107,7 +107,10 @@ class _RayRun:
         self.ray, self.ex, self.study, self.run_ = ray, executor, study, run
         self.budget = f"ray-{ev.new_key()}"
         self.payload = job_payload(study, run)
-        self.actor_cls = ray.remote(RayWorker).options(**executor._options())
+        options = executor._options()
+        self.actor_cls = ray.remote(RayWorker).options(**options)
+        # actors are kept for the next run with the same resources (as local workers are)
+        self.key = (str(ray.get_runtime_context().gcs_address), repr(sorted(options.items())))
         self.refs: dict[Any, tuple[Any, str]] = {}
         self.deadline = None if run.timeout is None else time.monotonic() + run.timeout
         self.seen = {t.key for t in study.get_trials() if t.state.is_finished}
@@ -117,8 +120,12 @@ class _RayRun:
                                timeout=run.timeout, directions=study.directions)
 
     def _start(self, n: int = 1) -> None:
-        actors = [self.actor_cls.remote() for _ in range(n)]
-        names = self.ray.get([a.name.remote() for a in actors])  # they start in parallel
+        kept = _KEPT.setdefault(self.key, [])
+        reused, kept[:] = kept[:n], kept[n:]
+        fresh = [self.actor_cls.remote() for _ in range(n - len(reused))]
+        names = [name for _, name in reused] + self.ray.get(
+            [a.name.remote() for a in fresh])  # new ones start in parallel
+        actors = [a for a, _ in reused] + fresh
         wall = None if self.deadline is None else time.time() + (self.deadline - time.monotonic())
         for actor, name in zip(actors, names, strict=True):
             ref = actor.loop.remote(self.payload, self.study.storage.url,
@@ -155,6 +162,8 @@ class _RayRun:
                     actor, name = self.refs.pop(ref)
                     try:
                         ray.get(ref)
+                        _KEPT.setdefault(self.key, []).append((actor, name))
+                        continue
                     except ray.exceptions.RayActorError as exc:
                         self._died(name, f"Ray worker {name} died while running this trial "
                                          f"({type(exc).__name__})")
@@ -164,8 +173,7 @@ class _RayRun:
                         self.error = self.error or exc.as_instanceof_cause()
                         stopping = True
                         self._stop_all()
-                    finally:
-                        ray.kill(actor)
+                    ray.kill(actor)
                 if not stopping and (self.study.stop_requested or (
                         self.deadline is not None and time.monotonic() >= self.deadline)):
                     stopping = True
@@ -212,6 +220,9 @@ class _RayRun:
                     callback(self.study, record)
                     if self.study.stop_requested:
                         self._stop_all()
+
+
+_KEPT: dict[tuple[Any, str], list[tuple[Any, str]]] = {}  # idle actors by cluster+resources
 
 
 class RayWorker:
