@@ -140,11 +140,12 @@ def test_sigkilled_worker_trial_is_retried_once_with_its_params():
 
 def test_workers_are_reused_across_optimize_calls():
     study = tf.create_study(sampler=tf.RandomSampler())
+    pool = LocalPool(2, start_method="fork")  # quick to start even beside other threads
     study.optimize(lambda t: time.sleep(0.2) or t.suggest_float("x", 0, 1), n_trials=4,
-                   n_jobs=2)
+                   executor=pool)
     first = {t.system_attrs["worker"] for t in study.trials}
     study.optimize(lambda t: time.sleep(0.2) or t.suggest_float("x", 0, 1) + 1, n_trials=4,
-                   n_jobs=2)
+                   executor=LocalPool(2, start_method="fork"))
     second = {t.system_attrs["worker"] for t in study.trials[4:]}
     assert first == second and len(first) == 2
 

@@ -32,7 +32,8 @@ def test_kill_ends_the_worker_and_reports_the_signal():
 
 
 def test_fork_is_not_used_with_other_threads_running():
-    assert fork_is_safe()
+    if threading.active_count() == 1:  # (earlier tests may leave a queue feeder thread)
+        assert fork_is_safe()
     done = threading.Event()
     t = threading.Thread(target=done.wait)
     t.start()

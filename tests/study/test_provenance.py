@@ -72,7 +72,11 @@ def objective(trial):
 def test_every_trial_records_its_provenance(tmp_path, n_jobs):
     url = f"sqlite:///{tmp_path / 'p.db'}"
     study = tf.create_study(study_name="p", storage=url, seed=42, sampler=tf.RandomSampler())
-    study.optimize(objective, n_trials=4, n_jobs=n_jobs)
+    from tuneforge.execution import LocalPool
+
+    # fork: quick to start even when earlier tests left threads behind
+    study.optimize(objective, n_trials=4,
+                   executor=LocalPool(2, start_method="fork") if n_jobs == 2 else None)
     info = study.system_attrs["provenance"]
     assert info["seed"] == 42 and info["environment"]["python"] == sys.version.split()[0]
     assert info["environment"]["packages"]["tuneforge"] == tf.__version__
