@@ -6,7 +6,8 @@
 The objective is about 0.2 s of pure-Python work (the loop count is calibrated once, on
 this machine, at the start) on two suggested floats. Configurations:
 
-- tuneforge, n_jobs=1 and n_jobs=2 (worker processes sharing a fresh SQLite file);
+- tuneforge, n_jobs=1 and n_jobs=2 on the default in-memory study (the workers' storage
+  calls go to the driver), and on a fresh SQLite file;
 - Optuna, n_jobs=1 and n_jobs=2 (Optuna's n_jobs runs *threads*, in-memory storage);
 - Optuna, 1 process and 2 processes sharing an RDB SQLite storage
   (``optuna.storages.RDBStorage`` + multiprocessing: what Optuna users do for CPU-bound
@@ -92,6 +93,10 @@ def calibrate(seconds: float) -> tuple[int, float]:
 
 # -- configurations ----------------------------------------------------------------------
 CONFIGS: dict[str, dict[str, Any]] = {
+    "tuneforge-mem-1": {"library": "tuneforge", "workers": 1, "memory": True,
+                        "label": "tuneforge n_jobs=1 (default in-memory study)"},
+    "tuneforge-mem-2": {"library": "tuneforge", "workers": 2, "memory": True,
+                        "label": "tuneforge n_jobs=2 (2 processes, in-memory study)"},
     "tuneforge-1": {"library": "tuneforge", "workers": 1,
                     "label": "tuneforge n_jobs=1 (SQLite)"},
     "tuneforge-2": {"library": "tuneforge", "workers": 2,
@@ -105,7 +110,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "optuna-rdb-2procs": {"library": "optuna", "workers": 2,
                           "label": "Optuna 2 processes (multiprocessing + RDB SQLite)"},
 }
-BASELINES = {"tuneforge-2": "tuneforge-1", "optuna-2threads": "optuna-1",
+BASELINES = {"tuneforge-mem-2": "tuneforge-mem-1", "tuneforge-2": "tuneforge-1",
+             "optuna-2threads": "optuna-1",
              "optuna-rdb-2procs": "optuna-rdb-1"}
 
 
@@ -142,7 +148,8 @@ def run_config(config: str, *, trials: int, loops: int, seed: int, workdir: str)
     if spec["library"] == "tuneforge":
         import tuneforge as tf
 
-        study = tf.create_study(study_name="parallel", storage=url, seed=seed)
+        study = tf.create_study(study_name="parallel", seed=seed, sampler=tf.RandomSampler(),
+                                storage=None if spec.get("memory") else url)
         cpu0 = _env.cpu_snapshot()
         t0 = time.perf_counter()
         study.optimize(objective, n_trials=trials, n_jobs=spec["workers"])

@@ -16,7 +16,8 @@ SRC = Path(tuneforge.__file__).parent
 ALLOWED = {
     # Study.optimize hands the loop to the execution wing (n_jobs=k is sugar for the
     # local pool), and a worker process opens the study by name: a lazy import each way.
-    ("execution/__init__.py", "execution/local.py", "study/api.py", "study/study.py"):
+    ("execution/__init__.py", "execution/child.py", "execution/local.py",
+     "execution/processes.py", "execution/ray.py", "study/api.py", "study/study.py"):
         "optimize -> executor -> worker process -> load_study",
 }
 

@@ -336,13 +336,35 @@ def export(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
                "--output", "-o", help="File to write [default: STUDY.csv / STUDY.json].",
                dir_okay=False)] = None) -> None:
     """Write a study's trials to a CSV or JSON file."""
-    ref, records = _load(_open_read(storage), study)
+    store = _open_read(storage)
+    ref, records = _load(store, study)
     fmt = format.value
     if output is None:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in study) or "study"
         output = Path(f"{safe}.{fmt}")
-    analysis.export(records, ref.directions, output, fmt, study_name=ref.name)
+    analysis.export(records, ref.directions, output, fmt, study_name=ref.name,
+                    study_attrs=StudyView(store, ref).refresh().system_attrs)
     _stdout().print(plain(f"wrote {len(records)} trials of {study!r} to {output}"))
+
+
+@_command("provenance")
+def provenance(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
+               trial: Annotated[int | None, typer.Option(
+                   "--trial", "-t", help="Show this trial's provenance.")] = None) -> None:
+    """Show where, with which code and packages a study (or one trial) ran."""
+    from tuneforge.study.provenance import provenance_rows
+
+    store = _open_read(storage)
+    ref, records = _load(store, study)
+    attrs = StudyView(store, ref).refresh().system_attrs
+    if trial is not None and not 0 <= trial < len(records):
+        raise _fail(f"study {study!r} has no trial {trial} (it has {len(records)} trials)")
+    title = f"provenance of {study!r}" + ("" if trial is None else f", trial {trial}")
+    table = Table("field", "value", title=plain(title))
+    for key, value in provenance_rows(attrs, None if trial is None
+                                      else records[trial].system_attrs):
+        table.add_row(plain(key), plain(value))
+    _stdout().print(table)
 
 
 @_command("delete")
@@ -578,6 +600,63 @@ def _select(X: Any, y: Any, cfg: RunConfig, *, progress: bool) -> Selection:
             return select(X, y, **cfg.select_kwargs(), show_progress=progress)
         except ValueError as exc:
             raise TuneforgeError(f"{cfg.source}: study {cfg.study!r}: {exc}") from None
+
+
+ObjectiveOption = Annotated[str, typer.Option(
+    "--objective", help="The objective as module:function (its folder on PYTHONPATH).",
+    show_default=False)]
+
+
+@_command("worker")
+def worker(objective: ObjectiveOption, study: Annotated[str, typer.Option(
+               "--study", help="Name of the study (created if missing).")],
+           storage: StorageOption = DEFAULT_URL,
+           n_trials: Annotated[int | None, typer.Option(
+               "--n-trials", help="Trials of the study's worker run, counted in the "
+                                  "storage across every worker and host.")] = None,
+           budget: Annotated[str, typer.Option(
+               "--budget", help="Name of the shared trial budget (workers of one run "
+                                "share it).")] = "workers",
+           timeout: Annotated[float | None, typer.Option(
+               "--timeout", help="Stop starting trials after this many seconds.")] = None,
+           retry: Annotated[int, typer.Option(
+               "--retry", help="Re-run a dead worker's trial this many times.")] = 0,
+           direction: Annotated[str, typer.Option(
+               "--direction", help="Direction when the study is created here.")] = "minimize",
+           ) -> None:
+    """Run trials of a shared study in this process (for SLURM, Kubernetes, many hosts)."""
+    import tuneforge as tf
+    from tuneforge.execution.base import Run
+    from tuneforge.execution.standalone import load_objective, serve
+
+    func = load_objective(objective)
+    shared = tf.create_study(study, storage=storage, load_if_exists=True, direction=direction)
+    done = serve(shared, Run(objective=func, n_trials=n_trials, timeout=timeout, retry=retry),
+                 budget=budget)
+    _stdout().print(plain(f"worker {shared.worker_id} ran {done} trial(s) of {study!r}"))
+
+
+@_command("replay")
+def replay(study: StudyArgument,
+           trial: Annotated[int, typer.Argument(help="Trial number.", show_default=False)],
+           objective: ObjectiveOption, storage: StorageOption = DEFAULT_URL) -> None:
+    """Re-run one trial outside the tuner, with its recorded params, and compare."""
+    from tuneforge.execution.standalone import load_objective
+    from tuneforge.trial.fixed import FixedTrial
+
+    store = _open_read(storage)
+    ref, records = _load(store, study)
+    if not 0 <= trial < len(records):
+        raise _fail(f"study {study!r} has no trial {trial} (it has {len(records)} trials)")
+    record = records[trial]
+    seed = StudyView(store, ref).refresh().system_attrs.get("seed")
+    func = load_objective(objective)
+    value = func(FixedTrial({**record.fixed_params, **record.params}, number=record.number))
+    console = _stdout()
+    console.print(plain(f"trial {trial} of {study!r} (study seed {seed}), params "
+                        f"{_json(dict(record.params))}"))
+    console.print(plain(f"recorded: {record.state.value} {_values(record)}"))
+    console.print(plain(f"replayed: {value!r}"))
 
 
 def _register_retune() -> None:

@@ -205,6 +205,7 @@ class CrossValObjective:
         self.estimator = estimator
         self.space = space
         self.X, self.y = X, y
+        self._fingerprint: str | None = None  # provenance: which data the trials saw
         task = metric_task(self.metric)
         if known and task is not None and classifier != (task == "classification"):
             kind = "a classifier" if classifier else "a regressor"
@@ -281,6 +282,11 @@ class CrossValObjective:
         if study is not None and len(study.directions) == 1:
             self._catalog(study)
         model = self.build(trial)
+        if self._fingerprint is None:  # once per objective: the data never changes
+            from tuneforge.study.provenance import data_fingerprint
+
+            self._fingerprint = data_fingerprint(self.X, self.y)
+        trial.set_system_attr("data_fingerprint", self._fingerprint)
         primary = self.metric.name
         reported: str | tuple[str, ...] = primary if len(self.objectives) == 1 \
             else self.objectives

@@ -28,6 +28,9 @@ class Run:
     callbacks: tuple[Callback, ...] = ()
     show_progress: bool = False
     gc_after_trial: bool = False
+    trial_timeout: float | None = None  # seconds; the trial's process is killed past it
+    retry: int = 0                      # re-runs of a trial whose worker died or timed out
+    reproducible: int | None = None     # batch size of reproducible mode (study/reproducible)
 
     def __post_init__(self) -> None:
         n = unwrap(self.n_trials)  # numpy integers and 0-d arrays count as ints
@@ -38,6 +41,17 @@ class Run:
         if t is not None and (not is_number(t) or not to_float(t, "timeout") > 0):
             raise ValueError(f"timeout must be a positive number of seconds, got {t!r}")
         object.__setattr__(self, "timeout", None if t is None else to_float(t, "timeout"))
+        tt = unwrap(self.trial_timeout)
+        if tt is not None and (not is_number(tt) or not to_float(tt, "trial_timeout") > 0):
+            raise ValueError(f"trial_timeout must be a positive number of seconds, got {tt!r}")
+        object.__setattr__(self, "trial_timeout",
+                           None if tt is None else to_float(tt, "trial_timeout"))
+        from tuneforge.execution.retry import check_retry
+
+        check_retry(self.retry)
+        from tuneforge.study.reproducible import check_reproducible
+
+        object.__setattr__(self, "reproducible", check_reproducible(self.reproducible))
         if not callable(self.objective):
             raise TypeError(f"objective must be callable, got {self.objective!r}")
         if not isinstance(self.catch, tuple) or not all(

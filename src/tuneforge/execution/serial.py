@@ -11,6 +11,7 @@ from tuneforge.execution.heartbeat import (
     Heartbeat,
     fail_stale_trials,
     fail_worker_trials,
+    reap_dead_trials,
     running_trials_of,
 )
 from tuneforge.execution.progress import ProgressBar
@@ -35,15 +36,18 @@ class SerialExecutor:
         deadline = None if run.timeout is None else time.monotonic() + run.timeout
         done = 0
         heartbeat = None
+        extra = 0  # retries of dead processes' trials: they do not eat the budget
         if study.storage.url is not None:
-            # shared storage: other processes may be running trials of this study too
-            fail_stale_trials(study)
+            # shared storage: other processes may be running trials of this study too;
+            # those of a process known dead here are closed at once, others by heartbeat
+            extra = reap_dead_trials(study, retry=run.retry)
+            extra += fail_stale_trials(study, retry=run.retry)
             heartbeat = Heartbeat(study, HEARTBEAT_INTERVAL)
         # trials this process already holds (ask/tell by hand) are not this loop's to fail
         held = running_trials_of(study, study.worker_id)
 
         def claim() -> bool:
-            if run.n_trials is not None and done >= run.n_trials:
+            if run.n_trials is not None and done >= run.n_trials + extra:
                 return False
             return deadline is None or time.monotonic() < deadline
 

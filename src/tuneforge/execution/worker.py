@@ -7,13 +7,14 @@ is signalled and what happens as each trial finishes.
 
 from __future__ import annotations
 
+import copy
 import gc
 import logging
 import traceback as tb
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tuneforge.exceptions import SearchExhausted, StorageError, TrialPruned
+from tuneforge.exceptions import SearchExhausted, StorageError, TrialPruned, TrialStateError
 from tuneforge.execution.base import Run
 from tuneforge.execution.heartbeat import Heartbeat
 from tuneforge.trial.records import TrialRecord, TrialState
@@ -35,7 +36,10 @@ def work(study: Study, run: Run, *, claim: Callable[[], bool], stopped: Callable
     An exception outside `run.catch` leaves its trial FAIL, is passed to `on_error` and
     propagates.
     """
+    pristine = copy.deepcopy(study.sampler) if run.reproducible else None
     while not stopped() and claim():
+        if pristine is not None:  # no state carried from one proposal to the next
+            study.sampler = copy.deepcopy(pristine)
         try:
             trial = study.ask()
         except SearchExhausted:
@@ -61,6 +65,7 @@ def work(study: Study, run: Run, *, claim: Callable[[], bool], stopped: Callable
 def run_trial(study: Study, trial: Trial, objective: Objective,
               catch: tuple[type[BaseException], ...]) -> TrialRecord:
     """Run the objective on one trial and tell the study how it ended."""
+    record_provenance(study, trial, objective)
     try:
         result: Any = objective(trial)
     except TrialPruned as exc:
@@ -86,6 +91,14 @@ def run_trial(study: Study, trial: Trial, objective: Objective,
         return record
     try:
         return study.tell(trial, result)
+    except TrialStateError:
+        # marked FAIL meanwhile (its heartbeat went stale while it was only slow): the
+        # first finish stands; the late result is said, and the worker goes on
+        record = study.trials[trial.number]
+        log.warning("trial %d finished with %r after it was marked %s (%s); the late "
+                    "result is not stored", trial.number, result, record.state.value,
+                    record.system_attrs.get("fail_reason", ""))
+        return record
     except StorageError as exc:
         # never lose a result silently: the message carries what could not be written
         raise StorageError(
@@ -94,4 +107,18 @@ def run_trial(study: Study, trial: Trial, objective: Objective,
         ) from exc
 
 
-__all__ = ["run_trial", "work"]
+def record_provenance(study: Study, trial: Trial, objective: Objective) -> None:
+    """Record where and with what code the trial runs (`study.provenance`), and this
+    process's environment on the study once."""
+    from tuneforge.storage import events as ev
+    from tuneforge.study.provenance import environment, trial_provenance
+
+    info = trial_provenance(objective, study.seed)
+    events = [ev.attr_set(trial.key, "provenance", info, scope="system")]
+    if f"environment:{info['env']}" not in study.system_attrs:
+        events.insert(0, ev.attr_set(None, f"environment:{info['env']}", environment(),
+                                     scope="system", once=True))
+    study.storage.append(study.ref, events)
+
+
+__all__ = ["record_provenance", "run_trial", "work"]

@@ -9,7 +9,7 @@ import math
 import os
 import secrets
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -129,8 +129,10 @@ def trials_dataframe(trials: Sequence[TrialRecord], directions: Sequence[Directi
 
 
 def export(trials: Sequence[TrialRecord], directions: Sequence[Direction], path: Path,
-           format: str, *, study_name: str) -> Path:
-    """Write the trials to `path` as CSV (one row a trial) or JSON (full records).
+           format: str, *, study_name: str,
+           study_attrs: Mapping[str, Any] | None = None) -> Path:
+    """Write the trials to `path` as CSV (one row a trial) or JSON (full records, and the
+    study's provenance and environments from `study_attrs`, its system attributes).
 
     Atomic: written to a temporary file beside `path`, then renamed over it, so a full
     disk or an interrupt mid-write leaves the previous file as it was.
@@ -146,8 +148,16 @@ def export(trials: Sequence[TrialRecord], directions: Sequence[Direction], path:
             for row in table:
                 writer.writerow({k: _cell(v) for k, v in row.items()})
         else:
-            doc = {"study": study_name, "directions": [d.value for d in directions],
-                   "trials": [record_to_json(t) for t in trials]}
+            doc: dict[str, Any] = {"study": study_name,
+                                   "directions": [d.value for d in directions],
+                                   "trials": [record_to_json(t) for t in trials]}
+            attrs = dict(study_attrs or {})
+            if "provenance" in attrs:
+                doc["provenance"] = attrs["provenance"]
+            envs = {k.partition(":")[2]: v for k, v in attrs.items()
+                    if k.startswith("environment:")}
+            if envs:
+                doc["environments"] = envs
             json.dump(doc, fh, indent=2, default=str)
     return path
 

@@ -56,6 +56,8 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
     dirs = tuple(Direction.parse(d) for d in named)
     if not dirs:
         raise ValueError("directions must name at least one objective")
+    if warm is not None and len(dirs) != 1:  # refused before anything is stored
+        raise ValueError("warm_start applies to single-objective studies")
     if study_name is None:
         study_name = f"study-{secrets.token_hex(4)}"
     if not isinstance(study_name, str) or not study_name.strip():
@@ -70,11 +72,20 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
     study = Study(storage=store, ref=ref, sampler=sampler, pruner=pruner, seed=seed,
                   constraints_func=constraints_func, param_constraints=param_constraints)
     _ = study.seed  # store the seed now, so every later process shares it
+    record_study_provenance(study)
     if warm is not None:
-        if len(dirs) != 1:
-            raise ValueError("warm_start applies to single-objective studies")
         start_warm(study, warm)
     return study
+
+
+def record_study_provenance(study: Study) -> None:
+    """Store where and with what the study was created (`study.provenance`), once."""
+    from tuneforge.storage import events as ev
+    from tuneforge.study.provenance import study_provenance
+
+    study.storage.append(study.ref, [ev.attr_set(None, "provenance",
+                                                 study_provenance(study.seed),
+                                                 scope="system", once=True)])
 
 
 def load_study(study_name: str, *, storage: str | Storage, sampler: Sampler | None = None,

@@ -36,6 +36,7 @@ from tuneforge.storage.artifacts import ArtifactStore, default_root
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import StateHistory, StudyView
 from tuneforge.study import analysis, feasible, front
+from tuneforge.study.reproducible import batch_start, restrict, wait_for_earlier_batches
 from tuneforge.study.trial import Trial
 from tuneforge.study.warm import attach, stored_prior
 from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
@@ -74,6 +75,8 @@ class Study:
         # hard predicates over the params that no proposal may violate (study/feasible.py)
         self.param_constraints = check_param_constraints(param_constraints)
         self._stop_requested = False
+        # reproducible mode (study/reproducible.py): proposals see earlier batches only
+        self.reproducible_batch: int | None = None
         self.worker_id = worker_name(os.getpid())
         self._seed_wanted = seed
         self._seed: int | None = None
@@ -334,15 +337,25 @@ class Study:
         return space or {}
 
     def _joint_sample(self, record: TrialRecord) -> dict[str, Any]:
+        if self.reproducible_batch is not None:  # earlier batches first (any executor)
+            wait_for_earlier_batches(self._view, record.number, self.reproducible_batch)
         if not self.sampler.relative:
             return {}
+        relative = self._relative_space()
+        if self.reproducible_batch is not None:  # the space of earlier batches only
+            cutoff = batch_start(record.number, self.reproducible_batch)
+            relative = intersection_space([
+                t for t in self._view.state.trials((TrialState.COMPLETE, TrialState.PRUNED))
+                if t.number < cutoff]) or {}
         # a sampler may declare the joint space (RefinedSampler: the refined one)
-        space = self.sampler.joint_space(self._relative_space())
+        space = self.sampler.joint_space(relative)
         space = {k: v for k, v in space.items() if k not in record.fixed_params}
         if not space:
             return {}
         rng = trial_rng(self.seed, record.number)
-        history = sampler_history(self.pruner, self.sampler, self._history(refresh=False),
+        history = sampler_history(self.pruner, self.sampler,
+                                  restrict(self._history(refresh=False), record,
+                                           self.reproducible_batch),
                                   record)  # a pruner may narrow it (Hyperband: the bracket)
         suggestion = self.sampler.sample(space, history, rng, record)
         if self.param_constraints:
@@ -427,7 +440,9 @@ class Study:
                  executor: Executor | None = None,
                  catch: tuple[type[BaseException], ...] = (Exception,),
                  callbacks: Sequence[Callback] = (), show_progress: bool = False,
-                 show_progress_bar: bool | None = None, gc_after_trial: bool = False) -> None:
+                 show_progress_bar: bool | None = None, gc_after_trial: bool = False,
+                 trial_timeout: float | None = None, retry: int = 0,
+                 reproducible: bool | int = False) -> None:
         """Run `objective` on new trials until `n_trials`, `timeout` (s) or the search
         space is exhausted. Exceptions of the `catch` types mark the trial FAIL and the
         study goes on; others are re-raised after the trial is marked FAIL.
@@ -436,6 +451,11 @@ class Study:
         short for ``executor=LocalPool(k)``, k worker processes on this machine sharing
         the storage (-1: one per core), and the default runs trials in this process.
         `show_progress_bar` and `gc_after_trial` are Optuna's spellings, accepted too.
+        `trial_timeout` (s) runs each trial in a worker process that is killed at the
+        limit (trial FAIL, reason "timeout"); `retry=k` re-runs, as a new linked trial,
+        the params of a trial whose worker died or timed out, at most k times.
+        `reproducible=True` (or a batch size; True is 4) gives the same trials whatever
+        `n_jobs` or executor: each proposal sees only earlier batches' results.
         """
         # the one import from a room above: n_jobs=k is sugar for the local process pool
         from tuneforge.execution import Run, resolve_executor
@@ -443,10 +463,16 @@ class Study:
         run = Run(objective=objective, n_trials=n_trials, timeout=timeout, catch=catch,
                   callbacks=tuple(callbacks), gc_after_trial=gc_after_trial,
                   show_progress=show_progress if show_progress_bar is None
-                  else show_progress_bar)
-        chosen = resolve_executor(n_jobs=n_jobs, executor=executor)
+                  else show_progress_bar, trial_timeout=trial_timeout, retry=retry,
+                  reproducible=reproducible)
+        chosen = resolve_executor(n_jobs=n_jobs, executor=executor,
+                                  isolate=trial_timeout is not None)
         self._stop_requested = False
-        chosen.run(self, run)
+        self.reproducible_batch = run.reproducible
+        try:
+            chosen.run(self, run)
+        finally:
+            self.reproducible_batch = None
 
     def stop(self) -> None:
         """Ask a running `optimize` to stop after the trials now running."""
@@ -476,7 +502,7 @@ class Study:
     def export(self, path: str | Path, *, format: str = "csv") -> Path:
         """Write every trial to `path` as CSV or JSON; returns the path."""
         return analysis.export(self.trials, self.directions, Path(path), format,
-                               study_name=self.study_name)
+                               study_name=self.study_name, study_attrs=self.system_attrs)
 
 
 class _SpaceHolder:

@@ -19,6 +19,7 @@ from tuneforge.samplers.base import trial_rng
 from tuneforge.space.distributions import Categorical, Distribution, Float, Int, named
 from tuneforge.storage import events as ev
 from tuneforge.study import feasible
+from tuneforge.study.reproducible import restrict
 from tuneforge.trial.records import TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -155,7 +156,8 @@ class Trial:
         rng = rng if rng is not None else trial_rng(study.seed, self.number, name)
         state = study._history()  # one refresh; the record below comes from the same state
         record = study._view.state.trial(self.key)
-        history = sampler_history(study.pruner, study.sampler, state, record)
+        history = sampler_history(study.pruner, study.sampler,
+                                  restrict(state, record, study.reproducible_batch), record)
         suggestion = study.sampler.sample({name: dist}, history, rng, record)
         if name not in suggestion.params:
             raise SearchSpaceError(f"{study.sampler!r} proposed no value for parameter {name!r}")

@@ -21,6 +21,7 @@ class FixedTrial:
         self._given = dict(params)
         self.number = number
         self.user_attrs: dict[str, Any] = {}
+        self.system_attrs: dict[str, Any] = {}
         self.intermediate: dict[int, float] = {}
         self.intermediate_vectors: dict[int, tuple[float, ...]] = {}
 
@@ -70,3 +71,7 @@ class FixedTrial:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         self.user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Kept on the fixed trial (evaluation helpers record their data fingerprint)."""
+        self.system_attrs[key] = value

@@ -1,0 +1,79 @@
+"""`tuneforge worker` processes share a study with a budget counted in the storage;
+`tuneforge replay` re-runs one trial outside the tuner."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import tuneforge as tf
+from tuneforge import TrialState
+from tuneforge.cli import app
+from tuneforge.execution.standalone import load_objective, slot_claimer
+
+ROOT = Path(__file__).resolve().parents[2]
+OBJECTIVE = """
+import time
+def objective(trial):
+    x = trial.suggest_float("x", -2, 2)
+    time.sleep(0.05)
+    return (x - 0.5) ** 2
+"""
+
+
+def _env(folder):
+    return {**os.environ, "COLUMNS": "200",
+            "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "src"), str(ROOT)])}
+
+
+def test_three_workers_run_exactly_n_trials_between_them(tmp_path):
+    (tmp_path / "myobj.py").write_text(OBJECTIVE)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    cmd = [sys.executable, "-m", "tuneforge.cli", "worker", "--storage", url, "--study", "w",
+           "--objective", "myobj:objective", "--n-trials", "10"]
+    procs = [subprocess.Popen(cmd, env=_env(tmp_path), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    trials = tf.load_study("w", storage=url).trials
+    assert len(trials) == 10
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    ran = sum(int(out.split(" ran ")[1].split()[0]) for out, _ in outs)
+    assert ran == 10
+
+
+def test_slot_claims_stop_at_the_budget():
+    study = tf.create_study()
+    a = slot_claimer(study, "b", 3)
+    b = slot_claimer(study, "b", 3)
+    assert [a(), b(), a(), b()] == [True, True, True, False]
+    assert slot_claimer(study, "other", 1)()  # another budget is separate
+
+
+@pytest.mark.parametrize("spec, match", [
+    ("nocolon", "module:function"), ("no_such_module_xyz:f", "cannot import"),
+    ("os:no_such_attr", "has no"), ("os:sep", "not callable")])
+def test_objective_spec_errors_name_the_problem(spec, match):
+    with pytest.raises(tf.TuneforgeError, match=match):
+        load_objective(spec)
+
+
+def test_replay_reruns_a_trial_with_its_params(tmp_path, monkeypatch):
+    (tmp_path / "myobj2.py").write_text(OBJECTIVE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    from myobj2 import objective
+
+    study = tf.create_study("r", storage=url, seed=4, sampler=tf.RandomSampler())
+    study.optimize(objective, n_trials=3)
+    out = CliRunner().invoke(app, ["replay", "r", "2", "--objective", "myobj2:objective",
+                                   "--storage", url], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    recorded = study.trials[2].values[0]
+    assert f"replayed: {recorded!r}" in out.output and "seed 4" in out.output
+    out = CliRunner().invoke(app, ["replay", "r", "7", "--objective", "myobj2:objective",
+                                   "--storage", url])
+    assert out.exit_code != 0 and "no trial 7" in out.output
