@@ -158,6 +158,30 @@ class GPSampler(BaseSampler):
             attrs["gp_n_train"] = n_train
         return Suggestion(layout.decode(x), attrs)
 
+    def fit_quality(self, space: Mapping[str, Distribution], history: History
+                    ) -> tuple[float, int] | None:
+        """(leave-one-out rank correlation, trials fitted) of the objective model of the
+        study's complete trials over `space` (`math.gp.loo_rank_correlation`); None
+        with fewer than 5 trials, several objectives or a failed fit. The fit is the
+        one the next proposal over the same trials reuses (cached by its data)."""
+        from tuneforge.math.gp import Prior, loo_rank_correlation, warp_outputs
+
+        if len(history.directions) != 1 or not space:
+            return None
+        trials = history.trials()
+        layout = Layout(space)
+        state = self._state(trials, space)
+        x_obs, y_obs, _ = observations(layout, state, trials, history.directions[0])
+        if len(y_obs) < 5 or len(y_obs) > self.max_fit_trials:
+            return None
+        try:
+            with single_blas_thread():
+                gp = fit(state, "objective", x_obs, warp_outputs(y_obs).z, layout.is_cat,
+                         Prior.default(len(space), noisy=self.noisy))
+                return loo_rank_correlation(gp), len(y_obs)
+        except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+            return None
+
     # -- pieces -----------------------------------------------------------------------
     def _multi_objective(self, space: Mapping[str, Distribution], history: History,
                          rng: np.random.Generator, trial: TrialRecord) -> Suggestion:
