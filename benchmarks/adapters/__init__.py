@@ -20,6 +20,9 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
     "tuneforge-qmc": (_TF, {"sampler": "RandomSampler", "qmc": True}),
     "tuneforge-tpe": (_TF, {"sampler": "TPESampler"}),
     "tuneforge-gp": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler"}),
+    # ablation: the GP without its trust region at d >= 10 (benchmarks/README.md)
+    "tuneforge-gp-global": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
+                                  "trust_region": False}),
     "tuneforge-ga": (_TF, {"sampler": "GeneticSampler"}),
     "tuneforge-cmaes": (_TF, {"sampler": "CmaEsSampler"}),
     "tuneforge-auto": (_TF, {"sampler": "AutoSampler"}),
