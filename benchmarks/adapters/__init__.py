@@ -23,6 +23,9 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
     # ablation: the GP without its trust region at d >= 10 (benchmarks/README.md)
     "tuneforge-gp-global": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
                                   "trust_region": False}),
+    # four trials in flight (simulated workers): batch proposals against sequential ones
+    "tuneforge-gp-q4": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler", "pending": 4}),
+    "tuneforge-auto-q4": (_TF, {"sampler": "AutoSampler", "pending": 4}),
     "tuneforge-ga": (_TF, {"sampler": "GeneticSampler"}),
     "tuneforge-cmaes": (_TF, {"sampler": "CmaEsSampler"}),
     "tuneforge-auto": (_TF, {"sampler": "AutoSampler"}),

@@ -226,3 +226,32 @@ def test_report_reads_machinery_files_with_or_without_runs(tmp_path: Path) -> No
     suites, machinery = load_files([tmp_path / "storage.json", tmp_path / "parallel.json"])
     assert suites == {}
     assert [m["benchmark"] for m in machinery] == ["storage", "parallel"]
+
+
+def test_tuneforge_adapter_keeps_trials_in_flight() -> None:
+    """pending=3: every proposal after the first three is made while three others run,
+    and the budget is met exactly."""
+    from benchmarks.adapters import create
+    from benchmarks.problems import cheap
+
+    problem = cheap.build("cheap-sphere-d5")
+    adapter = create("tuneforge-random", 0)
+    adapter.pending = 3
+    adapter.prepare()
+    import tuneforge as tf
+
+    seen: list[int] = []
+    real_ask = tf.Study.ask
+
+    def ask(self, *args, **kwargs):  # how many trials are running when one is asked
+        seen.append(sum(t.state.name == "RUNNING" for t in self.trials))
+        return real_ask(self, *args, **kwargs)
+
+    meter = Meter(problem.evaluate, budget=10, time_cap=60)
+    meter.start()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tf.Study, "ask", ask)
+        adapter.run(problem, meter, 10)
+    meter.stop()
+    assert meter.n == 10
+    assert seen == [0, 1, 2] + [2] * 7   # after the first three: two others always run
