@@ -58,10 +58,10 @@ MOBO_MAX_DIMS = 40
 # are uniform draws, which would discredit it); the GP's prior pseudo-successes are
 # GP_PRIOR_WEIGHT times its leave-one-out rank correlation (DEFAULT_FIT_QUALITY until the
 # first model) over a Beta(1, 1); TPE's prior is Beta(1, 2): at 25-100 evaluations the GP
-# was ahead of TPE on 16 of 18 BBOB problems (benchmarks/README.md, the Auto portfolio),
-# so TPE has to earn its proposals
+# was ahead of TPE on 16 of 18 BBOB problems, so TPE has to earn its proposals (weight 6
+# ranked best of the three settings tried: benchmarks/README.md, "Auto portfolio")
 TPE_STARTUP = 10
-GP_PRIOR_WEIGHT = 3.0
+GP_PRIOR_WEIGHT = 6.0
 DEFAULT_FIT_QUALITY = 0.67
 TPE_PRIOR = (1.0, 2.0)
 _SAMPLERS = {"GPSampler": GPSampler, "TPESampler": TPESampler, "MOBOSampler": MOBOSampler,
