@@ -74,7 +74,7 @@ def run_so_mo(spec: dict[str, Any], rec: dict[str, Any]) -> dict[str, Any]:
         adapter.prepare()
     except adapters.Unavailable as exc:
         return dict(rec, status="unavailable", error=str(exc))
-    problem = problems.build(spec["problem"])
+    problem = problems.build(spec["problem"], **(spec.get("extra") or {}))
     if not adapter.supports(problem):
         return dict(rec, status="unsupported",
                     error=f"{spec['optimizer']} does not run {problem.n_objectives}-objective "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,29 @@ def save(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
         raise
 
 
-def finished_keys(doc: dict[str, Any]) -> set[str]:
-    return {r["key"] for r in doc["runs"] if r.get("status") in DONE}
+def finished_keys(doc: dict[str, Any], instances: dict[str, int] | None = None) -> set[str]:
+    """Keys of the finished runs. With `instances` (key -> the BBOB instance the plan
+    wants), a run made on another instance (an older file, from before instances came
+    from the seed) is not finished: it is run again and replaced."""
+    out = set()
+    for r in doc["runs"]:
+        if r.get("status") not in DONE:
+            continue
+        want = (instances or {}).get(r["key"])
+        if want is not None and instance_of(r) != want:
+            continue
+        out.add(r["key"])
+    return out
+
+
+def instance_of(record: dict[str, Any]) -> int | None:
+    """The BBOB instance a run used: recorded in its problem info, or read from COCO's
+    problem id ("bbob_f008_i01_d05"); None for other problems."""
+    info = record.get("problem_info") or {}
+    if isinstance(info.get("instance"), int):
+        return int(info["instance"])
+    m = re.search(r"_i(\d+)_", str(info.get("coco_id", "")))
+    return int(m.group(1)) if m else None
 
 
 def add(doc: dict[str, Any], record: dict[str, Any]) -> None:

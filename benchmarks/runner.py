@@ -52,7 +52,8 @@ def run_command(args: argparse.Namespace, argv: list[str]) -> int:
     if doc["suite"] not in (None, args.suite):
         print(f"{out} holds suite {doc['suite']!r}, not {args.suite!r}", file=sys.stderr)
         return 2
-    done = results.finished_keys(doc)
+    done = results.finished_keys(doc, {r.key: r.extra["instance"] for r in plan
+                                       if "instance" in r.extra})
     todo = [r for r in plan if r.key not in done]
     print(f"suite {args.suite}: {len(plan)} runs, {len(plan) - len(todo)} already in {out}, "
           f"{len(todo)} to run")

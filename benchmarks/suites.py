@@ -20,8 +20,8 @@ SO_PEERS = ["numpy-random", "optuna-random", "optuna-tpe", "optuna-tpe-mv", "opt
 GA_PEER = "optuna-nsga2"
 # our evolutionary multi-objective samplers (the mo suite)
 MO_EA = ["tuneforge-nsga2", "tuneforge-moead"]
-LONG_BUDGET = ["tuneforge-tpe", "tuneforge-ga", "tuneforge-cmaes", "numpy-random",
-               "optuna-tpe", "optuna-tpe-mv", "optuna-cmaes", "hyperopt-tpe"]
+LONG_BUDGET = ["tuneforge-tpe", "tuneforge-ga", "tuneforge-cmaes", "tuneforge-auto",
+               "numpy-random", "optuna-tpe", "optuna-tpe-mv", "optuna-cmaes", "hyperopt-tpe"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ class Suite:
     time_cap: float         # seconds per run (the hard kill comes 60 s later)
     workers: int = 1
     doc: str = ""
+    # BBOB: seed s runs COCO instance s + 1 (its own shift and rotation of the problem),
+    # so no choice is tuned to one instance; otherwise instance 1 for every seed
+    instance_by_seed: bool = False
 
 
 def _g(problems: Any, optimizers: Any, budgets: Any, checkpoints: Any) -> Group:
@@ -53,7 +56,8 @@ SUITES: dict[str, Suite] = {
     "bbob": Suite("bbob", "so", (
         _g(bbob.NAMES, OURS + SO_PEERS + [GA_PEER], [100], [10, 25, 50, 100]),
         _g(bbob.NAMES, LONG_BUDGET + [GA_PEER], [300], [10, 25, 50, 100, 300]),
-    ), seeds=5, time_cap=900.0, doc="COCO BBOB, instance 1, d in {2, 5, 10}"),
+    ), seeds=10, time_cap=900.0, instance_by_seed=True,
+       doc="COCO BBOB, all 24 functions, d in {2, 5, 10}, instance seed + 1"),
     "ml": Suite("ml", "so", (
         _g(ml.NAMES, OURS + SO_PEERS + ["sklearn-grid", "sklearn-random"], [50], [10, 25, 50]),
     ), seeds=3, time_cap=1800.0, doc="scikit-learn models, 5-fold CV"),
@@ -144,7 +148,8 @@ def plan(name: str, *, optimizers: str | None = None, problems: str | None = Non
             for p in probs:
                 for o in opts:
                     for s in range(suite.seeds if seeds is None else seeds):
-                        runs.append(Run(name, suite.kind, o, p, s, b, cps, cap))
+                        extra = {"instance": s + 1} if suite.instance_by_seed else {}
+                        runs.append(Run(name, suite.kind, o, p, s, b, cps, cap, extra))
     seen: set[str] = set()
     return [r for r in runs if not (r.key in seen or seen.add(r.key))]
 

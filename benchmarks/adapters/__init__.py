@@ -20,9 +20,18 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
     "tuneforge-qmc": (_TF, {"sampler": "RandomSampler", "qmc": True}),
     "tuneforge-tpe": (_TF, {"sampler": "TPESampler"}),
     "tuneforge-gp": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler"}),
+    # ablation: the GP without its trust region at d >= 10 (benchmarks/README.md)
+    "tuneforge-gp-global": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
+                                  "trust_region": False}),
+    # four trials in flight (simulated workers): batch proposals against sequential ones
+    "tuneforge-gp-q4": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler", "pending": 4}),
+    "tuneforge-auto-q4": (_TF, {"sampler": "AutoSampler", "pending": 4}),
     "tuneforge-ga": (_TF, {"sampler": "GeneticSampler"}),
     "tuneforge-cmaes": (_TF, {"sampler": "CmaEsSampler"}),
     "tuneforge-auto": (_TF, {"sampler": "AutoSampler"}),
+    # the opt-in GP/TPE portfolio (in results/partial/auto-portfolio*.json, recorded
+    # while it was the default, it is the row named tuneforge-auto)
+    "tuneforge-auto-portfolio": (_TF, {"sampler": "AutoSampler", "portfolio": True}),
     "tuneforge-mobo": (_TF, {"sampler": "MOBOSampler", "multi_objective": True}),
     "tuneforge-nsga2": (_TF, {"sampler": "NSGAIISampler", "multi_objective": True}),
     "tuneforge-moead": (_TF, {"sampler": "MOEADSampler", "multi_objective": True}),

@@ -18,9 +18,10 @@ def module_of(name: str) -> Any:
     return _MODULES[prefix]
 
 
-def build(name: str) -> Any:
-    """A Problem (or a fidelity Trainer for `fid-*` names)."""
-    return module_of(name).build(name)
+def build(name: str, **options: Any) -> Any:
+    """A Problem (or a fidelity Trainer for `fid-*` names); `options` go to the module's
+    own build (e.g. `instance=` for BBOB)."""
+    return module_of(name).build(name, **options)
 
 
 def all_names() -> list[str]:

@@ -14,7 +14,7 @@ from benchmarks.report.data import load_files
 BENCH_DIR = Path(__file__).resolve().parent.parent
 SUITE_ORDER = ("quick", "bbob", "ml", "mo", "fidelity", "overhead")
 TITLES = {"quick": "quick — smoke (BBOB d=2 and 5, one ml problem)",
-          "bbob": "bbob — COCO BBOB, instance 1", "ml": "ml — scikit-learn models, CV",
+          "bbob": "bbob — COCO BBOB", "ml": "ml — scikit-learn models, CV",
           "mo": "mo — multi-objective (hypervolume)", "fidelity": "fidelity — early stopping",
           "overhead": "overhead — the cost of the machinery"}
 

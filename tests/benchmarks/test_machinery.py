@@ -87,6 +87,29 @@ def test_plan_overrides() -> None:
         suites.plan("bbob", optimizers="no-such-optimizer")
 
 
+def test_bbob_suite_covers_all_24_functions_with_an_instance_per_seed() -> None:
+    from benchmarks.problems import bbob
+
+    runs = suites.plan("bbob", optimizers="tuneforge-auto", seeds=3)
+    assert {r.problem for r in runs} == {f"bbob-f{f}-d{d}" for f in range(1, 25)
+                                         for d in (2, 5, 10)}
+    assert {(r.seed, r.extra["instance"]) for r in runs} == {(0, 1), (1, 2), (2, 3)}
+    assert {r.budget for r in runs} == {100, 300}   # Auto is measured at 300 too
+    assert sorted(f for g in bbob.GROUPS.values() for f in g) == list(range(1, 25))
+    # the smoke suite keeps instance 1 and its two problems
+    quick = suites.plan("quick")
+    assert all(not r.extra for r in quick) and len({r.problem for r in quick}) == 3
+
+
+def test_a_run_on_another_instance_is_not_finished() -> None:
+    old = {"key": "a", "status": "ok", "problem_info": {"coco_id": "bbob_f001_i01_d02"}}
+    new = {"key": "b", "status": "ok", "problem_info": {"instance": 2}}
+    doc = {"runs": [old, new]}
+    assert results.instance_of(old) == 1 and results.instance_of({"key": "c"}) is None
+    assert results.finished_keys(doc) == {"a", "b"}
+    assert results.finished_keys(doc, {"a": 3, "b": 2}) == {"b"}
+
+
 # -- problems --------------------------------------------------------------------------------
 def test_bbob_regret_is_zero_at_the_optimum() -> None:
     require_peers("cocoex")
@@ -95,6 +118,24 @@ def test_bbob_regret_is_zero_at_the_optimum() -> None:
     p = bbob.build("bbob-f8-d5")
     assert p.info["f_opt"] == round(p.info["f_opt"], 2)
     assert p.evaluate({f"x{i}": 0.0 for i in range(5)}) > 0
+    assert p.info["instance"] == 1 and "_i01_" in p.info["coco_id"]
+
+
+def test_bbob_instances_differ_and_every_function_builds() -> None:
+    require_peers("cocoex")
+    from benchmarks.problems import bbob
+
+    x = {"x0": 1.0, "x1": -2.0}
+    one, two = bbob.build("bbob-f3-d2"), bbob.build("bbob-f3-d2", instance=2)
+    assert two.info["instance"] == 2 and "_i02_" in two.info["coco_id"]
+    assert one.evaluate(x) != two.evaluate(x)
+    for f in bbob.FUNCTIONS:  # f_opt checks out (a round BBOB value) on all 24
+        p = bbob.build(f"bbob-f{f}-d2", instance=5)
+        assert p.evaluate(x) >= 0 and p.family == f"bbob-f{f}"
+    with pytest.raises(ValueError, match="functions 1-24"):
+        bbob.build("bbob-f25-d2")
+    with pytest.raises(ValueError, match="instance"):
+        bbob.build("bbob-f1-d2", instance=0)
 
 
 @pytest.mark.parametrize("name,pymoo_name", [("mo-zdt1", "zdt1"), ("mo-zdt2", "zdt2"),
@@ -185,3 +226,32 @@ def test_report_reads_machinery_files_with_or_without_runs(tmp_path: Path) -> No
     suites, machinery = load_files([tmp_path / "storage.json", tmp_path / "parallel.json"])
     assert suites == {}
     assert [m["benchmark"] for m in machinery] == ["storage", "parallel"]
+
+
+def test_tuneforge_adapter_keeps_trials_in_flight() -> None:
+    """pending=3: every proposal after the first three is made while three others run,
+    and the budget is met exactly."""
+    from benchmarks.adapters import create
+    from benchmarks.problems import cheap
+
+    problem = cheap.build("cheap-sphere-d5")
+    adapter = create("tuneforge-random", 0)
+    adapter.pending = 3
+    adapter.prepare()
+    import tuneforge as tf
+
+    seen: list[int] = []
+    real_ask = tf.Study.ask
+
+    def ask(self, *args, **kwargs):  # how many trials are running when one is asked
+        seen.append(sum(t.state.name == "RUNNING" for t in self.trials))
+        return real_ask(self, *args, **kwargs)
+
+    meter = Meter(problem.evaluate, budget=10, time_cap=60)
+    meter.start()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tf.Study, "ask", ask)
+        adapter.run(problem, meter, 10)
+    meter.stop()
+    assert meter.n == 10
+    assert seen == [0, 1, 2] + [2] * 7   # after the first three: two others always run

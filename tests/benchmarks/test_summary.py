@@ -123,10 +123,10 @@ def test_results_md_opens_with_the_summary(tmp_path: Path) -> None:
     heads = [line for line in text.splitlines() if line.startswith("## ")]
     assert heads[0] == "## Summary: our best against the best peer"
     assert heads[1] == "## Provenance"
-    assert heads.index("## bbob — COCO BBOB, instance 1") > 1
+    assert heads.index("## bbob — COCO BBOB") > 1
     summary_part = text.split("## Provenance")[0]
     assert [line for line in summary_part.splitlines() if line.startswith("### ")] == \
-        ["### bbob — COCO BBOB, instance 1",
+        ["### bbob — COCO BBOB",
          "### parallel — trials per second of the same 0.2 s objective, the fastest "
          "configuration of each side"]
     assert "**tuneforge-gp** (1.33) | optuna-gp (1.67) | 1/1/1" in _flat(summary_part)

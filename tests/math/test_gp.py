@@ -119,3 +119,20 @@ def test_yeo_johnson_is_identity_at_one_and_log_at_zero():
     u = np.linspace(-3, 3, 13)
     np.testing.assert_allclose(yeo_johnson(u, 1.0), u, atol=1e-12)
     np.testing.assert_allclose(yeo_johnson(u[u >= 0], 0.0), np.log1p(u[u >= 0]))
+
+
+def test_leave_one_out_means_match_a_refit_without_the_point():
+    from tuneforge.math.gp import loo_means, loo_rank_correlation, rank_correlation
+
+    x, y = _data(n=14)
+    gp = _fitted(x, y)
+    loo = loo_means(gp)
+    for i in (0, 5, 13):
+        keep = np.arange(len(y)) != i
+        alone = GP(x[keep], y[keep], gp.theta, gp.is_cat)
+        np.testing.assert_allclose(loo[i], alone.predict(x[i:i + 1])[0][0], rtol=1e-6, atol=1e-8)
+    assert loo_rank_correlation(gp) > 0.7           # a smooth function is modelled well
+    noise = np.random.default_rng(1).normal(size=len(y))
+    assert loo_rank_correlation(_fitted(x, noise)) < 0.5   # pure noise is not
+    assert rank_correlation(np.arange(5.0), np.arange(5.0)[::-1]) == pytest.approx(-1.0)
+    assert rank_correlation(np.ones(4), np.arange(4.0)) == 0.0

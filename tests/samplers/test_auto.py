@@ -52,13 +52,102 @@ def test_small_numeric_budget_uses_the_gp_then_switches_to_tpe(stub_gp, monkeypa
     # the first trial has no joint space yet: its one-parameter draws came from the GP too
     assert report["GPSampler"] == 12 and report["TPESampler"] == 8
     assert sum(report.values()) == 20
+    assert not any("auto_member" in t.system_attrs for t in study.trials)
 
 
-def test_conditional_space_uses_tpe(stub_gp):
+def test_conditional_space_uses_tpe_by_default(stub_gp):
     study = tf.create_study(sampler=AutoSampler(seed=0))
     study.optimize(objectives.conditional, n_trials=25)
     later = [t for t in _joint(study) if "conditional" in t.system_attrs["auto_reason"]]
     assert later and all(t.system_attrs["sampler"] == "TPESampler" for t in later)
+
+
+def test_small_numeric_budget_starts_with_the_gp_then_a_portfolio_then_tpe(stub_gp,
+                                                                          monkeypatch):
+    monkeypatch.setattr(auto, "GP_MAX_TRIALS", 14)
+    study = tf.create_study(sampler=AutoSampler(seed=0, portfolio=True))
+    study.optimize(objectives.sphere5, n_trials=20)
+    by_number = {t.number: t.system_attrs for t in study.trials}
+    # the GP's space-filling start (6 trials for 5 parameters), then GP until TPE's own
+    # random start is over
+    assert all(by_number[i]["sampler"] == "GPSampler" for i in range(1, 10))
+    assert "space-filling start" in by_number[1]["auto_reason"]
+    assert "TPE joins the portfolio at 10" in by_number[7]["auto_reason"]
+    assert not any("auto_member" in by_number[i] for i in range(10))
+    for i in range(10, 14):  # the portfolio: the member is recorded for its credit
+        attrs = by_number[i]
+        assert "numeric space" in attrs["auto_reason"] and "portfolio" in attrs["auto_reason"]
+        assert "recent proposals in the best fifth: GP" in attrs["auto_reason"]
+        assert attrs["auto_member"] == attrs["sampler"]
+    assert {by_number[i]["sampler"] for i in range(14, 20)} == {"TPESampler"}
+    assert "completed trials" in by_number[19]["auto_reason"]
+    report = sampler_report(study.trials)
+    assert sum(report.values()) == 20 and report["TPESampler"] >= 6
+
+
+class _QualityGP(_StubGP):
+    """A stub GP whose fit quality (leave-one-out rank correlation) is set by the test."""
+
+    rho: float | None = 0.9
+
+    def fit_quality(self, space, history):
+        return None if self.rho is None else (self.rho, 10)
+
+
+def _tagged_history(gp_wins: int, tpe_wins: int, n: int = 6) -> Snapshot:
+    """10 startup trials, then n proposals per member, the first `*_wins` of each in the
+    best values so far, the rest far worse."""
+    from tuneforge.trial.records import TrialRecord, TrialState
+
+    trials, k = [], 0
+
+    def add(value, member=None):
+        nonlocal k
+        params = {"x": 0.5}
+        trials.append(TrialRecord(number=k, key=f"k{k}", state=TrialState.COMPLETE,
+                                  params=params, distributions={"x": tf.Float(0, 1)},
+                                  values=(value,),
+                                  system_attrs={"auto_member": member} if member else {}))
+        k += 1
+
+    for i in range(10):
+        add(10.0 + i)
+    for i in range(n):
+        add(-1.0 - k if i < gp_wins else 100.0, "GPSampler")
+        add(-1.0 - k if i < tpe_wins else 100.0, "TPESampler")
+    return Snapshot((Direction.MINIMIZE,), trials)
+
+
+def test_the_portfolio_follows_each_members_recent_successes(monkeypatch):
+    monkeypatch.setitem(auto._SAMPLERS, "GPSampler", _QualityGP)
+    space = {"x": tf.Float(0, 1)}
+    sampler = AutoSampler(seed=0, portfolio=True)
+    name, reason = sampler.choose(space, _tagged_history(gp_wins=0, tpe_wins=6))
+    assert name == "TPESampler"
+    assert "GP 0/6, TPE 6/6" in reason and "rank correlation) 0.90 on 10 trials" in reason
+    assert sampler.choose(space, _tagged_history(gp_wins=6, tpe_wins=0))[0] == "GPSampler"
+    # close evidence: the GP's fit quality decides (its prior credit)
+    assert sampler.choose(space, _tagged_history(gp_wins=2, tpe_wins=3))[0] == "GPSampler"
+    monkeypatch.setattr(_QualityGP, "rho", -0.2)   # the GP cannot rank this landscape
+    assert sampler.choose(space, _tagged_history(gp_wins=2, tpe_wins=3))[0] == "TPESampler"
+    monkeypatch.setattr(_QualityGP, "rho", None)
+    assert "not yet measured" in sampler.choose(space, _tagged_history(1, 1))[1]
+    # Thompson draws: mostly the winner, never only it
+    history = _tagged_history(gp_wins=1, tpe_wins=5)
+    picks = [sampler.choose(space, history, np.random.default_rng(s))[0] for s in range(60)]
+    assert picks.count("TPESampler") > 40 and "GPSampler" in picks
+
+
+def test_portfolio_routes_a_conditional_space_by_evidence(stub_gp):
+    study = tf.create_study(sampler=AutoSampler(seed=0, portfolio=True))
+    study.optimize(objectives.conditional, n_trials=30)
+    later = [t for t in _joint(study) if "conditional" in t.system_attrs["auto_reason"]]
+    assert later
+    members = [t for t in later if ": portfolio;" in t.system_attrs["auto_reason"]]
+    assert members and all(t.system_attrs["auto_member"] == t.system_attrs["sampler"]
+                           for t in members)
+    assert {t.system_attrs["sampler"] for t in members} <= {"GPSampler", "TPESampler"}
+    assert np.isfinite(study.best_value)
 
 
 def test_categorical_heavy_space_uses_tpe(stub_gp):
@@ -166,6 +255,16 @@ def test_real_gp_when_present():
     study.optimize(objectives.sphere5, n_trials=8)
     assert {t.system_attrs["sampler"] for t in _joint(study)} == {"GPSampler"}
     assert np.isfinite(study.best_value)
+
+
+def test_real_gp_fit_quality_is_high_on_a_smooth_function():
+    study = tf.create_study(sampler=AutoSampler(seed=0, portfolio=True))
+    study.optimize(objectives.sphere5, n_trials=12)
+    reasons = [t.system_attrs["auto_reason"] for t in study.trials[10:]]
+    assert all("portfolio" in r for r in reasons)
+    gp = study.sampler._get("GPSampler")
+    rho, n = gp.fit_quality({f"x{i}": tf.Float(-5, 5) for i in range(5)}, study.history())
+    assert n == 12 and rho > 0.5
 
 
 def test_sampler_report_counts_enqueued_and_unknown():

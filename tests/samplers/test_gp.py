@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tuneforge as tf
+from tests.samplers import _objectives as objectives
 from tuneforge import Categorical, Float, Int
 from tuneforge.samplers.gp import GPSampler
 from tuneforge.storage.cached import Snapshot
@@ -311,3 +312,24 @@ def test_integer_and_categorical_proposals_are_valid_values():
         assert all(space[k].contains(v) for k, v in out.items())
 
 
+
+
+@pytest.mark.slow
+def test_trust_region_from_ten_continuous_dimensions():
+    def ten(trial):
+        return sum((trial.suggest_float(f"x{i}", -5, 5) - 1) ** 2 for i in range(10))
+
+    study = tf.create_study(sampler=GPSampler(seed=0, n_startup_trials=5))
+    study.optimize(ten, n_trials=7)
+    model = [t for t in study.trials if t.system_attrs.get("gp_phase") == "model"]
+    assert model and all(0 < t.system_attrs["gp_trust_region"] <= 1.6 for t in model)
+    off = tf.create_study(sampler=GPSampler(seed=0, trust_region=False, n_startup_trials=5))
+    off.optimize(ten, n_trials=6)
+    assert off.trials[-1].system_attrs["gp_phase"] == "model"
+    assert not any("gp_trust_region" in t.system_attrs for t in off.trials)
+    small = tf.create_study(sampler=GPSampler(seed=0))   # under ten dimensions: global
+    small.optimize(objectives.sphere5, n_trials=7)
+    assert not any("gp_trust_region" in t.system_attrs for t in small.trials)
+    forced = tf.create_study(sampler=GPSampler(seed=0, trust_region=True))
+    forced.optimize(objectives.sphere5, n_trials=7)
+    assert forced.trials[-1].system_attrs["gp_trust_region"] > 0

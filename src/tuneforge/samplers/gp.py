@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # the model pulls in scipy.optimize/linalg: imported on first
     from tuneforge.math.gp import GP
     from tuneforge.samplers.mobo import MOBOSampler
 
+TRUST_REGION_MIN_DIMS = 10   # TuRBO-style region from this many continuous parameters
 _MAX_STATES = 32         # (study, space) model states kept per sampler instance: a
                          # family choice keeps two per branch (see `gp_family`)
 
@@ -78,6 +79,9 @@ class GPSampler(BaseSampler):
     - `max_fit_trials`: beyond this many complete trials the model is fitted on a subset
       (the best half, then the most recent, then random ones); the trial's
       `gp_n_train` attribute says how many.
+    - `trust_region`: maximize the acquisition in a TuRBO-style box around the best
+      point (`math.trust_region`; its side is the trial's `gp_trust_region`); None: on
+      for `TRUST_REGION_MIN_DIMS` or more parameters, all continuous.
 
     A study with several objectives is handed to a `MOBOSampler` with these settings
     (one GP per objective, expected hypervolume improvement; `noisy`, `acquisition` and
@@ -95,7 +99,7 @@ class GPSampler(BaseSampler):
     def __init__(self, *, seed: int | None = None, n_startup_trials: int | None = None,
                  acquisition: str = "logei", noisy: bool = False,
                  constraints: bool | None = None, beta: float | None = None,
-                 max_fit_trials: int = 250,
+                 max_fit_trials: int = 250, trust_region: bool | None = None,
                  constraints_func: ConstraintsFunc | None = None) -> None:
         if acquisition not in ("logei", "ucb"):
             raise ValueError(f"GPSampler: acquisition must be 'logei' or 'ucb', "
@@ -112,6 +116,7 @@ class GPSampler(BaseSampler):
         self.constraints = constraints
         self.beta = beta
         self.max_fit_trials = max_fit_trials
+        self.trust_region = trust_region
         self._mobo: MOBOSampler | None = None   # several objectives (`_multi_objective`)
         # warm starts, fits and fantasies shape the next proposal, so they travel with
         # the sampler; the branch proposals of running trials do not (see BaseSampler)
@@ -159,10 +164,12 @@ class GPSampler(BaseSampler):
             family = sample_family(self, space, trials, trial, rng, history.directions[0])
             if family is not None:
                 return family
+        region = self._use_trust_region(layout)
         try:
             with single_blas_thread():
                 x, value, n_train = self._propose(layout, state, trials, trial, x_obs, y_obs,
-                                                  cons, rng)
+                                                  cons, rng,
+                                                  region_from=n_startup if region else None)
         except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
             out = self._sobol(space, trial, "fallback", history)
             return Suggestion(out.params, dict(out.attrs, gp_error=str(exc)[:200]))
@@ -172,7 +179,35 @@ class GPSampler(BaseSampler):
                                  "acquisition_function": self.acquisition}
         if n_train < len(y_obs):
             attrs["gp_n_train"] = n_train
+        if region:
+            from tuneforge.math.trust_region import improvements, side_length
+
+            attrs["gp_trust_region"] = round(side_length(improvements(y_obs, n_startup), d), 6)
         return Suggestion(layout.decode(x), attrs)
+
+    def fit_quality(self, space: Mapping[str, Distribution], history: History
+                    ) -> tuple[float, int] | None:
+        """(leave-one-out rank correlation, trials fitted) of the objective model of the
+        study's complete trials over `space` (`math.gp.loo_rank_correlation`); None
+        with fewer than 5 trials, several objectives or a failed fit. The fit is the
+        one the next proposal over the same trials reuses (cached by its data)."""
+        from tuneforge.math.gp import Prior, loo_rank_correlation, warp_outputs
+
+        if len(history.directions) != 1 or not space:
+            return None
+        trials = history.trials()
+        layout = Layout(space)
+        state = self._state(trials, space)
+        x_obs, y_obs, _ = observations(layout, state, trials, history.directions[0])
+        if len(y_obs) < 5 or len(y_obs) > self.max_fit_trials:
+            return None
+        try:
+            with single_blas_thread():
+                gp = fit(state, "objective", x_obs, warp_outputs(y_obs).z, layout.is_cat,
+                         Prior.default(len(space), noisy=self.noisy))
+                return loo_rank_correlation(gp), len(y_obs)
+        except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+            return None
 
     # -- pieces -----------------------------------------------------------------------
     def _multi_objective(self, space: Mapping[str, Distribution], history: History,
@@ -234,11 +269,13 @@ class GPSampler(BaseSampler):
     def _propose(self, layout: Layout, state: State, trials: Sequence[TrialRecord],
                  trial: TrialRecord, x_obs: np.ndarray, y_obs: np.ndarray,
                  cons: list[Any], rng: np.random.Generator, *,
-                 z_obs: np.ndarray | None = None, incumbent: float | None = None
-                 ) -> tuple[np.ndarray, float, int]:
+                 z_obs: np.ndarray | None = None, incumbent: float | None = None,
+                 region_from: int | None = None) -> tuple[np.ndarray, float, int]:
         """The acquisition's best point, its value and the number of trials fitted on.
         `z_obs` replaces the warp of `y_obs` and `incumbent` the best warped value, so that
-        the acquisitions of several branches, each with its own model, share one scale."""
+        the acquisitions of several branches, each with its own model, share one scale.
+        `region_from`: search a trust region whose side follows the outcomes of the
+        trials from this index on (None: the whole box)."""
         from tuneforge.math.acquisition import Acquisition, ucb_beta
         from tuneforge.math.gp import Prior, warp_outputs
         from tuneforge.math.optimize import maximize
@@ -301,9 +338,48 @@ class GPSampler(BaseSampler):
         # No extra candidates around the best points (`centres`): they take the L-BFGS-B
         # starts and hold the search in a local minimum (benchmarks/README.md).
         avoid = None if self.noisy else seen
-        x_best, value = maximize(acq, acq.value_and_grad, layout.box, rng, avoid=avoid,
-                                 n_candidates=1024 if d <= 10 else 2048)
+        n_candidates = 1024 if d <= 10 else 2048
+        if region_from is not None:
+            x_best, value = _maximize_in_region(acq, gp, x_obs, y_obs, region_from, rng,
+                                                avoid, n_candidates)
+        else:
+            x_best, value = maximize(acq, acq.value_and_grad, layout.box, rng, avoid=avoid,
+                                     n_candidates=n_candidates)
         return x_best, value, len(idx)
+
+    def _use_trust_region(self, layout: Layout) -> bool:
+        if self.trust_region is not None:
+            return self.trust_region and not layout.is_cat.any()
+        return (len(layout.names) >= TRUST_REGION_MIN_DIMS
+                and all(g is None for g in layout.box.grids))
+
+
+def _maximize_in_region(acq: Any, gp: GP, x_obs: np.ndarray, y_obs: np.ndarray, start: int,
+                        rng: np.random.Generator, avoid: np.ndarray | None,
+                        n_candidates: int) -> tuple[np.ndarray, float]:
+    """The acquisition's best point in the trust region around the best observation
+    (`math.trust_region`), searched in the region's own unit box."""
+    from tuneforge.math.optimize import Box, maximize
+    from tuneforge.math.trust_region import box, improvements, side_length
+
+    d = x_obs.shape[1]
+    length = side_length(improvements(y_obs, start), d)
+    lo, hi = box(x_obs[int(np.argmin(y_obs))], 1.0 / np.sqrt(gp.w), length)
+    width = np.maximum(hi - lo, 1e-12)
+
+    def value(u: np.ndarray) -> np.ndarray:
+        out: np.ndarray = acq(lo + u * width)
+        return out
+
+    def value_and_grad(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v, g = acq.value_and_grad(lo + u * width)
+        return v, g * width
+
+    unit = Box([None] * d, np.zeros(d, dtype=bool))
+    near = None if avoid is None else (avoid - lo) / width
+    u, val = maximize(value, value_and_grad, unit, rng, avoid=near, tol=1e-7,
+                      n_candidates=n_candidates)
+    return np.clip(lo + u * width, 0.0, 1.0), val
 
 
 __all__ = ["GPSampler"]
