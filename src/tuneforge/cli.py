@@ -23,6 +23,7 @@ import functools
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -207,6 +208,20 @@ def studies(storage: StorageOption = DEFAULT_URL) -> None:
         _report_damaged(store, damaged, storage, rows, len(orphans))
 
 
+_UNKNOWN_TRIAL = re.compile(r"names unknown trial ('[^']*')")
+
+
+def _seq_ranges(seqs: Sequence[int]) -> str:
+    """1, 2, 3, 7 -> "1-3, 7": event numbers in short."""
+    out: list[str] = []
+    for seq in sorted(seqs):
+        if out and seq == int(out[-1].split("-")[-1]) + 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{seq}"
+        else:
+            out.append(str(seq))
+    return ", ".join(out)
+
+
 def _report_damaged(store: Storage, refs: Sequence[StudyRef], url: str,
                     rows: Sequence[DamagedStudy] = (), orphans: int = 0) -> None:
     """Name each damaged study's bad events and the way out (`tuneforge doctor`)."""
@@ -223,10 +238,23 @@ def _report_damaged(store: Storage, refs: Sequence[StudyRef], url: str,
         console.print(Text(f"study {ref.name!r} is damaged ({len(found.bad)} of "
                            f"{found.n_events} events unreadable or inconsistent):",
                            style="bold red"))
-        for bad in found.bad[:10]:
+        # the events of a trial whose creation was lost are one line per trial, so the
+        # ten-line limit never hides a damaged event behind its consequences
+        orphaned: dict[str, list[int]] = {}
+        causes = []
+        for bad in found.bad:
+            lost = _UNKNOWN_TRIAL.search(bad.reason)
+            if lost:
+                orphaned.setdefault(lost.group(1), []).append(bad.seq)
+            else:
+                causes.append(bad)
+        for bad in causes[:10]:
             console.print(Text(f"  event {bad.seq}: {bad.reason}"))
-        if len(found.bad) > 10:
-            console.print(Text(f"  ... and {len(found.bad) - 10} more"))
+        if len(causes) > 10:
+            console.print(Text(f"  ... and {len(causes) - 10} more"))
+        for key, seqs in orphaned.items():
+            console.print(Text(f"  {len(seqs)} event(s) of trial {key} (its creation event "
+                               f"is damaged): {_seq_ranges(seqs)}"))
     console.print(Text(f"see: tuneforge doctor --storage {redact(url)} --repair-to NEW.db"))
 
 

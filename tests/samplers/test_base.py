@@ -177,7 +177,7 @@ def test_transient_caches_are_dropped_by_pickling_and_reset():
 
 
 @pytest.mark.parametrize("sampler, caches", [
-    (tf.TPESampler(), {"_meta", "_columns", "_atoms", "_pending"}),
+    (tf.TPESampler(), {"_meta", "_columns", "_atoms", "_pending", "_prior_rows"}),
     (tf.GPSampler(), {"_branch_cache"}),
     (tf.GeneticSampler(), {"_facts", "_compat", "_genes"}),
     (tf.AutoSampler(), {"_chosen"}),

@@ -1,6 +1,7 @@
 """Storage under stress: many processes creating one study, a size-limited file system,
 readers beside a writer, a result reported after its heartbeat expired."""
 
+import logging
 import multiprocessing as mp
 import resource
 import signal
@@ -98,6 +99,7 @@ def test_a_reader_holding_a_transaction_never_blocks_a_writer(tmp_path):
 def test_a_result_reported_after_its_heartbeat_expired_does_not_revive_the_trial(caplog):
     from tuneforge.execution.worker import run_trial
 
+    caplog.set_level(logging.WARNING, logger="tuneforge")  # whatever earlier tests set
     study = tf.create_study()
     trial = study.ask()
 
