@@ -61,7 +61,7 @@ def test_every_config_error_is_a_red_line_and_nothing_runs(tmp_path: Path) -> No
             f"error: {config}:2: data.path: no such file: {tmp_path}/missing.csv (a relative "
             "path starts from the config's folder)",
             f"error: {config}:3: models[1]: unknown model 'svm' (did you mean 'svc'?); known: "
-            "extra_trees, hgb, knn, lightgbm, logreg, mlp, rf, svc, xgboost",
+            "extra_trees, hgb, knn, lightgbm, logreg, mlp, rf, svc, tree, xgboost",
             f"error: {config}:4: budget.trials: must be a positive integer, got -3",
         ]
         assert result.stdout == ""

@@ -123,7 +123,7 @@ def test_unknown_keys_with_did_you_mean(tmp_path: Path) -> None:
     path = write(tmp_path, VALID + "budget:\n  trails: 3\nstorag: sqlite:///a.db\n")
     assert errors(path) == [
         "config.yaml:7: budget.trails: unknown key (did you mean 'trials'?); "
-        "budget takes: trials, timeout",
+        "budget takes: trials, seconds, timeout",
         "config.yaml:8: storag: unknown key (did you mean 'storage'?); known keys: study, "
         "storage, data, task, models, metric, cv, holdout, budget, sampler, pruner, n_jobs, "
         "stopping, nested_cv, objectives",
@@ -360,7 +360,7 @@ def test_a_model_of_your_own(tmp_path: Path) -> None:
               learning_rate: {type: float, low: 0.01, high: 1, log: true}
               max_depth: {type: int, low: 4, high: 6}
               max_features: [null, sqrt]
-          - name: tree
+          - name: mytree
             estimator: sklearn.tree.DecisionTreeClassifier
             space: {max_depth: {type: int, low: 1, high: 8}}
             defaults: {max_depth: 5}
@@ -539,12 +539,12 @@ def _rows_csv(path: Path, n: int = 20) -> list[list[str]]:
 def test_text_and_gaps_in_features_are_data_not_errors(tmp_path: Path) -> None:
     """A table as users bring it (text columns, 'n/a', '?', empty cells, an infinity)
     loads, and select prepares it inside the folds instead of refusing it."""
+    cfg = load_run_config(write(tmp_path, VALID))
     rows = _rows_csv(tmp_path / "data.csv")
     rows[0][0], rows[3][1], rows[5][1], rows[7][0] = "n/a", "", "?", "inf"
     (tmp_path / "data.csv").write_text(
         "a,b,label,colour\n" + "".join(",".join(r) + f",{'rgb'[i % 3]}\n"
                                       for i, r in enumerate(rows)))
-    cfg = load_run_config(write(tmp_path, VALID))
     X, y = cfg.load_xy()
     assert list(X.columns) == ["a", "b", "colour"] and len(y) == 20
 

@@ -28,7 +28,7 @@ from tuneforge.trial.records import TrialState
 #: with the rows (`QUADRATIC`).
 RELATIVE_COST = {"logreg": 1.0, "ridge": 0.5, "lasso": 1.0, "elasticnet": 1.0,
                  "tree": 0.5, "tree_reg": 0.5, "knn": 2.0, "knn_reg": 2.0,
-                 "hgb": 4.0, "hgb_reg": 4.0, "lightgbm": 3.0, "lightgbm_reg": 3.0,
+                 "hgb": 2.0, "hgb_reg": 2.0, "lightgbm": 2.0, "lightgbm_reg": 2.0,
                  "xgboost": 4.0, "xgboost_reg": 4.0, "rf": 8.0, "rf_reg": 8.0,
                  "extra_trees": 6.0, "extra_trees_reg": 6.0, "svc": 6.0, "svr": 6.0,
                  "mlp": 12.0, "mlp_reg": 12.0}

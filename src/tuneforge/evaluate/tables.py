@@ -104,7 +104,7 @@ def explain_fit_error(exc: BaseException, X: Any, estimator: Any = None) -> str 
         parts.append(f"a column holds text (such as {match.group('cell')!r})")
     else:
         arr = np.asarray(X, dtype=float)
-        cols = np.flatnonzero(~np.isfinite(arr).all(axis=0)) if arr.ndim == 2 else []
+        cols: Any = np.flatnonzero(~np.isfinite(arr).all(axis=0)) if arr.ndim == 2 else []
         parts.append("column(s) " + ", ".join(map(str, cols[:10])) + " have missing values"
                      if len(cols) else "some cells are missing")
     if not parts:
