@@ -118,7 +118,8 @@ def test_cost_prediction_uses_measured_times() -> None:
     assert predicted_seconds("logreg", {"logreg": [1.0, 3.0]}, 100) == 2.0
     # unmeasured families scale from the cheapest measured one by their cost ratio
     assert predicted_seconds("rf", {"logreg": [1.0]}, 100) == pytest.approx(8.0 ** 0.5)
-    assert family_order(["svc", "hgb", "logreg"], 100) == ["logreg", "hgb", "svc"]
+    assert family_order(["svc", "rf", "logreg"], 100) == ["logreg", "svc", "rf"]
+    assert family_order(["svc", "logreg", "hgb"], 100) == ["hgb", "logreg", "svc"]
 
 
 def test_time_budget_must_be_positive() -> None:
