@@ -121,3 +121,13 @@ def test_rare_levels_are_grouped_by_one_hot() -> None:
     out = TablePreprocessor(column_types(X), rare=5).fit_transform(X)
     assert out.shape == (23, 3)  # a, b and one column for the three rare levels
     assert out[20:, 2].tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("family", ["xgboost", "lightgbm"])
+def test_boosting_libraries_take_categories_natively_and_string_labels(family: str) -> None:
+    X, y = _table()
+    model = table_model(get_preset(family), {"n_estimators": 20}, column_types(X),
+                        random_state=0)
+    model.fit(X, y)
+    assert set(model.predict(X)) <= {"yes", "no"}
+    assert str(model.named_steps["prep"].transform(X)["port"].dtype) == "category"
