@@ -553,6 +553,12 @@ def run(config: Annotated[Path, typer.Argument(
     console.print(table)
     if selection.front:  # several objectives: the front, its knee chosen
         console.print(selection.front_table())
+    for note in selection.notes:  # the table's columns left out, and why
+        console.print(plain(f"note: {note}"))
+    if selection.columns is not None and selection.best_model is not None:
+        steps = getattr(selection.best_model, "steps", [])
+        console.print(plain("pipeline: " + " -> ".join(type(step).__name__
+                                                       for _, step in steps)))
     if selection.gap is not None:
         style = "bold yellow" if selection.gap.overtuned else "green"
         console.print(plain(f"hold-out check: {selection.gap.message}", style=style))

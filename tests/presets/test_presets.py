@@ -47,7 +47,8 @@ def one_thread():
 
 BUILTIN_NAMES = {"logreg", "svc", "svr", "knn", "knn_reg", "rf", "rf_reg", "extra_trees",
                  "extra_trees_reg", "hgb", "hgb_reg", "mlp", "mlp_reg", "ridge", "lasso",
-                 "elasticnet", "xgboost", "xgboost_reg", "lightgbm", "lightgbm_reg"}
+                 "elasticnet", "xgboost", "xgboost_reg", "lightgbm", "lightgbm_reg", "tree",
+                 "tree_reg"}
 
 
 def tiny_data(task: str, n_rows: int = 60, n_features: int = 4):
@@ -185,8 +186,8 @@ def test_unknown_preset_lists_the_known_ones():
 
 def test_build_checks_names_and_ranges():
     svc = get_preset("svc")
-    with pytest.raises(SearchSpaceError, match=r"no parameter\(s\) \['kernel'\]"):
-        svc.build({"kernel": "linear"})
+    with pytest.raises(SearchSpaceError, match=r"no parameter\(s\) \['coef0'\]"):
+        svc.build({"coef0": 1.0})
     with pytest.raises(SearchSpaceError, match="'C'.*outside"):
         svc.build({"C": 1e9})
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuneforge.presets import Preset, get_preset, presets
+
+if TYPE_CHECKING:
+    from tuneforge.automl.preprocess import ColumnTypes
 
 MODEL_PARAM = "model"
 
@@ -56,11 +59,14 @@ class Families:
     """The estimator factory of a model-selection study: ``families(trial) -> estimator``.
 
     Picklable (module-level, holding the presets themselves), so studies can run worker
-    processes, even with presets registered only in the parent process.
+    processes, even with presets registered only in the parent process. With `tables`
+    (the column types of a DataFrame), each model is a Pipeline whose preprocessing is fit
+    inside the folds and whose choices (``svc.prep.encoder``, ...) are searched too.
     """
 
     presets: tuple[Preset, ...]
     random_state: int | None = None
+    tables: ColumnTypes | None = None
 
     @property
     def names(self) -> list[str]:
@@ -74,14 +80,37 @@ class Families:
 
     def __call__(self, trial: Any) -> Any:
         family = trial.suggest_categorical(MODEL_PARAM, self.names)
-        preset = self.preset(family)
+        space = self.space(family)
         params = {name: trial.suggest(prefixed(family, name), dist)
-                  for name, dist in preset.space.items()}
-        return preset.build(params, random_state=self.random_state)
+                  for name, dist in space.items()}
+        return self.build_family(family, params)
+
+    def space(self, family: str) -> dict[str, Any]:
+        """A family's hyperparameters: its preset's, plus its preprocessing on a table."""
+        preset = self.preset(family)
+        if self.tables is None:
+            return dict(preset.space)
+        from tuneforge.automl.preprocess import prep_space
+
+        return {**preset.space, **prep_space(family, preset.scale)[0]}
+
+    def build_family(self, family: str, params: Mapping[str, Any]) -> Any:
+        """An unfitted model of `family` with its own (unprefixed) parameters."""
+        preset = self.preset(family)
+        if self.tables is None:
+            return preset.build(params, random_state=self.random_state)
+        from tuneforge.automl.preprocess import table_model
+
+        return table_model(preset, params, self.tables, random_state=self.random_state)
 
     def default_params(self, family: str, n_features: int) -> dict[str, Any]:
         """The study parameters of a family's library defaults (to enqueue)."""
-        defaults = self.preset(family).defaults_for(n_features)
+        preset = self.preset(family)
+        defaults = preset.defaults_for(n_features)
+        if self.tables is not None:
+            from tuneforge.automl.preprocess import prep_space
+
+            defaults.update(prep_space(family, preset.scale)[1])
         return {MODEL_PARAM: family,
                 **{prefixed(family, k): v for k, v in defaults.items()}}
 
@@ -94,7 +123,7 @@ class Families:
     def build(self, params: Mapping[str, Any]) -> Any:
         """An unfitted estimator from a trial's (prefixed) params."""
         family, own = self.unprefix(params)
-        return self.preset(family).build(own, random_state=self.random_state)
+        return self.build_family(family, own)
 
 
 __all__ = ["MODEL_PARAM", "Families", "prefixed", "resolve_models"]

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import copy
 import secrets
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from tuneforge.automl.budget import BudgetedObjective, family_order
 from tuneforge.automl.families import MODEL_PARAM, Families, resolve_models
+from tuneforge.automl.preprocess import as_frame, column_types, needs_preprocessing
 from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
-from tuneforge.automl.selection import Selection, family_rows, front_rows
+from tuneforge.automl.selection import Selection, family_rows, fit_flags, front_rows
 from tuneforge.automl.splits import in_time_order, splitter, time_keys, time_ordered
 from tuneforge.automl.tasks import check_task, target_problems
 from tuneforge.evaluate import (
@@ -32,6 +35,7 @@ from tuneforge.evaluate import (
     resolve_metrics,
 )
 from tuneforge.evaluate.nested import fold_seed, take_rows
+from tuneforge.evaluate.tables import as_xy
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.presets import Preset
 from tuneforge.pruners import Pruner
@@ -41,6 +45,8 @@ from tuneforge.trial.records import TrialState
 
 CONFIG_ATTR = "automl"            # study user attr: what the study compares (checked on resume)
 DEFAULT_ATTR = "automl_default"   # trial user attr: the family whose defaults it runs
+REFIT_SHARE = 0.85  # of a time budget, the share for the search; the rest refits
+LARGE_ROWS = 10_000  # under a time budget, the default 5 folds become 3 above this
 
 
 class OvertuningWarning(UserWarning):
@@ -48,8 +54,9 @@ class OvertuningWarning(UserWarning):
 
 
 def select(X: Any, y: Any, *, task: str | None = None,
-           models: Sequence[str | Preset] | None = None, budget: int = 50,
-           timeout: float | None = None, scoring: Any = None, cv: Any = 5,
+           models: Sequence[str | Preset] | None = None, budget: int | None = None,
+           timeout: float | None = None, time_budget: float | None = None,
+           scoring: Any = None, cv: Any = 5,
            holdout: float | None = 0.2, time_column: Any = None,
            sampler: Sampler | None = None, pruner: Pruner | None = None,
            storage: Any = None, study_name: str | None = None, seed: int | None = None,
@@ -75,9 +82,29 @@ def select(X: Any, y: Any, *, task: str | None = None,
     and the winner (`choice`, `best_model`, refitted on the search rows and scored on the
     hold-out in every objective) is the front's knee; the leaderboard ranks each family by
     the first objective, and there is no over-tuning check (it compares one score).
+
+    `X` may be a DataFrame or a CSV/Parquet path, and `y` the name of its target column
+    (labels may be strings). A table with text, dates or gaps gets its preprocessing
+    (imputation, encoding, scaling; `tuneforge.automl.preprocess`) inside each model's
+    pipeline, fit within every fold, its choices searched with the model's own; free-text
+    columns are left out with a note (`Selection.columns`).
+
+    `time_budget` (seconds) bounds the whole selection, refits included: families run
+    cheapest first, an expensive family only while it looks promising, and no trial starts
+    that is not expected to finish in time (`tuneforge.automl.budget`); on more than
+    10,000 search rows the default 5 folds become 3. `budget` then defaults to no trial
+    limit; without a time budget it defaults to 50 trials.
     """
+    started = time.time()
     if y is None:
         raise ValueError("select needs a target y")
+    X, y = as_xy(X, y)
+    if time_budget is not None and (isinstance(time_budget, bool) or not isinstance(
+            time_budget, (int, float)) or not time_budget > 0):
+        raise ValueError(f"time_budget must be a positive number of seconds, got "
+                         f"{time_budget!r}")
+    if budget is None:
+        budget = 50 if time_budget is None else 10**6
     seed = default_seed(seed, sampler)
     _check_target(X, y, task, holdout=holdout, seed=seed, time_column=time_column, cv=cv)
     if objectives is not None:
@@ -85,19 +112,27 @@ def select(X: Any, y: Any, *, task: str | None = None,
         check_task(task, y, objectives)  # every objective must fit the task
     task, scoring = check_task(task, y, scoring if scoring is not None or objectives is None
                                else objectives)
-    families = Families(resolve_models(models, task), random_state=seed)
+    presets = resolve_models(models, task)
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
         raise ValueError(f"budget must be a positive number of trials, got {budget!r}")
     X, times = time_keys(X, time_column)
     n_rows, n_features = _shape(X, y)
+    columns = column_types(X) if needs_preprocessing(X) else None
+    if columns is not None:
+        X = as_frame(X)
+        n_features = columns.n_inputs
+    families = Families(presets, random_state=seed, tables=columns)
     ordered = time_ordered(cv, X, y, times)
     split = holdout_split(X, y, test_size=holdout, seed=seed, ordered=ordered,
                           times=times) if holdout else None
     X_search, y_search = split.search(X, y) if split is not None else \
         (in_time_order(X, times), in_time_order(y, times))
+    if time_budget is not None and cv == 5 and len(y_search) > LARGE_ROWS:
+        cv = 3  # a time budget on many rows: three folds buy more trials than five
     objective = cross_val_objective(families, X_search, y_search,
                                     cv=splitter(cv, task, seed, ordered=ordered),
-                                    scoring=scoring, objectives=objectives)
+                                    scoring=scoring, objectives=objectives,
+                                    return_train_score=True)
     multi = len(objective.objectives) > 1
     study = create_study(study_name, directions=objective.directions, storage=storage,
                          sampler=sampler if sampler is not None else TPESampler(seed=seed),
@@ -106,21 +141,39 @@ def select(X: Any, y: Any, *, task: str | None = None,
               "holdout": holdout or None, "seed": seed, "n_rows": n_rows,
               "n_features": n_features, "cv": cv if isinstance(cv, int) else None,
               "order": "time" if ordered else None,
-              "objectives": list(objective.objectives) if multi else None}
+              "objectives": list(objective.objectives) if multi else None,
+              **({"columns": columns.to_json()} if columns is not None else {})}
     _check_resume(study, config)
     if multi and study.metric_names != list(objective.objectives):
         study.set_metric_names(list(objective.objectives))
-    enqueue_defaults(study, families, n_features)
+    deadline = None if time_budget is None else started + REFIT_SHARE * time_budget
+    enqueue_defaults(study, families, n_features,
+                     order=None if deadline is None else family_order(families.names,
+                                                                      len(y_search)))
     threads = None if n_jobs == 1 else 1
-    study.optimize(QuietObjective(objective, threads), n_trials=budget, timeout=timeout,
+    run: Any = objective
+    if deadline is not None:
+        run = BudgetedObjective(objective, deadline, len(y_search), objective.metric,
+                                families.names)
+        left = deadline - time.time()
+        timeout = left if timeout is None else min(timeout, left)
+        if timeout <= 0:
+            raise TuneforgeError(f"time_budget={time_budget} s was used up before the "
+                                 "search could start (reading and checking the table)")
+    study.optimize(QuietObjective(run, threads), n_trials=budget, timeout=timeout,
                    n_jobs=n_jobs, show_progress=show_progress, callbacks=list(callbacks))
 
     rows = family_rows(study.trials, families, objective.metric)
+    if rows[0]["cv_score"] is None and time_budget is not None:  # the folds that ran
+        rows = family_rows(study.trials, families, objective.metric, partial=True)
     if rows[0]["cv_score"] is None:
         raise TuneforgeError(f"study {study.study_name!r}: no trial completed; "
                              f"{_failures(study)}")
+    fit_flags(rows, objective.metric)
     best_model = _refit_and_score(rows, families, objective.metric, X_search, y_search,
-                                  None if split is None else split.holdout(X, y))
+                                  None if split is None else split.holdout(X, y),
+                                  deadline=None if time_budget is None else
+                                  started + time_budget)
     gap = None
     if multi:
         knee = study.knee_trial()
@@ -131,7 +184,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
                                    None if split is None else split.holdout(X, y))
         return Selection(study=study, task=task, metric=objective.metric, families=families,
                          leaderboard=rows, best_model=best_model, gap=None,
-                         holdout_split=split, front=front, choice=choice)
+                         holdout_split=split, front=front, choice=choice, columns=columns)
     if split is not None:
         top = rows[0]
         cv_sem = float("nan") if top["cv_sem"] is None else top["cv_sem"]
@@ -144,7 +197,8 @@ def select(X: Any, y: Any, *, task: str | None = None,
             warnings.warn(f"model selection ({top['family']}): {gap.message}",
                           OvertuningWarning, stacklevel=2)
     return Selection(study=study, task=task, metric=objective.metric, families=families,
-                     leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split)
+                     leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split,
+                     columns=columns)
 
 
 def _check_target(X: Any, y: Any, task: str | None, *, holdout: float | None, seed: int,
@@ -198,6 +252,7 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int | None = None,
         raise TypeError("nested_select estimates one metric; it takes no objectives (run "
                         "select(objectives=...) for a front)")
     seed = default_seed(seed, select_kwargs.get("sampler"))
+    X, y = as_xy(X, y)
     _check_target(X, y, select_kwargs.get("task"), holdout=None, seed=seed,
                   time_column=None, cv=None)  # named by the caller's rows, not a fold's
     task, scoring = check_task(select_kwargs.pop("task", None), y,
@@ -233,12 +288,13 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int | None = None,
                           tuple(params), tuple(tests), tuple(names))
 
 
-def enqueue_defaults(study: Study, families: Families, n_features: int) -> list[str]:
-    """Queue each family's library defaults unless the study already has that trial
-    (a resumed study); returns the families queued now."""
+def enqueue_defaults(study: Study, families: Families, n_features: int,
+                     order: Sequence[str] | None = None) -> list[str]:
+    """Queue each family's library defaults (in `order`, default the families' own) unless
+    the study already has that trial (a resumed study); returns the families queued now."""
     done = {t.user_attrs.get(DEFAULT_ATTR) for t in study.trials}
     queued = []
-    for family in families.names:
+    for family in order or families.names:
         if family not in done:
             study.enqueue_trial(families.default_params(family, n_features),
                                 user_attrs={DEFAULT_ATTR: family})
@@ -264,18 +320,21 @@ def _check_resume(study: Study, config: dict[str, Any]) -> None:
 
 
 def _refit_and_score(rows: list[dict[str, Any]], families: Families, metric: Any,
-                     X: Any, y: Any, holdout: tuple[Any, Any] | None) -> Any:
-    """Refit the winner (and, with a hold-out, every family's best) on the search rows;
-    fill in the hold-out scores; return the fitted winner."""
+                     X: Any, y: Any, holdout: tuple[Any, Any] | None,
+                     deadline: float | None = None) -> Any:
+    """Refit the winner (and, with a hold-out, every family's best while the `deadline`
+    allows) on the search rows; fill in the hold-out scores; return the fitted winner."""
     winner = None
     for i, row in enumerate(rows):
         if row["trial"] is None or (holdout is None and i > 0):
             continue
+        if i > 0 and deadline is not None and time.time() > deadline:
+            row["error"] = "not refitted: the time budget ran out"
+            continue
         counter = ConvergenceCounter()
         try:
             with counter:
-                model = families.preset(row["family"]).build(
-                    row["params"], random_state=families.random_state).fit(X, y)
+                model = families.build_family(row["family"], row["params"]).fit(X, y)
             if counter.count:
                 row["convergence_warnings"] = counter.count
             if holdout is not None:
@@ -297,8 +356,7 @@ def _refit_choice(choice: dict[str, Any], families: Families, objective: Any, X:
     """Refit the trial chosen from the front on the search rows; with a hold-out, store
     its hold-out score in every objective (``choice["holdout_scores"]``)."""
     with ConvergenceCounter():
-        model = families.preset(choice["family"]).build(
-            choice["params"], random_state=families.random_state).fit(X, y)
+        model = families.build_family(choice["family"], choice["params"]).fit(X, y)
     if holdout is not None:
         choice["holdout_scores"] = {m: float(objective.metrics[m](model, *holdout))
                                     for m in objective.objectives}

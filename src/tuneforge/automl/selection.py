@@ -13,14 +13,17 @@ from tuneforge.trial.records import TrialRecord, TrialState
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from tuneforge.automl.preprocess import ColumnTypes
     from tuneforge.evaluate import GapReport, HoldoutSplit, Metric
     from tuneforge.study import Study
 
 
 def family_rows(trials: Sequence[TrialRecord], families: Families,
-                metric: Metric) -> list[dict[str, Any]]:
+                metric: Metric, *, partial: bool = False) -> list[dict[str, Any]]:
     """One leaderboard row per family from its best COMPLETE trial, best CV score first;
-    families without a complete trial come last with empty scores."""
+    families without a complete trial come last with empty scores. `partial` also ranks
+    PRUNED trials by the mean of the folds they ran (a time budget that ran out before
+    any trial completed)."""
     rows = []
     for family in families.names:
         own = [t for t in trials if t.params.get(MODEL_PARAM) == family and t.state.is_finished]
@@ -28,7 +31,10 @@ def family_rows(trials: Sequence[TrialRecord], families: Families,
         best_value = math.nan
         for t in own:  # ranked by the first objective when there are several
             value = t.values[0] if t.values else None
-            if t.state is TrialState.COMPLETE and value is not None \
+            if partial and t.state is TrialState.PRUNED:
+                value = _finite(((t.user_attrs.get("cv") or {}).get("mean") or {}).get(
+                    metric.name))
+            if (t.state is TrialState.COMPLETE or partial) and value is not None \
                     and (best is None or metric.is_better(value, best_value)):
                 best, best_value = t, value
         rows.append({
@@ -38,6 +44,8 @@ def family_rows(trials: Sequence[TrialRecord], families: Families,
             "trial": None if best is None else best.number,
             "cv_score": None if best is None else _finite(best_value),
             "cv_sem": None if best is None else _cv_sem(best, metric.name),
+            "train_score": None if best is None else _finite(best.user_attrs.get(
+                "train_score")),
             "holdout_score": None,
             "params": {} if best is None else families.unprefix(best.params)[1],
             "cv_recorded": {} if best is None else _recorded(best, metric.name),
@@ -50,6 +58,25 @@ def family_rows(trials: Sequence[TrialRecord], families: Families,
 
     scored.sort(key=rank)
     return scored + [r for r in rows if r["cv_score"] is None]
+
+
+def fit_flags(rows: list[dict[str, Any]], metric: Metric) -> None:
+    """Mark each ranked row ``fit``: over-fitting (train far better than CV), under-fitting
+    (train and CV agree but CV trails the leader beyond the noise) or ok."""
+    from tuneforge.evaluate.fitting import fit_diagnosis
+
+    if not rows or rows[0]["cv_score"] is None:
+        return
+    leader = rows[0]
+    for row in rows:
+        if row["cv_score"] is None or row.get("train_score") is None:
+            continue
+        nan = math.nan
+        row["fit"] = fit_diagnosis(
+            metric, row["train_score"], row["cv_score"],
+            nan if row["cv_sem"] is None else row["cv_sem"],
+            best=None if row is leader else leader["cv_score"],
+            best_sem=leader["cv_sem"])
 
 
 def _recorded(trial: TrialRecord, primary: str) -> dict[str, float | None]:
@@ -97,6 +124,18 @@ class Selection:
     # from it (the knee), which is then the winner: best_family, best_params, best_model
     front: list[dict[str, Any]] | None = None
     choice: dict[str, Any] | None = None
+    # a table's columns by how they are used (None: a numeric matrix used as it is)
+    columns: ColumnTypes | None = None
+
+    @property
+    def notes(self) -> list[str]:
+        """What the preprocessing left out of the table, and why."""
+        return [] if self.columns is None else self.columns.notes
+
+    @property
+    def holdout_interval(self) -> tuple[float, float] | None:
+        """The winner's hold-out score +- 1.96 standard errors (about 95%), or None."""
+        return None if self.gap is None else self.gap.holdout_interval
 
     @property
     def best_family(self) -> str:
@@ -111,13 +150,11 @@ class Selection:
         """An unfitted estimator with a family's best parameters (default: the winner),
         e.g. to refit on every row once the hold-out check is done."""
         if family is None and self.choice is not None:
-            return self.families.preset(self.choice["family"]).build(
-                self.choice["params"], random_state=self.families.random_state)
+            return self.families.build_family(self.choice["family"], self.choice["params"])
         family = family or self.best_family
         for row in self.leaderboard:
             if row["family"] == family and row["trial"] is not None:
-                return self.families.preset(family).build(
-                    row["params"], random_state=self.families.random_state)
+                return self.families.build_family(family, row["params"])
         raise KeyError(f"model {family!r} has no complete trial; families with one: "
                        f"{[r['family'] for r in self.leaderboard if r['trial'] is not None]}")
 
@@ -135,7 +172,7 @@ class Selection:
         recorded = list(dict.fromkeys(k for row in self.leaderboard
                                       for k in row.get("cv_recorded", {})))
         for column in ("#", "model", "trials", f"CV {name}", f"hold-out {name}",
-                       *(f"CV {m}" for m in recorded)):
+                       *(f"CV {m}" for m in recorded), f"train {name}", "fit"):
             table.add_column(plain(column), no_wrap=True)
         table.add_column("params", overflow="fold")
         for i, row in enumerate(self.leaderboard, 1):
@@ -144,7 +181,8 @@ class Selection:
             others = [_num(row.get("cv_recorded", {}).get(m)) for m in recorded]
             table.add_row(str(i), plain(row["family"]), trials,
                           _num(row["cv_score"], row["cv_sem"]), _num(row["holdout_score"]),
-                          *others, plain(params))
+                          *others, _num(row.get("train_score")), plain(row.get("fit", "-")),
+                          plain(params))
         return table
 
     def front_table(self) -> Table:
@@ -183,6 +221,7 @@ class Selection:
                             for r in self.leaderboard],
             "gap": None if self.gap is None else self.gap.to_json(),
             "holdout": None if self.holdout_split is None else self.holdout_split.to_json(),
+            "columns": None if self.columns is None else self.columns.to_json(),
         }
 
 

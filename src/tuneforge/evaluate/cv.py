@@ -69,6 +69,9 @@ class CVResult:
             "std": {m: self.std(m) for m in self.metrics},
             "sem": {m: self.sem(m) for m in self.metrics},
             "fit_time": float(sum(self.fit_times)),
+            **({"train_mean": {m: float(np.mean(v)) if v else math.nan
+                               for m, v in self.train_scores.items()}}
+               if self.train_scores else {}),
         }
 
 
@@ -120,10 +123,15 @@ def run_cv(estimator: Any, X: Any, y: Any, *, splits: Sequence[tuple[np.ndarray,
         try:
             model.fit(X_tr, y_tr, **params)
         except Exception as exc:
+            from tuneforge.evaluate.tables import TableInputError, explain_fit_error
+
+            explained = explain_fit_error(exc, X_tr, _final_step(estimator))
             if isinstance(error_score, str) and error_score == "raise":
+                if explained is not None:
+                    raise TableInputError(explained) from exc
                 raise
             fit_time = time.perf_counter() - t0
-            msg = f"fold {i}: {type(exc).__name__}: {exc}"
+            msg = f"fold {i}: {explained or f'{type(exc).__name__}: {exc}'}"
             result.errors.append(msg)
             warnings.warn(f"fitting failed on {msg}; its score is set to {error_score}",
                           FitFailedWarning, stacklevel=2)
@@ -145,6 +153,12 @@ def run_cv(estimator: Any, X: Any, y: Any, *, splits: Sequence[tuple[np.ndarray,
         if on_fold is not None:
             on_fold(i, result)
     return result
+
+
+def _final_step(estimator: Any) -> Any:
+    """The model at the end of a pipeline (the estimator itself otherwise)."""
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if isinstance(steps, list) and steps else estimator
 
 
 def _fold_fit_params(fit_params: Mapping[str, Any] | None, train: np.ndarray,
@@ -179,10 +193,14 @@ class CrossValObjective:
 
     def __init__(self, estimator: Any, X: Any, y: Any, *, space: Mapping[str, Any] | None,
                  cv: Any, scoring: Any, groups: Any, fit_params: Mapping[str, Any] | None,
-                 prune: bool, error_score: Any, objectives: Any = None) -> None:
+                 prune: bool, error_score: Any, objectives: Any = None,
+                 return_train_score: bool = False) -> None:
         _require_sklearn()
         from sklearn.base import is_classifier, is_regressor
 
+        from tuneforge.evaluate.tables import as_xy
+
+        X, y = as_xy(X, y)  # a CSV/Parquet path; the target named by its column
         if space is None and not callable(estimator):
             raise TypeError("cross_val_objective needs an estimator factory (a function of the "
                             "trial that returns an estimator) or an estimator and a space")
@@ -221,6 +239,8 @@ class CrossValObjective:
         self.fit_params = dict(fit_params or {})
         self.prune = prune
         self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.deadline: float | None = None  # time.time() after which no new fold starts
 
     @property
     def direction(self) -> str:
@@ -292,14 +312,20 @@ class CrossValObjective:
             else self.objectives
         per_fold = bool(getattr(getattr(study, "pruner", None), "per_fold_reports", False))
 
+        deadline = self.deadline
+
         def on_fold(i: int, res: CVResult) -> None:
             report_fold(trial, res, i, reported, prune=self.prune,
-                        before_prune=lambda: _store(trial, res), per_fold=per_fold)
+                        before_prune=lambda: _store(trial, res, self.metric), per_fold=per_fold)
+            if deadline is not None and i + 1 < res.n_splits and time.time() > deadline:
+                _store(trial, res, self.metric)
+                raise TrialPruned(f"the time budget ran out after fold {i}")
 
         res = run_cv(model, self.X, self.y, splits=self.splits, metrics=self.metrics,
                      fit_params=self.fit_params, error_score=self.error_score,
+                     return_train_score=self.return_train_score,
                      on_fold=on_fold if hasattr(trial, "report") else None)
-        _store(trial, res)
+        _store(trial, res, self.metric)
         if len(self.objectives) > 1:
             return tuple(res.mean(m) for m in self.objectives)
         return res.mean(primary)
@@ -325,7 +351,7 @@ def report_fold(trial: Any, res: CVResult, fold: int, metric: str | Sequence[str
                           f"mean {said}")
 
 
-def _store(trial: Any, res: CVResult) -> None:
+def _store(trial: Any, res: CVResult, metric: Metric | None = None) -> None:
     if not hasattr(trial, "set_user_attr"):
         return
     summary = res.summary()
@@ -334,6 +360,13 @@ def _store(trial: Any, res: CVResult) -> None:
         trial.set_user_attr(f"cv_{m}", json_safe(summary["mean"][m]))
     if res.errors:
         trial.set_user_attr("cv_errors", res.errors)
+    if res.train_scores and metric is not None and res.train_scores.get(metric.name):
+        from tuneforge.evaluate.fitting import fit_diagnosis
+
+        train = float(np.mean(res.train_scores[metric.name]))
+        trial.set_user_attr("train_score", json_safe(train))
+        trial.set_user_attr("fit", fit_diagnosis(metric, train, res.mean(metric.name),
+                                                 res.sem(metric.name)))
 
 
 def json_safe(value: Any, *, inf_as_text: bool = False) -> Any:
@@ -372,7 +405,7 @@ def cross_val_objective(estimator: Any, X: Any, y: Any = None, *,
                         scoring: Any = None, groups: Any = None,
                         fit_params: Mapping[str, Any] | None = None, prune: bool = True,
                         error_score: Any = "raise", objectives: Any = None,
-                        ) -> CrossValObjective:
+                        return_train_score: bool = False) -> CrossValObjective:
     """An objective that cross-validates a model with the trial's hyperparameters.
 
     `estimator` is either a factory ``f(trial) -> estimator`` (it calls ``trial.suggest_*``
@@ -388,13 +421,19 @@ def cross_val_objective(estimator: Any, X: Any, y: Any = None, *,
     fold (for `ParetoPruner`), and the study needs ``directions=objective.directions``;
     metrics in `scoring` but not in `objectives` are recorded only.
 
+    `X` may be a DataFrame or a CSV/Parquet path and `y` the name of its target column;
+    a fit that fails on text or missing cells names the columns. `return_train_score`
+    also scores each fold's training rows: the trial records ``train_score`` and ``fit``
+    (``over-fitting`` when training is better than validation by more than the noise).
+
         objective = cross_val_objective(SVC(), X, y, space={"C": Float(1e-3, 1e3, log=True)})
         study = create_study(direction=objective.direction)
         study.optimize(objective, n_trials=50)
     """
     return CrossValObjective(estimator, X, y, space=space, cv=cv, scoring=scoring,
                              groups=groups, fit_params=fit_params, prune=prune,
-                             error_score=error_score, objectives=objectives)
+                             error_score=error_score, objectives=objectives,
+                             return_train_score=return_train_score)
 
 
 __all__ = ["CVResult", "CrossValObjective", "cross_val_objective", "json_safe", "make_splits",

@@ -135,14 +135,26 @@ class GapReport:
         return self.threshold * math.sqrt(self.cv_sem ** 2 + hold ** 2)
 
     @property
+    def holdout_interval(self) -> tuple[float, float] | None:
+        """The hold-out score +- 1.96 of its standard error (about 95%); None when the
+        standard error is unknown."""
+        if not (math.isfinite(self.holdout_sem) and self.holdout_sem > 0):
+            return None
+        half = 1.96 * self.holdout_sem
+        return (self.holdout_score - half, self.holdout_score + half)
+
+    @property
     def overtuned(self) -> bool:
         """True when the hold-out is worse than CV by more than the CV noise allows."""
         return math.isfinite(self.noise) and self.gap > self.noise
 
     @property
     def message(self) -> str:
+        interval = self.holdout_interval
+        around = "" if interval is None else \
+            f" (95% interval {interval[0]:.4g} to {interval[1]:.4g})"
         base = (f"{self.metric}: CV {self.cv_score:.4g} ± {self.cv_sem:.2g} (s.e.), "
-                f"hold-out {self.holdout_score:.4g}")
+                f"hold-out {self.holdout_score:.4g}{around}")
         if self.overtuned:
             return (base + f" — the hold-out is worse by {self.gap:.3g}, more than "
                     f"{self.threshold:g} standard errors ({self.noise:.3g}): the search "
@@ -157,6 +169,8 @@ class GapReport:
 
         return {"metric": self.metric, "cv_score": f(self.cv_score), "cv_sem": f(self.cv_sem),
                 "holdout_score": f(self.holdout_score), "holdout_sem": f(self.holdout_sem),
+                "holdout_interval": None if self.holdout_interval is None
+                else [f(v) for v in self.holdout_interval],
                 "gap": f(self.gap),
                 "noise": f(self.noise), "overtuned": self.overtuned}
 

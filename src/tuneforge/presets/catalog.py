@@ -49,7 +49,24 @@ def mlp_kwargs(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _svm_space() -> dict[str, Any]:
-    return {"C": Float(1e-3, 1e3, log=True), "gamma": Float(1e-5, 10.0, log=True)}
+    return {"C": Float(1e-3, 1e3, log=True), "gamma": Float(1e-5, 10.0, log=True),
+            "kernel": Categorical(("rbf", "linear", "poly")), "degree": Int(2, 5)}
+
+
+SVM_MAX_ITER = 200_000  # libsvm's iterations; a bad poly kernel otherwise runs for minutes
+
+
+def _tree(name: str, task: str, cls: str, criteria: tuple[str, ...]) -> Preset:
+    return Preset(
+        name, task, f"sklearn.tree:{cls}",
+        space={"max_depth": Categorical((None, 2, 3, 4, 6, 8, 12, 16, 24, 32)),
+               "min_samples_split": Int(2, 64, log=True),
+               "min_samples_leaf": Int(1, 32, log=True),
+               "criterion": Categorical(criteria)},
+        defaults={"max_depth": None, "min_samples_split": 2, "min_samples_leaf": 1,
+                  "criterion": criteria[0]},
+        doc=f"one decision tree: fully grown (None) or depth 2-32, 2-64 rows to split and "
+            f"1-32 per leaf (log), split criterion {', '.join(criteria)}")
 
 
 def _knn(name: str, task: str, cls: str) -> Preset:
@@ -94,13 +111,22 @@ def _mlp(name: str, task: str, cls: str) -> Preset:
         name, task, f"sklearn.neural_network:{cls}",
         space={"hidden_units": Int(16, 256, log=True), "hidden_layers": Int(1, 3),
                "alpha": Float(1e-6, 1e-1, log=True),
-               "learning_rate_init": Float(1e-4, 1e-1, log=True)},
+               "learning_rate_init": Float(1e-4, 1e-1, log=True),
+               "solver": Categorical(("adam", "sgd")),
+               "momentum": Float(0.5, 0.99),
+               "nesterovs_momentum": Categorical((True, False)),
+               "learning_rate": Categorical(("constant", "invscaling", "adaptive")),
+               "batch_size": Categorical(("auto", 16, 32, 64, 128, 256))},
         defaults={"hidden_units": 100, "hidden_layers": 1, "alpha": 1e-4,
-                  "learning_rate_init": 1e-3},
+                  "learning_rate_init": 1e-3, "solver": "adam", "momentum": 0.9,
+                  "nesterovs_momentum": True, "learning_rate": "constant",
+                  "batch_size": "auto"},
         fixed={"max_iter": 500}, scale=True, scale_target=task == REGRESSION,
         to_kwargs=mlp_kwargs,
-        doc="1-3 hidden layers of 16-256 units, L2 penalty 1e-6-0.1 and Adam step "
-            "1e-4-0.1 (log); max_iter 500 (default 200) so small data converge")
+        doc="1-3 hidden layers of 16-256 units, L2 penalty 1e-6-0.1 (log); the optimizer: "
+            "Adam or SGD with momentum 0.5-0.99 (Nesterov or not) and a constant, inverse-"
+            "scaling or adaptive schedule (SGD only), step 1e-4-0.1 (log), mini-batches of "
+            "16-256 rows or auto (min(200, rows)); max_iter 500 (default 200)")
 
 
 def _xgboost(name: str, task: str, cls: str) -> Preset:
@@ -147,16 +173,23 @@ BUILTIN_PRESETS: tuple[Preset, ...] = (
             "for sparse coefficients (saga solver); max_iter 1000 (default 100)"),
     Preset(
         "svc", CLASSIFICATION, "sklearn.svm:SVC", space=_svm_space(),
-        defaults={"C": 1.0, "gamma": PER_FEATURE}, scale=True,
-        doc="RBF kernel: C 1e-3-1e3 and gamma 1e-5-10 (log); the default gamma is "
-            "1/n_features, which is scikit-learn's gamma='scale' on standardized features"),
+        defaults={"C": 1.0, "gamma": PER_FEATURE, "kernel": "rbf", "degree": 3},
+        fixed={"max_iter": SVM_MAX_ITER}, scale=True,
+        doc="kernel RBF, linear or polynomial (degree 2-5); C 1e-3-1e3 and gamma 1e-5-10 "
+            "(log; gamma scales the RBF and polynomial kernels); the default gamma is "
+            "1/n_features, which is scikit-learn's gamma='scale' on standardized features; "
+            f"max_iter {SVM_MAX_ITER} (default: no limit)"),
     Preset(
         "svr", REGRESSION, "sklearn.svm:SVR",
         space={**_svm_space(), "epsilon": Float(1e-3, 1.0, log=True)},
-        defaults={"C": 1.0, "gamma": PER_FEATURE, "epsilon": 0.1}, scale=True,
-        scale_target=True,
+        defaults={"C": 1.0, "gamma": PER_FEATURE, "kernel": "rbf", "degree": 3,
+                  "epsilon": 0.1},
+        fixed={"max_iter": SVM_MAX_ITER}, scale=True, scale_target=True,
         doc="as svc, plus the epsilon-tube 1e-3-1 (log) in units of the standardized "
             "target (the target is standardized so that C and epsilon do not depend on it)"),
+    _tree("tree", CLASSIFICATION, "DecisionTreeClassifier", ("gini", "entropy", "log_loss")),
+    _tree("tree_reg", REGRESSION, "DecisionTreeRegressor",
+          ("squared_error", "absolute_error")),
     _knn("knn", CLASSIFICATION, "KNeighborsClassifier"),
     _knn("knn_reg", REGRESSION, "KNeighborsRegressor"),
     _forest("rf", CLASSIFICATION, "RandomForestClassifier", "sqrt", "random forest"),

@@ -121,9 +121,10 @@ class Preset:
 
     # -- building ----------------------------------------------------------------------
     def build(self, params: Mapping[str, Any] | None = None, *,
-              random_state: int | None = None) -> Any:
+              random_state: int | None = None, scale: bool | None = None) -> Any:
         """An unfitted estimator with these space values (missing ones keep the library's
-        default), wrapped in the preset's scaling; `random_state` where accepted."""
+        default), wrapped in the preset's scaling; `random_state` where accepted.
+        `scale=False` leaves the feature scaling out (a table's preprocessing does it)."""
         params = dict(params or {})
         unknown = sorted(set(params) - set(self.space))
         if unknown:
@@ -137,7 +138,7 @@ class Preset:
                 and "random_state" in init_params(cls):
             kwargs["random_state"] = random_state
         model = cls(**kwargs)
-        if self.scale:
+        if self.scale if scale is None else scale:
             from sklearn.pipeline import make_pipeline
             from sklearn.preprocessing import StandardScaler
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tuneforge.exceptions import TuneforgeError
 from tuneforge.presets import TASKS, Preset
 from tuneforge.runspec import data as data_io
 from tuneforge.runspec.errors import ConfigError, ConfigIssue
@@ -47,6 +46,7 @@ class DataSpec:
     target: str
     format: str
     time_column: str | None = None
+    drop: tuple[str, ...] = ()  # columns left out (e.g. ones recorded after the outcome)
 
 
 @dataclass(frozen=True)
@@ -72,19 +72,23 @@ class RunConfig:
     stopping: Mapping[str, Any] | None = None  # NoiseAwareStopping options; None: no rule
     nested_cv: int | None = None        # outer folds of a nested estimate; None: none
     objectives: tuple[str, ...] | None = None  # metrics optimized together (a front)
+    time_budget: float | None = None    # seconds for the whole selection (select's)
+    trials_default: bool = False        # budget.trials not given (no limit under seconds)
 
     def with_overrides(self, *, storage: str | None = None,
                        trials: int | None = None) -> RunConfig:
         """This config with the command line's --storage / --trials applied."""
         return replace(self, storage=self.storage if storage is None else storage,
-                       trials=self.trials if trials is None else trials)
+                       trials=self.trials if trials is None else trials,
+                       trials_default=self.trials_default and trials is None)
 
     def load_xy(self) -> tuple[Any, Any]:
         """The features and the target column, as pandas objects; a problem with the file
         is reported at the config's `data.path` line."""
         try:
             frame = data_io.read_table(self.data.path, self.data.format)
-            X, y = data_io.split_target(frame, self.data.target, self.data.path,
+            X, y = data_io.split_target(frame.drop(columns=list(self.data.drop)),
+                                        self.data.target, self.data.path,
                                         self.data.time_column)
         except data_io.DataError as exc:
             raise ConfigError(self.source, [ConfigIssue(self.lines.get("data.path"),
@@ -93,13 +97,12 @@ class RunConfig:
         return X, y
 
     def _check_cells(self, X: Any, y: Any) -> None:
-        """Text among numbers, and missing values where a model cannot take them, are
-        reported with their column, data rows and split (search rows or hold-out) before
-        any trial runs: the run used to fail late, blaming the refit."""
+        """The target's problems (with their data rows and split) and a table no column of
+        which can be used are reported before any trial runs. Text, dates and gaps in the
+        features are data: `select` prepares them inside the folds."""
+        from tuneforge.automl.preprocess import TableError, column_types
         from tuneforge.automl.tasks import target_problems
 
-        features = [c for c in X.columns if c != self.data.time_column]
-        held = self._holdout_rows(X, y)
         target = target_problems(y, self.task)
         if target:  # a regression split is not stratified: the split select would use
             target = target_problems(y, self.task, self._holdout_rows(X, None), first=1,
@@ -107,17 +110,13 @@ class RunConfig:
             raise ConfigError(self.source, [
                 ConfigIssue(self.lines.get("data.target"), "data.target",
                             f"{self.data.path}: {text}") for text in target])
-        refusing = self._models_refusing_missing(y)
-        lines = data_io.bad_cells(X, features, held, missing_ok=not refusing)
-        if not lines:
-            return
-        hint = (f"; {', '.join(refusing[:5])} cannot take missing values: fill or drop them, "
-                "or use models that take them (such as hgb)")
-        line = self.lines.get("data.path")
-        raise ConfigError(self.source, [
-            ConfigIssue(line, "data.path", f"{self.data.path}: {text}"
-                        + (hint if " missing value" in text else ""))
-            for text in lines])
+        features = X.drop(columns=[self.data.time_column]) if self.data.time_column else X
+        try:
+            column_types(features)
+        except TableError as exc:
+            raise ConfigError(self.source, [ConfigIssue(self.lines.get("data.path"),
+                                                        "data.path",
+                                                        f"{self.data.path}: {exc}")]) from None
 
     def _holdout_rows(self, X: Any, y: Any) -> Any:
         """The row positions `select` will hold out (the same split, seed and time order);
@@ -135,18 +134,6 @@ class RunConfig:
                                      times=times).holdout_index
         except (ValueError, TypeError):
             return None
-
-    def _models_refusing_missing(self, y: Any) -> list[str]:
-        """The names of the models to compare that do not accept NaN inputs."""
-        from tuneforge.automl.families import resolve_models
-        from tuneforge.automl.tasks import check_task
-
-        try:
-            task = check_task(self.task, y, self.metric)[0]
-            presets = resolve_models(self.models, task)
-        except (ValueError, TuneforgeError):
-            return []  # check_target reports a task that does not fit
-        return [p.name for p in presets if not data_io.takes_missing(p.build())]
 
     def check_target(self, y: Any) -> None:
         """The metric must fit the task inferred from the target when no task is given;
@@ -166,7 +153,10 @@ class RunConfig:
         from tuneforge.evaluate import NoiseAwareStopping
 
         return {"task": self.task, "models": None if self.models is None else list(self.models),
-                "budget": self.trials, "timeout": self.timeout, "scoring": self.metric,
+                "budget": None if self.time_budget is not None and self.trials_default
+                else self.trials,
+                "timeout": self.timeout, "time_budget": self.time_budget,
+                "scoring": self.metric,
                 "cv": self.cv, "holdout": self.holdout, "time_column": self.data.time_column,
                 "sampler": None if self.sampler is None else _unseeded(self.sampler).build(),
                 "pruner": None if self.pruner is None else self.pruner.build(),
@@ -242,6 +232,8 @@ _DATA = {
                                                 "config's folder"),
     "target": Field(string(), required=True, help="the column to predict"),
     "format": Field(nullable(string(data_io.FORMATS, "format"))),
+    "drop": Field(nullable(sequence(string())), help="columns to leave out, such as ones "
+                                                       "recorded after the outcome"),
     "time_column": Field(nullable(string()), help="a column of times: the hold-out is then "
                                                   "the latest rows and CV folds are forward"),
 }
@@ -262,7 +254,9 @@ _STOPPING = {
     "min_trials": Field(integer(minimum=0), default=10),
 }
 _BUDGET = {
-    "trials": Field(integer(minimum=1), default=50),
+    "trials": Field(nullable(integer(minimum=1)), default=None),
+    "seconds": Field(nullable(number(0, None, what="a positive number of seconds or null")),
+                     default=None, help="a time budget for the whole selection"),
     "timeout": Field(nullable(number(0, None, what="a positive number of seconds or null")),
                      default=None),
 }
@@ -279,7 +273,8 @@ def _root(task: str | None, why: str = "") -> dict[str, Field]:
         "cv": Field(integer(minimum=2), default=5),
         "holdout": Field(nullable(number(0, 1, what="a fraction in (0, 1) or null (no "
                                                    "hold-out)")), default=0.2),
-        "budget": Field(section(_BUDGET), default={"trials": 50, "timeout": None}),
+        "budget": Field(section(_BUDGET), default={"trials": None, "timeout": None,
+                                                   "seconds": None}),
         "sampler": Field(nullable(strategy("sampler", SAMPLERS))),
         "pruner": Field(nullable(strategy("pruner", PRUNERS))),
         "n_jobs": Field(_n_jobs, default=1),
@@ -331,7 +326,8 @@ def load_run_config(path: str | Path) -> RunConfig:
         data=data, task=values["task"],
         models=None if values["models"] is None else tuple(values["models"]),
         metric=values["metric"], cv=values["cv"], holdout=values["holdout"],
-        trials=budget["trials"], timeout=budget["timeout"], sampler=sampler,
+        trials=budget["trials"] or 50, timeout=budget["timeout"], sampler=sampler,
+        time_budget=budget["seconds"], trials_default=budget["trials"] is None,
         pruner=values["pruner"], seed=(sampler.options.get("seed") if sampler else None) or 0,
         n_jobs=values["n_jobs"], lines=_lines(root), stopping=values["stopping"],
         nested_cv=values["nested_cv"], objectives=values["objectives"])
@@ -370,7 +366,15 @@ def _check_data(spec: Any, root: Node, folder: Path, issues: Issues) -> Any:
         what = "it is the target" if time == spec["target"] else \
             f"no column {time!r} in {path.name}; {data_io.columns_hint(columns)}"
         return issues.add(nodes["time_column"].line, "data.time_column", what)
-    return DataSpec(path, spec["target"], fmt, time)
+    drop = spec.get("drop") or []
+    if drop is INVALID:
+        return INVALID
+    unknown_drop = [c for c in drop if c not in columns or c == spec["target"]]
+    if unknown_drop:
+        return issues.add(nodes["drop"].line, "data.drop",
+                          f"cannot drop {unknown_drop}: not a feature column of {path.name}; "
+                          f"{data_io.columns_hint(columns)}")
+    return DataSpec(path, spec["target"], fmt, time, tuple(drop))
 
 
 def _check_metric_task(values: dict[str, Any], root: Node, issues: Issues) -> None:

@@ -182,7 +182,11 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, groups: Any = None, **fit_params: Any) -> TuneSearchCV:
-        """Run the search (or continue its study), then refit the best candidate."""
+        """Run the search (or continue its study), then refit the best candidate. `X` may
+        be a CSV/Parquet path and `y` the name of its target column."""
+        from tuneforge.evaluate.tables import as_xy
+
+        X, y = as_xy(X, y)
         for name in _FITTED:
             self.__dict__.pop(name, None)
         settings = self._settings()

@@ -1,0 +1,175 @@
+"""The `tables` suite: raw tables as users bring them, at equal time budgets.
+
+On each table shipped by a PyPI package (text categories, gaps, dates; classification and
+regression; `tuneforge.automl.tables`), each seed splits the rows 80/20 and each system
+gets the 80% and the same wall-clock budget: `automl.select(time_budget=...)`, FLAML's
+AutoML (`time_budget=...`) and scikit-learn's HistGradientBoosting with default settings
+(text columns as pandas categories, as a user would pass them). The metric is the score on
+the 20% hold-out: accuracy (classification) or RMSE (regression). Each run is its own
+single-threaded process; for each table and seed the systems run one after another, so
+they see the same machine load. Each run records its wall time (`seconds`): FLAML's
+classification runs take several times their budget on a loaded machine, so a run is
+capped at 12 budgets plus two minutes.
+
+    python -m benchmarks.tables --budget 30 --seeds 5 --out benchmarks/results/tables-30s.json
+    python -m benchmarks.tables --budget 120 --seeds 5 --out benchmarks/results/tables-120s.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from benchmarks._env import (
+    emit_result,
+    machine_info,
+    markdown_table,
+    median,
+    pin_single_thread,
+    run_child,
+    write_json,
+)
+
+TABLES = ("titanic", "adult", "penguins", "cars", "seattle_weather")
+SYSTEMS = ("tuneforge", "flaml", "hgb-default")
+
+
+def _split(name: str, seed: int) -> tuple[Any, Any, Any, Any, str]:
+    from sklearn.model_selection import train_test_split
+
+    from tuneforge.automl.tables import TABLES as SPECS
+    from tuneforge.automl.tables import load_table
+
+    X, y = load_table(name)
+    task = SPECS[name].task
+    parts = train_test_split(X, y, test_size=0.2, random_state=seed,
+                             stratify=y if task == "classification" else None)
+    return (*parts, task)
+
+
+def _score(task: str, y_true: Any, y_pred: Any) -> float:
+    import numpy as np
+
+    if task == "classification":
+        return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+    diff = np.asarray(y_true, float) - np.asarray(y_pred, float)
+    return float(np.sqrt(np.mean(diff ** 2)))
+
+
+def _categories(X: Any, like: Any = None) -> Any:
+    """Text columns as pandas categories (those with more than 255 levels dropped: the
+    most a HistGradientBoosting category takes), the way a user hands HGB a table."""
+    X = X.copy()
+    for c in list(X.columns):
+        if X[c].dtype.kind == "O":
+            levels = (like if like is not None else X)[c].dropna().unique()
+            if len(levels) > 250:
+                X = X.drop(columns=c)
+            else:
+                X[c] = X[c].astype("category").cat.set_categories(sorted(map(str, levels)))
+    return X
+
+
+def run_one(table: str, seed: int, system: str, budget: float) -> dict[str, Any]:
+    """One (table, seed, system) run in this process: fit on the 80%, score on the 20%."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    X_tr, X_te, y_tr, y_te, task = _split(table, seed)
+    start = time.perf_counter()
+    info: dict[str, Any] = {}
+    if system == "tuneforge":
+        from tuneforge.automl import select
+
+        sel = select(X_tr, y_tr, task=task, time_budget=budget, holdout=None, seed=seed)
+        pred = sel.best_model.predict(X_te)
+        info = {"family": sel.best_family, "trials": len(sel.study.trials)}
+    elif system == "flaml":
+        from flaml import AutoML
+
+        automl = AutoML()
+        automl.fit(X_tr, y_tr, task=task, time_budget=budget, seed=seed, verbose=0,
+                   metric="accuracy" if task == "classification" else "rmse")
+        pred = automl.predict(X_te)
+        info = {"family": automl.best_estimator}
+    elif system == "hgb-default":
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+        cls = HistGradientBoostingClassifier if task == "classification" else \
+            HistGradientBoostingRegressor
+        X_fit = _categories(X_tr)
+        model = cls(random_state=seed).fit(X_fit, y_tr)
+        X_eval = _categories(X_te, like=X_tr)[X_fit.columns]
+        pred = model.predict(X_eval)
+    else:
+        raise ValueError(f"unknown system {system!r}; systems: {SYSTEMS}")
+    return {"table": table, "seed": seed, "system": system, "budget": budget, "task": task,
+            "score": _score(task, y_te, pred), "seconds": time.perf_counter() - start,
+            **info}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--budget", type=float, default=30.0)
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--tables", default=",".join(TABLES))
+    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--one", nargs=3, metavar=("TABLE", "SEED", "SYSTEM"),
+                        help="(internal) run one (table, seed, system) in this process")
+    args = parser.parse_args(argv)
+    pin_single_thread()
+    if args.one:
+        table, seed, system = args.one
+        emit_result(run_one(table, int(seed), system, args.budget))
+        return
+    runs = []
+    for seed in range(args.seeds):
+        for table in args.tables.split(","):
+            for system in args.systems.split(","):
+                try:
+                    result = run_child("benchmarks.tables", [
+                        "--budget", str(args.budget), "--one", table, str(seed), system],
+                        timeout=args.budget * 12 + 120)  # FLAML overshoots its budget
+                except RuntimeError as exc:
+                    result = {"table": table, "seed": seed, "system": system,
+                              "budget": args.budget, "score": None,
+                              "error": str(exc)[-800:]}
+                runs.append(result)
+                print(json.dumps(result), flush=True)
+                if args.out:  # after every run: nothing completed is lost
+                    write_json(args.out, {"machine": machine_info("benchmarks.tables"),
+                                          "runs": runs})
+    print(report(runs))
+
+
+def report(runs: list[dict[str, Any]]) -> str:
+    """Median hold-out score per table and system, and tuneforge's wins against each."""
+    tables = list(dict.fromkeys(r["table"] for r in runs))
+    systems = list(dict.fromkeys(r["system"] for r in runs))
+    rows = []
+    for table in tables:
+        task = next((r.get("task") for r in runs if r["table"] == table and r.get("task")),
+                    "?")
+        cells: list[Any] = [table, "accuracy" if task == "classification" else "RMSE"]
+        for system in systems:
+            scores = [r["score"] for r in runs if r["table"] == table
+                      and r["system"] == system and r.get("score") is not None]
+            failed = sum(1 for r in runs if r["table"] == table and r["system"] == system
+                         and r.get("score") is None)
+            text = "-" if not scores else f"{median(scores):.4g}"
+            cells.append(text + (f" ({failed} failed)" if failed else "") +
+                         f" n={len(scores)}")
+        rows.append(cells)
+    return markdown_table(["table", "metric", *systems], rows)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "report":
+        with open(sys.argv[2]) as f:
+            print(report(json.load(f)["runs"]))
+    else:
+        main()

@@ -1,0 +1,132 @@
+"""Model selection under a time budget: cheap families first, expensive ones only while they
+look promising, and nothing started that cannot finish before the deadline.
+
+`family_order` sorts families by a rough relative cost (linear models before boosting
+before kernel machines and neural networks), so the default round ranks every cheap family
+before an expensive one is tried. `BudgetedObjective` wraps the CV objective: before a
+trial runs, it predicts the trial's duration from the family's earlier trials (or, before
+any, from the cheapest family's time and the cost ratio) and skips it, as a pruned trial
+with the reason, when it would pass the deadline, or when the family is expensive and
+behind the leader by more than the CV noise; during a trial the objective stops at the
+deadline after the current fold.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from tuneforge.automl.families import MODEL_PARAM
+from tuneforge.exceptions import TrialPruned
+from tuneforge.trial.records import TrialState
+
+#: Rough cost of a family's default fit relative to logistic regression on the same rows;
+#: families not listed count as 5. Kernel machines and k-NN grow faster than linearly
+#: with the rows (`QUADRATIC`).
+RELATIVE_COST = {"logreg": 1.0, "ridge": 0.5, "lasso": 1.0, "elasticnet": 1.0,
+                 "tree": 0.5, "tree_reg": 0.5, "knn": 2.0, "knn_reg": 2.0,
+                 "hgb": 2.0, "hgb_reg": 2.0, "lightgbm": 2.0, "lightgbm_reg": 2.0,
+                 "xgboost": 4.0, "xgboost_reg": 4.0, "rf": 8.0, "rf_reg": 8.0,
+                 "extra_trees": 6.0, "extra_trees_reg": 6.0, "svc": 6.0, "svr": 6.0,
+                 "mlp": 12.0, "mlp_reg": 12.0}
+QUADRATIC = frozenset({"svc", "svr", "knn", "knn_reg"})
+EXPENSIVE = 4.0      # a family this many times the cheapest's cost is "expensive"
+#: Tried before the cheapest: HistGradientBoosting's defaults are the strongest baseline per
+#: second on tables (native categories and gaps), so a short budget never ends below it.
+FIRST = ("hgb", "hgb_reg")
+SKIP_ATTR = "skipped"  # trial user attr: why the budget skipped it
+
+
+def relative_cost(family: str, n_rows: int) -> float:
+    """The family's cost relative to logistic regression on `n_rows` rows."""
+    cost = RELATIVE_COST.get(family, 5.0)
+    if family in QUADRATIC and n_rows > 2000:
+        cost *= n_rows / 2000
+    return cost
+
+
+def family_order(names: Sequence[str], n_rows: int) -> list[str]:
+    """The families, `FIRST` then cheapest first (stable for equal costs)."""
+    return sorted(names, key=lambda f: (f not in FIRST, relative_cost(f, n_rows)))
+
+
+def predicted_seconds(family: str, durations: dict[str, list[float]], n_rows: int) -> float:
+    """A trial's expected duration: the median of the family's finished trials, else the
+    measured families' medians scaled by the square root of the cost ratio (a fit's fixed
+    costs, such as preprocessing, do not grow with the model's), the lowest of them; NaN
+    before any trial."""
+    own = durations.get(family)
+    if own:
+        return float(statistics.median(own))
+    known = [statistics.median(v) * math.sqrt(relative_cost(family, n_rows)
+                                               / relative_cost(f, n_rows))
+             for f, v in durations.items() if v]
+    return min(known) if known else math.nan
+
+
+class BudgetedObjective:
+    """The CV objective under a deadline (module docstring). Picklable."""
+
+    def __init__(self, objective: Any, deadline: float, n_rows: int,
+                 metric: Any, families: Sequence[str]) -> None:
+        self.objective = objective
+        self.deadline = deadline
+        self.n_rows = n_rows
+        self.metric = metric
+        self.families = list(families)
+        objective.deadline = deadline
+
+    @property
+    def direction(self) -> str:
+        return str(self.objective.direction)
+
+    def __call__(self, trial: Any) -> Any:
+        family = trial.suggest_categorical(MODEL_PARAM, self.families)
+        study = getattr(trial, "study", None)
+        history = [] if study is None else study.get_trials(
+            [TrialState.COMPLETE, TrialState.PRUNED])
+        durations: dict[str, list[float]] = {}
+        best: dict[str, tuple[float, float]] = {}
+        for t in history:
+            if t.user_attrs.get(SKIP_ATTR) or t.duration is None:
+                continue
+            f = t.params.get(MODEL_PARAM)
+            durations.setdefault(f, []).append(float(t.duration))
+            if t.state is TrialState.COMPLETE and t.values:
+                sem = ((t.user_attrs.get("cv") or {}).get("sem") or {}).get(self.metric.name)
+                value = t.values[0]
+                if f not in best or self.metric.is_better(value, best[f][0]):
+                    best[f] = (value, sem if isinstance(sem, (int, float)) else 0.0)
+        left = self.deadline - time.time()
+        expected = predicted_seconds(family, durations, self.n_rows)
+        soonest = min((predicted_seconds(f, durations, self.n_rows) for f in self.families),
+                      default=math.nan)
+        if math.isfinite(soonest) and soonest > left and study is not None:
+            study.stop()  # no family can finish a trial in the time left: stop cleanly
+            trial.set_user_attr(SKIP_ATTR, "no family is expected to finish in the time left")
+            raise TrialPruned("skipped: no family is expected to finish in the time left")
+        reason = None
+        if math.isfinite(expected) and expected > left:
+            reason = (f"{family} is expected to take {expected:.1f} s, more than the "
+                      f"{max(left, 0):.1f} s left")
+        elif best and family in best and len(best) > 1:
+            leader = max(best.values(), key=lambda v: v[0] if self.metric.greater_is_better
+                         else -v[0])
+            costs = {f: predicted_seconds(f, durations, self.n_rows) for f in best}
+            cheapest = min(costs.values())
+            behind = abs(leader[0] - best[family][0]) > 2 * max(leader[1], best[family][1])
+            if behind and cheapest > 0 and costs[family] > EXPENSIVE * cheapest \
+                    and best[family] != leader:
+                reason = (f"{family} is {costs[family] / cheapest:.0f} times the cost of the "
+                          "cheapest family and behind the leader by more than the CV noise")
+        if reason is not None:
+            trial.set_user_attr(SKIP_ATTR, reason)
+            raise TrialPruned(f"skipped: {reason}")
+        return self.objective(trial)
+
+
+__all__ = ["BudgetedObjective", "RELATIVE_COST", "family_order", "predicted_seconds",
+           "relative_cost"]
