@@ -4,7 +4,7 @@
 
 PYTHON      ?= python3
 VENV        ?= .venv
-EXTRAS      ?= sklearn,postgres,pandas,cmaes,checkpoints,dev,docs
+EXTRAS      ?= sklearn,postgres,pandas,cmaes,checkpoints,dashboard,dev,docs
 PYTEST_ARGS ?=
 STAMP       := $(VENV)/.tuneforge-installed
 BENCH_STAMP := $(VENV)/.bench-installed

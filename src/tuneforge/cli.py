@@ -579,6 +579,12 @@ def _select(X: Any, y: Any, cfg: RunConfig, *, progress: bool) -> Selection:
             raise TuneforgeError(f"{cfg.source}: study {cfg.study!r}: {exc}") from None
 
 
+# `importance`, `dashboard` and `report` live in cli_views.py (their extras load lazily)
+from tuneforge import cli_views as _cli_views  # noqa: E402
+
+_cli_views.register(_command)
+
+
 def main() -> None:
     """Entry point of the `tuneforge` console script."""
     app(prog_name="tuneforge")
