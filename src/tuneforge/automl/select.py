@@ -41,6 +41,7 @@ from tuneforge.trial.records import TrialState
 
 CONFIG_ATTR = "automl"            # study user attr: what the study compares (checked on resume)
 DEFAULT_ATTR = "automl_default"   # trial user attr: the family whose defaults it runs
+HOLDOUT_ATTR = "holdout_check"    # study user attr: CV vs hold-out of the winner (reports)
 
 
 class OvertuningWarning(UserWarning):
@@ -143,6 +144,11 @@ def select(X: Any, y: Any, *, task: str | None = None,
         if gap.overtuned:
             warnings.warn(f"model selection ({top['family']}): {gap.message}",
                           OvertuningWarning, stacklevel=2)
+        study.set_user_attr(HOLDOUT_ATTR, {  # read back by the dashboard and the report
+            **gap.to_json(), "family": top["family"], "trial": top["trial"],
+            "message": gap.message,
+            "families": [{"family": r["family"], "trial": r["trial"], "cv_score": r["cv_score"],
+                          "holdout_score": r.get("holdout_score")} for r in rows]})
     return Selection(study=study, task=task, metric=objective.metric, families=families,
                      leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split)
 
