@@ -156,8 +156,7 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
             for k in t.params:
                 names.setdefault(k, None)
         out.update(params=list(names), metric_names=_metric_names(live),
-                   plots=live.cached("available", lambda: plots.available(
-                       trials, len(live.ref.directions))),
+                   plots=live.plots(),
                    user_attrs=dict(live.state.user_attrs),
                    system_attrs=dict(live.state.system_attrs),
                    best_trials=_best(live, trials))
@@ -171,7 +170,7 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
         rows = [row(trials[n]) for n in numbers[-MAX_CHANGES:] if n < len(trials)]
         out = _summary(live)
         out.update(changed=rows, n_changed=len(numbers), study_changed=study_changed,
-                   truncated=len(numbers) > MAX_CHANGES)
+                   truncated=len(numbers) > MAX_CHANGES, plots=live.plots())
         return ok(out)
 
     @app.get("/api/studies/{study_id}/trials")

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tuneforge.dashboard.plots import Features
 from tuneforge.exceptions import CorruptEventError, StudyNotFoundError
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.cached import corrupt_message
@@ -30,6 +31,7 @@ class LiveStudy:
         self._log_num: list[int] = []          # ... and the trial it changed (-1: the study)
         self._cache: dict[Any, tuple[int, Any]] = {}
         self._checked = 0.0
+        self._features = Features()
 
     @property
     def cursor(self) -> int:
@@ -98,6 +100,17 @@ class LiveStudy:
             raise KeyError(f"study {self.ref.name!r} has no trial {number} "
                            f"(trials 0..{len(trials) - 1})")
         return trials[number]
+
+    def plots(self) -> list[str]:
+        """The plots this study has data for, updated from the trials changed since."""
+        with self._lock:
+            f = self._features
+            if f.seen != self.cursor:
+                numbers, _ = self.changed_since(f.seen)
+                trials = self.state.trials()
+                f.update([trials[n] for n in numbers if n < len(trials)])
+                f.seen = self.cursor
+            return f.plots(len(self.ref.directions))
 
     def cached(self, key: Any, build: Callable[[], Any]) -> Any:
         """`build()` once per cursor for `key` (figures, sorted tables, importance)."""

@@ -16,36 +16,52 @@ SINGLE = ("history", "intermediate", "parallel", "slice", "contour", "importance
 MULTI = ("pareto", "hypervolume", "parallel", "slice", "intermediate", "timeline", "cv", "gap")
 
 
+class Features:
+    """What a study's trials have to show (learning curves, CV folds, ...), kept up to date
+    from the trials that changed, so a 100,000-trial study is not scanned on every poll."""
+
+    def __init__(self) -> None:
+        self.have: set[str] = set()
+        self.params: dict[str, None] = {}
+        self.seen = -1  # the cursor these features are up to date with
+
+    def update(self, trials: Sequence[TrialRecord]) -> None:
+        for t in trials:
+            if t.intermediate:
+                self.have.add("intermediate")
+            if t.datetime_start is not None:
+                self.have.add("timeline")
+            if t.state.is_finished:
+                if "cv" not in self.have and curves.cv_scores(t) is not None:
+                    self.have.add("cv")
+                if "gap" not in self.have and curves.train_validation(t) is not None:
+                    self.have.add("gap")
+            if t.state is TrialState.COMPLETE:
+                self.have.add("done")
+                for k in t.params:
+                    self.params.setdefault(k, None)
+
+    def plots(self, n_objectives: int) -> list[str]:
+        """The plots with something to show, in page order."""
+        out = []
+        for k in (SINGLE if n_objectives == 1 else MULTI):
+            if k in ("intermediate", "cv", "gap", "timeline") and k not in self.have:
+                continue
+            if k in ("history", "edf", "pareto", "hypervolume") and "done" not in self.have:
+                continue
+            if k in ("parallel", "slice", "importance") and not self.params:
+                continue
+            if k == "contour" and len(self.params) < 2:
+                continue
+            out.append(k)
+        return out
+
+
 def available(trials: Sequence[TrialRecord], n_objectives: int) -> list[str]:
     """The plots with something to show for these trials, in page order."""
-    kinds = list(SINGLE if n_objectives == 1 else MULTI)
-    have: set[str] = set()
-    params: set[str] = set()
-    for t in trials:
-        if t.intermediate:
-            have.add("intermediate")
-        if t.state.is_finished and "cv" not in have and curves.cv_scores(t) is not None:
-            have.add("cv")
-        if t.state.is_finished and "gap" not in have and \
-                curves.train_validation(t) is not None:
-            have.add("gap")
-        if t.datetime_start is not None:
-            have.add("timeline")
-        if t.state is TrialState.COMPLETE:
-            have.add("done")
-            params.update(t.params)
-    out = []
-    for k in kinds:
-        if k in ("intermediate", "cv", "gap", "timeline") and k not in have:
-            continue
-        if k in ("history", "edf", "pareto", "hypervolume") and "done" not in have:
-            continue
-        if k in ("parallel", "slice", "importance") and not params:
-            continue
-        if k == "contour" and len(params) < 2:
-            continue
-        out.append(k)
-    return out
+    f = Features()
+    f.update(trials)
+    return f.plots(n_objectives)
 
 
 def build(kind: str, trials: list[TrialRecord], directions: Any, *, objective: int,
@@ -106,4 +122,4 @@ def as_dict(text: str) -> Any:
     return json.loads(text)
 
 
-__all__ = ["MULTI", "SINGLE", "available", "build", "figure_json"]
+__all__ = ["MULTI", "SINGLE", "Features", "available", "build", "figure_json"]

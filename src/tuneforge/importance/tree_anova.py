@@ -57,11 +57,16 @@ def main_effects(lo: np.ndarray, hi: np.ndarray, values: np.ndarray, lower: np.n
         cuts = np.unique(np.concatenate([lo[:, j], hi[:, j]]))
         if len(cuts) < 2:
             continue
-        a, b = cuts[:-1], cuts[1:]
-        width = (b - a) / span[j]                          # (K,) interval shares
-        covers = (lo[:, j, None] <= a[None, :]) & (hi[:, j, None] >= b[None, :])  # (L, K)
-        others = np.prod(np.delete(frac, j, axis=1), axis=1) if d > 1 else np.ones(len(lo))
-        marginal = (others * values) @ covers              # (K,) f_j on each interval
+        width = np.diff(cuts) / span[j]                    # (K,) interval shares
+        with np.errstate(divide="ignore", invalid="ignore"):
+            others = np.where(frac[:, j] > 0, weight / frac[:, j], 0.0)  # other axes' share
+        # each leaf adds others * value on the intervals it spans: a difference array
+        first = np.searchsorted(cuts, lo[:, j])
+        stop = np.searchsorted(cuts, hi[:, j])
+        diff = np.zeros(len(cuts))
+        np.add.at(diff, first, others * values)
+        np.add.at(diff, stop, -others * values)
+        marginal = np.cumsum(diff)[:-1]                    # (K,) f_j on each interval
         out[j] = float(width @ (marginal - mean) ** 2)
     return out, total
 

@@ -7,7 +7,6 @@ trials, the envelope of the values, the trials of every state).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,8 +41,21 @@ def as_history(source: Any, directions: Sequence[Direction | str] | None = None)
 
 def complete(trials: Sequence[TrialRecord], n_objectives: int) -> list[TrialRecord]:
     """COMPLETE trials with `n_objectives` finite values."""
-    return [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None
-            and len(t.values) == n_objectives and all(math.isfinite(v) for v in t.values)]
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.values is not None
+            and len(t.values) == n_objectives]
+    if not done:
+        return done
+    vals = np.array([t.values for t in done], dtype=np.float64)
+    finite = np.asarray(np.isfinite(vals).all(axis=1))
+    if finite.all():
+        return done
+    return [t for t, ok in zip(done, finite, strict=True) if ok]
+
+
+def values_of(trials: Sequence[TrialRecord], objective: int) -> np.ndarray:
+    """Objective `objective` of each trial (n,), NaN where it has no value."""
+    return np.array([t.values[objective] if t.values is not None else np.nan
+                     for t in trials], dtype=np.float64)
 
 
 def check_objective(objective: int, directions: Sequence[Direction]) -> None:
@@ -69,14 +81,19 @@ def envelope_indices(y: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
     if n <= max_points:
         return np.arange(n)
     buckets = max(max_points // 2, 1)
-    edges = np.linspace(0, n, buckets + 1).astype(int)
-    keep = [0, n - 1]
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
-        if b > a:
-            seg = y[a:b]
-            keep.append(a + int(np.nanargmin(seg)) if np.isfinite(seg).any() else a)
-            keep.append(a + int(np.nanargmax(seg)) if np.isfinite(seg).any() else b - 1)
-    return np.unique(np.asarray(keep))
+    bucket = (np.arange(n) * buckets) // n                 # (n,) bucket of each point
+    order = np.lexsort((np.nan_to_num(y, nan=np.inf), bucket))  # by bucket, then value
+    starts = np.flatnonzero(np.r_[True, bucket[order][1:] != bucket[order][:-1]])
+    ends = np.r_[starts[1:], n] - 1
+    finite = np.isfinite(y[order][ends])
+    # the highest: the last finite one of each bucket (NaN sorted after it)
+    high = ends.copy()
+    if not finite.all():
+        ok = np.isfinite(y[order])
+        last_ok = np.maximum.accumulate(np.where(ok, np.arange(n), -1))
+        high = np.maximum(last_ok[ends], starts)
+    keep = np.concatenate([[0, n - 1], order[starts], order[high]])
+    return np.unique(keep)
 
 
 def sample_indices(n: int, max_points: int, *, keep: Sequence[int] = (),

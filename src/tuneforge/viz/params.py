@@ -24,6 +24,8 @@ from tuneforge.viz._data import (
 )
 from tuneforge.viz._plotly import go
 
+MAX_BINNED = 20_000  # trials averaged into a contour's cells
+
 
 def _setup(study: Any, objective: int, directions: Sequence[Direction | str] | None,
            params: Sequence[str] | None) -> tuple[list[TrialRecord], Direction, list[str], str]:
@@ -142,8 +144,8 @@ def plot_contour(study: Any, *, params: Sequence[str] | None = None, objective: 
                  target_name: str | None = None, bins: int = 30,
                  max_points: int = MAX_POINTS) -> Any:
     """The objective over two parameters (`params`, default the first two): the mean
-    value of the trials in each of `bins` x `bins` cells, contoured, with the trials on
-    top (at most `max_points`, the best tenth always among them)."""
+    value of the trials in each of `bins` x `bins` cells (over at most 20,000 trials, the
+    best always among them), contoured, with the trials on top (at most `max_points`)."""
     done, direction, names, label = _setup(study, objective, directions, params)
     if len(names) < 2:
         raise ValueError(f"a contour plot needs two parameters; the trials have {names}")
@@ -151,6 +153,9 @@ def plot_contour(study: Any, *, params: Sequence[str] | None = None, objective: 
     done = [t for t in done if px in t.params and py in t.params]
     label = target_name or label
     z = np.array([t.values[objective] for t in done], dtype=np.float64)  # type: ignore[index]
+    if len(done) > MAX_BINNED:  # the cell means of a large sample: the same picture
+        idx = sample_indices(len(done), MAX_BINNED, keep=_best_first(z, direction, 200))
+        done, z = [done[i] for i in idx], z[idx]
     fig = go().Figure()
     axes = []
     if len(done):

@@ -179,10 +179,8 @@ async function studyPage(main, id) {
         const u0 = performance.now();
         cursor = ch.cursor;
         drawCounts(counts, ch);
-        if (ch.n_changed) {
-          const fresh = await api(`/api/studies/${id}`);
-          for (const kind of fresh.plots) if (!cards[kind]) { location.reload(); return; }
-        }
+        // a plot that now has data (the first learning curve, say): rebuild the page
+        for (const kind of ch.plots) if (!cards[kind]) { location.reload(); return; }
         await Promise.all([refreshPlots(false), table.reload()]);
         stats.updates += 1;
         stats.lastUpdateMs = performance.now() - u0;
