@@ -38,6 +38,16 @@ def db(tmp_path):
     return url
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One database and one server for the tests that only read."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('shared') / 'shared.db'}"
+    make_single(url, n=5)
+    make_multi(url, n=8)
+    with served(url) as base:
+        yield url, base
+
+
 def _ids(page, base):
     import json
     import urllib.request
@@ -79,58 +89,58 @@ def test_plots_grow_without_reload_while_another_process_adds_trials(chromium, d
         assert errors == []
 
 
-def test_table_filters_and_sorts(chromium, db):
-    with served(db) as base:
-        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-        errors = console_errors(page)
-        page.goto(f"{base}/study/{_ids(page, base)['single']}")
-        page.wait_for_selector("#trials tbody tr")
-        before = page.inner_text("#table-info")
-        page.fill("#trial-filter", "kind=b")
-        page.wait_for_function("(b) => document.querySelector('#table-info').textContent != b",
-                               arg=before)
-        kinds = page.eval_on_selector_all("#trials tbody tr td:last-child",
-                                          "tds => tds.map(t => t.textContent)")
-        assert kinds and set(kinds) == {"b"}
-        page.fill("#trial-filter", "")
-        page.select_option("#state-filter", "FAIL")
-        page.wait_for_function("() => document.querySelectorAll('#trials tbody tr').length == 1")
-        assert page.inner_text("#trials tbody tr td:nth-child(2)") == "FAIL"
-        page.select_option("#state-filter", "COMPLETE")
-        page.click("th[data-sort=value]")
-        page.wait_for_selector("th.sorted-asc[data-sort=value]")
-        page.wait_for_timeout(400)
-        vals = page.eval_on_selector_all("#trials tbody tr td:nth-child(3)",
-                                         "tds => tds.map(t => parseFloat(t.textContent))")
-        assert len(vals) == 4 and vals == sorted(vals)
-        assert errors == []
+def test_table_filters_and_sorts(chromium, shared):
+    base = shared[1]
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    errors = console_errors(page)
+    page.goto(f"{base}/study/{_ids(page, base)['single']}")
+    page.wait_for_selector("#trials tbody tr")
+    before = page.inner_text("#table-info")
+    page.fill("#trial-filter", "kind=b")
+    page.wait_for_function("(b) => document.querySelector('#table-info').textContent != b",
+                           arg=before)
+    kinds = page.eval_on_selector_all("#trials tbody tr td:last-child",
+                                      "tds => tds.map(t => t.textContent)")
+    assert kinds and set(kinds) == {"b"}
+    page.fill("#trial-filter", "")
+    page.select_option("#state-filter", "FAIL")
+    page.wait_for_function("() => document.querySelectorAll('#trials tbody tr').length == 1")
+    assert page.inner_text("#trials tbody tr td:nth-child(2)") == "FAIL"
+    page.select_option("#state-filter", "COMPLETE")
+    page.click("th[data-sort=value]")
+    page.wait_for_selector("th.sorted-asc[data-sort=value]")
+    page.wait_for_timeout(400)
+    vals = page.eval_on_selector_all("#trials tbody tr td:nth-child(3)",
+                                     "tds => tds.map(t => parseFloat(t.textContent))")
+    assert len(vals) == 4 and vals == sorted(vals)
+    assert errors == []
 
 
-def test_trial_page_shows_error_traceback_reason_and_provenance(chromium, db):
-    with served(db) as base:
-        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-        errors = console_errors(page)
-        page.goto(f"{base}/study/{_ids(page, base)['single']}/trial/3")
-        page.wait_for_selector("#fail-reason")
-        assert "boom on purpose" in page.inner_text("#fail-reason")
-        assert "Traceback" in page.inner_text("#traceback")
-        assert "abc123" in page.inner_text(".provenance")
-        assert "RandomSampler" in page.inner_text("main")
-        assert page.evaluate("document.getElementById('plot-trial-intermediate') !== null")
-        page.screenshot(path=str(artifacts_dir() / "trial.png"), full_page=True)
-        page.goto(f"{base}/study/{_ids(page, base)['multi']}")
-        page.wait_for_function("() => window.tfStats.allPlotsMs !== undefined", timeout=60_000)
-        assert page.evaluate("document.getElementById('plot-pareto').data.length") == 2
-        page.screenshot(path=str(artifacts_dir() / "multi.png"), full_page=True)
-        assert errors == []
+def test_trial_page_shows_error_traceback_reason_and_provenance(chromium, shared):
+    base = shared[1]
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    errors = console_errors(page)
+    page.goto(f"{base}/study/{_ids(page, base)['single']}/trial/3")
+    page.wait_for_selector("#fail-reason")
+    assert "boom on purpose" in page.inner_text("#fail-reason")
+    assert "Traceback" in page.inner_text("#traceback")
+    assert "abc123" in page.inner_text(".provenance")
+    assert "RandomSampler" in page.inner_text("main")
+    assert page.evaluate("document.getElementById('plot-trial-intermediate') !== null")
+    page.screenshot(path=str(artifacts_dir() / "trial.png"), full_page=True)
+    page.goto(f"{base}/study/{_ids(page, base)['multi']}")
+    page.wait_for_function("() => window.tfStats.allPlotsMs !== undefined", timeout=60_000)
+    assert page.evaluate("document.getElementById('plot-pareto').data.length") == 2
+    page.screenshot(path=str(artifacts_dir() / "multi.png"), full_page=True)
+    assert errors == []
 
 
-def test_report_opens_offline_without_console_errors(chromium, db, tmp_path):
+def test_report_opens_offline_without_console_errors(chromium, shared, tmp_path):
     require_module("sklearn", "sklearn")
     from tuneforge.report import write_report
     from tuneforge.storage.url import open_storage
 
-    out = write_report(open_storage(db, read_only=True), "single", tmp_path / "r.html")
+    out = write_report(open_storage(shared[0], read_only=True), "single", tmp_path / "r.html")
     context = chromium.new_context(offline=True)
     page = context.new_page()
     errors = console_errors(page)
