@@ -36,6 +36,11 @@ def _static(name: str) -> str:
 
 
 def _summary(live: LiveStudy) -> dict[str, Any]:
+    """Counts and best trial(s), computed once per cursor (every poll asks for them)."""
+    return dict(live.cached("summary", lambda: _compute_summary(live)))
+
+
+def _compute_summary(live: LiveStudy) -> dict[str, Any]:
     trials = live.trials()
     dirs = live.ref.directions
     counts = Counter(t.state.value for t in trials)
@@ -149,17 +154,12 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
     @app.get("/api/studies/{study_id}")
     def study(study_id: int) -> Any:
         live = study_by_id(study_id)
-        trials = live.trials()
         out = _summary(live)
-        names: dict[str, None] = {}
-        for t in trials:
-            for k in t.params:
-                names.setdefault(k, None)
-        out.update(params=list(names), metric_names=_metric_names(live),
+        out.update(params=live.param_names(), metric_names=_metric_names(live),
                    plots=live.plots(),
                    user_attrs=dict(live.state.user_attrs),
                    system_attrs=dict(live.state.system_attrs),
-                   best_trials=_best(live, trials))
+                   best_trials=out["best"])
         return ok(out)
 
     @app.get("/api/studies/{study_id}/changes")

@@ -101,8 +101,8 @@ class LiveStudy:
                            f"(trials 0..{len(trials) - 1})")
         return trials[number]
 
-    def plots(self) -> list[str]:
-        """The plots this study has data for, updated from the trials changed since."""
+    def _features_now(self) -> Features:
+        """The features, updated from the trials changed since they were last read."""
         with self._lock:
             f = self._features
             if f.seen != self.cursor:
@@ -110,7 +110,15 @@ class LiveStudy:
                 trials = self.state.trials()
                 f.update([trials[n] for n in numbers if n < len(trials)])
                 f.seen = self.cursor
-            return f.plots(len(self.ref.directions))
+            return f
+
+    def plots(self) -> list[str]:
+        """The plots this study has data for."""
+        return self._features_now().plots(len(self.ref.directions))
+
+    def param_names(self) -> list[str]:
+        """The parameters of the COMPLETE trials, in first-seen order."""
+        return list(self._features_now().params)
 
     def cached(self, key: Any, build: Callable[[], Any]) -> Any:
         """`build()` once per cursor for `key` (figures, sorted tables, importance)."""
