@@ -44,6 +44,10 @@ def main() -> None:
         page.screenshot(path=str(args.out / "dashboard-studies.png"))
         page.goto(f"{base}/study/{sid['id']}")
         page.wait_for_function("() => window.tfStats.allPlotsMs !== undefined", timeout=120_000)
+        page.locator("#plot-importance").scroll_into_view_if_needed()  # drawn when in view
+        page.wait_for_function("() => (document.getElementById('plot-importance').data || [])"
+                               ".length > 0", timeout=120_000)
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(args.out / "dashboard-study.png"), full_page=True)
         page.goto(f"{base}/study/{sid['id']}/trial/{trial}")
         page.wait_for_selector("#params")

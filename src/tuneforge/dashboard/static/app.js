@@ -10,6 +10,7 @@ const TITLES = {
   pareto: "Pareto front", hypervolume: "Hypervolume history",
 };
 const WIDE = new Set(["slice", "timeline", "parallel"]);
+const LAZY = new Set(["importance"]);
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 const stats = (window.tfStats = { updates: 0, lastUpdateMs: null, firstPaintMs: null,
                                   plotsRendered: 0, errors: [] });
@@ -164,7 +165,8 @@ async function studyPage(main, id) {
   await Promise.all([first ? drawPlot(first) : null, table.reload()]);
   stats.firstPaintMs = performance.now() - t0;
   // then every other plot once, one after another; later updates redraw the visible ones
-  await Promise.all(Object.keys(cards).filter((k) => k !== first).map(drawPlot));
+  // importance fits forests: drawn only once its card is in view (the observer below)
+  await Promise.all(Object.keys(cards).filter((k) => k !== first && !LAZY.has(k)).map(drawPlot));
   stats.allPlotsMs = performance.now() - t0;
   for (const kind of Object.keys(cards)) observer.observe(cards[kind].card);
 
