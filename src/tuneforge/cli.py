@@ -582,7 +582,7 @@ def _select(X: Any, y: Any, cfg: RunConfig, *, progress: bool) -> Selection:
 # `importance`, `dashboard` and `report` live in cli_views.py (their extras load lazily)
 from tuneforge import cli_views as _cli_views  # noqa: E402
 
-_cli_views.register(_command)
+_cli_views.register(_command, open_read=_open_read, stdout=_stdout)
 
 
 def main() -> None:

@@ -21,10 +21,15 @@ StorageOption = Annotated[str, typer.Option(
 StudyArgument = Annotated[str, typer.Argument(help="Name of the study.", show_default=False)]
 
 
-def register(_command: Any) -> None:
+_HELPERS: dict[str, Any] = {}  # cli.py's open-read and console helpers (no import cycle)
+
+
+def register(_command: Any, *, open_read: Any, stdout: Any) -> None:
     """Add the commands through cli.py's `_command` decorator (called once, at the end of
     cli.py, which passes its own decorator: under ``python -m tuneforge.cli`` that module is
-    ``__main__``, not ``tuneforge.cli``)."""
+    ``__main__``, not ``tuneforge.cli``), and its helpers: `open_read(url)` opens a storage
+    read-only with a clear error for a missing file, `stdout()` is its console."""
+    _HELPERS.update(open_read=open_read, stdout=stdout)
 
     @_command("importance")
     def importance(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
@@ -65,22 +70,25 @@ def register(_command: Any) -> None:
                    help="Include hyperparameter importance (needs scikit-learn).")] = True,
                ) -> None:
         """Write one self-contained HTML report of a study (opens offline)."""
-        from tuneforge.cli import _open_read, _stdout
         from tuneforge.report import write_report
 
-        written = write_report(_open_read(storage), study, out, importance=importance_)
-        _stdout().print(plain(f"wrote {written}"))
+        written = write_report(_HELPERS["open_read"](storage), study, out,
+                               importance=importance_)
+        _HELPERS["stdout"]().print(plain(f"wrote {written}"))
 
 
 def show_importance(storage: str, study: str, *, method: str, objective: int, repeats: int,
                     seed: int) -> None:
     """Print the importance table of `study` in `storage`."""
-    from tuneforge.cli import _load, _open_read, _stdout
     from tuneforge.importance import METHODS, fanova_importance, permutation_importance
+    from tuneforge.storage.base import find_study
+    from tuneforge.storage.cached import StudyView
 
     if method not in METHODS:
         raise TuneforgeError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
-    ref, trials = _load(_open_read(storage), study)
+    store = _HELPERS["open_read"](storage)
+    ref = find_study(store, study)
+    trials = StudyView(store, ref).trials()
     fn = fanova_importance if method == "fanova" else permutation_importance
     try:
         imp = fn(trials, ref.directions, objective=objective, repeats=repeats, seed=seed,
@@ -98,7 +106,7 @@ def show_importance(storage: str, study: str, *, method: str, objective: int, re
         table.add_row(plain(p.name), f"{p.mean:.4f}", f"{p.low:.4f} - {p.high:.4f}")
     if method == "fanova":
         table.caption = f"interactions and noise: {max(1 - sum(imp.as_dict().values()), 0):.4f}"
-    _stdout().print(table)
+    _HELPERS["stdout"]().print(table)
 
 
 __all__ = ["register", "show_importance"]
