@@ -220,7 +220,7 @@ def measure(page: Any, url: str, shows: Any, n_shown: int, step: int, append: An
     return out
 
 
-def run(n: int, updates: int, workdir: Path) -> dict[str, Any]:
+def run(n: int, updates: int, workdir: Path, save: Any = None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     tf_db, od_db = workdir / "tf.db", workdir / "optuna.db"
@@ -241,6 +241,8 @@ def run(n: int, updates: int, workdir: Path) -> dict[str, Any]:
                         lambda k: build_tuneforge(tf_db, 10, start=n + 10 * k), updates, True)
             res["tuneforge"] = dict(r, server_ready_s=ready)
             page.close()
+        if save is not None:
+            save(res)  # kept even if the peer's part never finishes
         try:
             import optuna_dashboard  # noqa: F401
         except ImportError as exc:
@@ -284,7 +286,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="tf-dash-bench-") as tmp:
         workdir = args.workdir or Path(tmp)
-        res = run(args.trials, args.updates, workdir)
+        res = run(args.trials, args.updates, workdir,
+                  save=lambda partial: _env.write_json(args.out, partial))
     _env.write_json(args.out, res)
     print(_env.describe(res["machine"]))
     print(f"built: tuneforge {res['tuneforge_build_s']:.1f} s"
