@@ -4,14 +4,14 @@
 
 PYTHON      ?= python3
 VENV        ?= .venv
-EXTRAS      ?= sklearn,postgres,pandas,cmaes,checkpoints,ray,dev,docs
+EXTRAS      ?= sklearn,postgres,pandas,cmaes,checkpoints,ray,dashboard,dev,docs
 PYTEST_ARGS ?=
 STAMP       := $(VENV)/.tuneforge-installed
 BENCH_STAMP := $(VENV)/.bench-installed
 TEST_STAMP  := $(VENV)/.test-installed
 SITE        := build/site
 
-.PHONY: demo docs lint test postgresql
+.PHONY: demo docs lint test postgresql chromium
 
 demo: $(STAMP)
 	$(VENV)/bin/tuneforge demo
@@ -26,7 +26,7 @@ lint: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir $(SITE)
 
-test: lint docs $(STAMP) $(BENCH_STAMP) $(TEST_STAMP) postgresql
+test: lint docs $(STAMP) $(BENCH_STAMP) $(TEST_STAMP) postgresql chromium
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
@@ -57,4 +57,17 @@ postgresql:
 	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
 	else \
 	    echo "PostgreSQL is not installed and we are not root: its tests will skip"; \
+	fi
+
+# The dashboard's browser tests drive Debian's Chromium through Playwright (never
+# `playwright install`, which downloads a browser). Without it (and not root) they are
+# skipped, or fail when CI=true. Screenshots land in build/test-artifacts/dashboard/.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then \
+	    : ; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Chromium (Debian package)"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+	    echo "Chromium is not installed and we are not root: the browser tests will skip"; \
 	fi

@@ -703,6 +703,12 @@ def _register_retune() -> None:
 _register_retune()
 
 
+# `importance`, `dashboard` and `report` live in cli_views.py (their extras load lazily)
+from tuneforge import cli_views as _cli_views  # noqa: E402
+
+_cli_views.register(_command, open_read=_open_read, stdout=_stdout)
+
+
 def main() -> None:
     """Entry point of the `tuneforge` console script."""
     app(prog_name="tuneforge")

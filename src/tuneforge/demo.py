@@ -163,7 +163,7 @@ def run_demo(storage: str, fast: bool, *, console: Console | None = None) -> lis
     seconds.
     """
     _require_sklearn()
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.model_selection import StratifiedKFold, cross_validate
 
     console = console or Console()
     budget = FAST if fast else FULL
@@ -186,9 +186,16 @@ def run_demo(storage: str, fast: bool, *, console: Console | None = None) -> lis
                              load_if_exists=True, seed=SEED)
 
         def objective(trial: Trial, s: Search = s) -> float:
-            scores = cross_val_score(s.build(s.suggest(trial)), X_fit, y_fit, cv=cv,
-                                     scoring="accuracy", n_jobs=s.cv_jobs)
+            res = cross_validate(s.build(s.suggest(trial)), X_fit, y_fit, cv=cv,
+                                 scoring="accuracy", n_jobs=s.cv_jobs,
+                                 return_train_score=True)
+            scores, train = res["test_score"], res["train_score"]
+            for fold in range(len(scores)):  # the running mean: the dashboard's curves
+                trial.report(float(scores[:fold + 1].mean()), step=fold)
             trial.set_user_attr("cv_std", float(scores.std()))
+            # the folds, as the CV objectives record them (dashboard: folds, train gap)
+            trial.set_user_attr("cv", {"scores": {"accuracy": scores.tolist()},
+                                       "train_scores": {"accuracy": train.tolist()}})
             return float(scores.mean())
 
         n = s.n_trials if s.n_trials is not None else len(s.sampler)  # type: ignore[arg-type]

@@ -154,6 +154,11 @@ def test_winner_is_refitted_and_scored_on_the_holdout(clf, cancer):
     assert isinstance(selection.gap, GapReport)
     assert selection.gap.cv_score == top["cv_score"]
     assert selection.gap.holdout_score == top["holdout_score"]
+    # recorded on the study for the dashboard and `tuneforge report`
+    stored = selection.study.user_attrs["holdout_check"]
+    assert stored["holdout_score"] == top["holdout_score"] and stored["family"] == top["family"]
+    assert [f["family"] for f in stored["families"]] == [r["family"] for r in
+                                                          selection.leaderboard]
     assert selection.best_params == top["params"]
     fresh = selection.new_estimator()
     assert not hasattr(fresh, "classes_")
@@ -242,6 +247,7 @@ def test_no_holdout(cancer):
     X, y = cancer
     selection = select(X, y, models=["logreg"], budget=2, cv=3, holdout=None)
     assert selection.gap is None and selection.holdout_split is None
+    assert "holdout_check" not in selection.study.user_attrs
     assert selection.leaderboard[0]["holdout_score"] is None
     assert selection.best_model.predict(X).shape == (len(y),)
     assert selection.to_json()["holdout"] is None

@@ -47,6 +47,7 @@ CONFIG_ATTR = "automl"            # study user attr: what the study compares (ch
 DEFAULT_ATTR = "automl_default"   # trial user attr: the family whose defaults it runs
 REFIT_SHARE = 0.85  # of a time budget, the share for the search; the rest refits
 LARGE_ROWS = 10_000  # under a time budget, the default 5 folds become 3 above this
+HOLDOUT_ATTR = "holdout_check"    # study user attr: CV vs hold-out of the winner (reports)
 
 
 class OvertuningWarning(UserWarning):
@@ -196,6 +197,11 @@ def select(X: Any, y: Any, *, task: str | None = None,
         if gap.overtuned:
             warnings.warn(f"model selection ({top['family']}): {gap.message}",
                           OvertuningWarning, stacklevel=2)
+        study.set_user_attr(HOLDOUT_ATTR, {  # read back by the dashboard and the report
+            **gap.to_json(), "family": top["family"], "trial": top["trial"],
+            "message": gap.message,
+            "families": [{"family": r["family"], "trial": r["trial"], "cv_score": r["cv_score"],
+                          "holdout_score": r.get("holdout_score")} for r in rows]})
     return Selection(study=study, task=task, metric=objective.metric, families=families,
                      leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split,
                      columns=columns)
