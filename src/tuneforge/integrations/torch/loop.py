@@ -33,7 +33,7 @@ from tuneforge.integrations.torch.layers import (
     set_submodule,
     unfreeze,
 )
-from tuneforge.integrations.torch.optim import make_optimizer, make_scheduler, param_groups
+from tuneforge.integrations.torch.optim import config_optimizer, make_scheduler
 from tuneforge.integrations.torch.penalties import l2sp_penalty
 from tuneforge.integrations.torch.space import FineTuneConfig
 from tuneforge.training.early_stopping import EarlyStopping
@@ -253,12 +253,7 @@ def fine_tune(model: Any, config: FineTuneConfig, *, train: Any, validation: Any
         head = set(groups[-1].params)
         reference = {n: p.detach().clone() for n, p in model.named_parameters()
                      if n not in head}
-    optimizer = make_optimizer(
-        config.optimizer_name,
-        param_groups(model, config.head_lr, config.lr_decay, groups=groups,
-                     weight_decay=config.weight_decay),
-        lr=config.head_lr, momentum=config.momentum if config.optimizer == "sgd" else 0.0,
-        betas=(config.beta1, config.beta2), weight_decay=config.weight_decay)
+    optimizer = config_optimizer(model, config, groups)
     n_train = _size(train)
     steps_per_epoch = math.ceil(n_train / config.batch_size)
     total = steps_per_epoch * config.epochs

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tuneforge.integrations.torch._torch import torch
 from tuneforge.integrations.torch.layers import NORM_TYPES, LayerGroup, layer_groups
+
+if TYPE_CHECKING:
+    from tuneforge.integrations.torch.space import FineTuneConfig
 
 OPTIMIZERS = ("sgd", "sgd_momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad")
 SCHEDULERS = ("constant", "step", "cosine", "one_cycle", "linear_warmup")
@@ -213,3 +216,14 @@ def current_lrs(optimizer: Any) -> dict[str, float]:
 
 __all__ = ["OPTIMIZERS", "SCHEDULERS", "current_lrs", "group_lrs", "lr_factor",
            "make_optimizer", "make_scheduler", "no_decay_names", "param_groups"]
+
+
+def config_optimizer(model: Any, config: FineTuneConfig, groups: Sequence[LayerGroup]) -> Any:
+    """The optimizer a FineTuneConfig describes over `groups` (discriminative learning
+    rates, momentum only for SGD): one recipe for `fine_tune` and the Trainer adapter."""
+    return make_optimizer(
+        config.optimizer_name,
+        param_groups(model, config.head_lr, config.lr_decay, groups=groups,
+                     weight_decay=config.weight_decay),
+        lr=config.head_lr, momentum=config.momentum if config.optimizer == "sgd" else 0.0,
+        betas=(config.beta1, config.beta2), weight_decay=config.weight_decay)

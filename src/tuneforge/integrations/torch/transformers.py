@@ -19,7 +19,7 @@ from typing import Any
 
 from tuneforge.exceptions import TrialPruned, missing_extra
 from tuneforge.integrations.torch.layers import LayerGroup, freeze, layer_groups, unfreeze
-from tuneforge.integrations.torch.optim import make_optimizer, make_scheduler, param_groups
+from tuneforge.integrations.torch.optim import config_optimizer, make_scheduler
 from tuneforge.integrations.torch.space import FineTuneConfig
 
 _tr: Any
@@ -42,12 +42,7 @@ def trainer_optimizers(model: Any, config: FineTuneConfig, *, num_training_steps
                          f"the head; the model has {len(groups)} layer groups")
     unfreeze(model, groups=groups)
     freeze(model, config.freeze, groups=groups)
-    optimizer = make_optimizer(
-        config.optimizer_name,
-        param_groups(model, config.head_lr, config.lr_decay, groups=groups,
-                     weight_decay=config.weight_decay),
-        lr=config.head_lr, momentum=config.momentum if config.optimizer == "sgd" else 0.0,
-        betas=(config.beta1, config.beta2), weight_decay=config.weight_decay)
+    optimizer = config_optimizer(model, config, groups)
     scheduler = make_scheduler(config.schedule, optimizer, total_steps=num_training_steps,
                                warmup_steps=int(config.warmup * num_training_steps),
                                gamma=config.step_gamma)
