@@ -23,8 +23,10 @@ from tuneforge.integrations.torch.optim import config_optimizer, make_scheduler
 from tuneforge.integrations.torch.space import FineTuneConfig
 
 _tr: Any
-try:
-    import transformers as _tr
+try:  # bound through a second name: mypy accepts it with or without the package
+    import transformers
+
+    _tr = transformers
 except ImportError:
     _tr = None
 
