@@ -26,7 +26,8 @@ def test_n_jobs_2_gives_the_same_trials_as_n_jobs_1(tmp_path):
 def test_in_memory_study_stays_in_memory_with_processes():
     study = tf.create_study(seed=1)
     study.optimize(objectives.quadratic, n_trials=3)
-    study.optimize(objectives.quadratic, n_trials=6, n_jobs=2)
+    study.optimize(objectives.after_a_second_worker(objectives.quadratic, first=3),
+                   n_trials=6, n_jobs=2)
     assert len(study.trials) == 9
     assert isinstance(study.storage, tf.InMemoryStorage)  # workers talk to the driver
     assert all(t.state is TrialState.COMPLETE for t in study.trials)

@@ -4,6 +4,7 @@ import multiprocessing
 import pytest
 
 import tuneforge as tf
+from tests.study._objectives import after_a_second_worker
 from tuneforge import SuccessiveHalvingPruner, TrialState
 from tuneforge.exceptions import TuneforgeError
 from tuneforge.pruners.successive_halving import rung_step, rung_value
@@ -121,7 +122,7 @@ def test_two_workers_promote_asynchronously(tmp_path):
     url = f"sqlite:///{tmp_path / 'asha2.db'}"
     study = tf.create_study(study_name="asha", storage=url, seed=0,
                             pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=3))
-    study.optimize(_level, n_trials=16, n_jobs=2)
+    study.optimize(after_a_second_worker(_level), n_trials=16, n_jobs=2)
     trials = study.trials
     assert len(trials) == 16 and {t.state for t in trials} <= {TrialState.COMPLETE,
                                                                TrialState.PRUNED}

@@ -68,3 +68,17 @@ def run_very_slow(url):
     import tuneforge as tf
 
     tf.load_study("hb", storage=url).optimize(very_slow, n_trials=1)
+
+
+def after_a_second_worker(objective, first=0):
+    """`objective`, but trial `first` waits (at most 60 s) until a later trial has been
+    asked, so two workers both run trials whatever their start-up time (a fresh
+    interpreter takes seconds on a busy machine; one worker could finish a short run)."""
+    def run(trial):
+        if trial.number == first:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not any(
+                    t.number > first for t in trial.study.history().trials()):
+                time.sleep(0.05)
+        return objective(trial)
+    return run
