@@ -79,7 +79,8 @@ def test_plots_grow_without_reload_while_another_process_adds_trials(chromium, d
         page.wait_for_function("() => document.querySelector('#table-info').textContent"
                                ".includes('of 11')", timeout=30_000)
         assert page.evaluate("window.__not_reloaded") is True
-        assert page.evaluate("window.tfStats.updates") >= 1
+        # the update counter is bumped after the redraw: wait for it rather than race it
+        page.wait_for_function("() => window.tfStats.updates >= 1", timeout=30_000)
         assert "11 trials" in page.inner_text("#n-trials")
         page.wait_for_function("() => window.tfStats.allPlotsMs !== undefined", timeout=60_000)
         page.locator("#plot-importance").scroll_into_view_if_needed()  # drawn when in view
