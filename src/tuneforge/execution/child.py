@@ -37,7 +37,7 @@ def main(conn: Any, parent: int, deathsig: bool) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # forwarded Ctrl-C
     signal.signal(signal.SIGTERM, _on_sigterm)
     # the imports a trial needs, done before saying ready: start-up is paid once
-    import cloudpickle  # noqa: F401
+    import cloudpickle  # noqa: F401  # ipc only: never stored
 
     import tuneforge.study.api  # noqa: F401
 
@@ -144,7 +144,7 @@ class _Worker:
                 del os.environ[name]
             os.environ.update(env)
             os.chdir(context["cwd"])
-            import cloudpickle
+            import cloudpickle  # ipc only: objective/sampler/pruner to workers, never stored
 
             from tuneforge.execution.heartbeat import HEARTBEAT_INTERVAL, Heartbeat
             from tuneforge.execution.proxy import ProxyStorage
@@ -178,7 +178,7 @@ class _Worker:
 
         study, run = self.study, self.run
         if self.pristine is not None:  # reproducible: no state from earlier proposals
-            import cloudpickle
+            import cloudpickle  # ipc only: objective/sampler/pruner to workers, never stored
 
             study.sampler = cloudpickle.loads(self.pristine)
         try:
@@ -214,7 +214,7 @@ class _Worker:
 def _portable(exc: BaseException) -> bytes | None:
     """The exception by value, for the driver to raise; None when it cannot travel."""
     try:
-        import cloudpickle
+        import cloudpickle  # ipc only: objective/sampler/pruner to workers, never stored
 
         blob: bytes = cloudpickle.dumps(exc)
         cloudpickle.loads(blob)

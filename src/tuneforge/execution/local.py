@@ -84,7 +84,7 @@ class LocalPool:
 
 def job_payload(study: Study, run: Run) -> bytes:
     """The job sent to workers: objective, sampler, pruner and constraints, by value."""
-    import cloudpickle
+    import cloudpickle  # ipc only: objective/sampler/pruner to workers, never stored
 
     # callbacks and the progress bar stay in the driver
     worker_run = replace(run, callbacks=(), show_progress=False)
@@ -406,7 +406,7 @@ def _raise_worker_error(number: int, blob: bytes | None, text: str) -> None:
     exc: BaseException | None = None
     if blob is not None:
         try:
-            import cloudpickle
+            import cloudpickle  # ipc only: objective/sampler/pruner to workers, never stored
 
             exc = cloudpickle.loads(blob)
         except Exception:

@@ -235,7 +235,7 @@ class RayWorker:
 
     def loop(self, payload: bytes, url: str, study_name: str, budget: str,
              n_trials: int | None, deadline: float | None) -> int:
-        import cloudpickle
+        import cloudpickle  # ipc only: objective/sampler/pruner to workers, never stored
 
         from tuneforge.execution.standalone import serve
         from tuneforge.storage.base import find_study
