@@ -7,8 +7,13 @@ import time
 
 import pytest
 
+import tuneforge as tf
+from tests.study import _objectives as objectives
 from tuneforge.execution import processes
+from tuneforge.execution.base import Run
+from tuneforge.execution.local import _context, job_payload
 from tuneforge.execution.processes import fork_is_safe, start_worker
+from tuneforge.study.study import worker_name
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
@@ -63,6 +68,29 @@ def test_registry_hands_back_the_same_live_workers():
     third = processes.REGISTRY.acquire(2, "auto")
     assert again[0].pid not in {w.pid for w in third}  # a dead one is replaced
     processes.REGISTRY.release(third)
+
+
+def test_a_worker_kept_while_its_storage_call_waits_joins_the_next_run(tmp_path):
+    # regression: an in-memory run ended while a worker still loaded its job (its storage
+    # call unanswered in the pipe); the next run's job order was taken for the reply and
+    # lost, so that worker never joined the run (all trials in one worker)
+    processes.shutdown_workers()
+    memory = tf.create_study(seed=0)
+    taken = processes.REGISTRY.acquire(2, "auto")
+    for w in taken:
+        assert w.conn.poll(60) and w.conn.recv()[0] == "ready"
+        w.ready = True
+    payload = job_payload(memory, Run(objective=objectives.quadratic, n_trials=1))
+    taken[1].conn.send(("job", -1, payload, None, memory.study_name, _context()))
+    assert taken[1].conn.poll(30)  # its first storage call waits, never answered
+    processes.REGISTRY.release(taken)
+    study = tf.create_study(study_name="next", storage=f"sqlite:///{tmp_path / 'n.db'}",
+                            seed=0)
+    study.optimize(objectives.after_a_second_worker(objectives.quadratic), n_trials=6,
+                   n_jobs=2)
+    assert {t.state for t in study.trials} == {tf.TrialState.COMPLETE}
+    assert {t.system_attrs["worker"] for t in study.trials} == {worker_name(w.pid)
+                                                                for w in taken}
 
 
 def test_shutdown_stops_kept_workers():

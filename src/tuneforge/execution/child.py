@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from typing import Any
 
 PARENT_POLL = 0.2  # seconds between checks that the driver is still alive
@@ -103,17 +104,32 @@ class _Worker:
         self.run: Any = None
         self.heartbeat: Any = None
         self.pristine: bytes | None = None
+        # orders that came while a storage call waited for its reply, served next: a
+        # kept worker may still wait on a call of a run that has ended when the next
+        # run's job arrives, and that order must not be lost
+        self.pending: deque[tuple[Any, ...]] = deque()
 
     def receive_reply(self, call_id: int) -> Any:
-        message = self.conn.recv()
-        if message[0] != "reply" or message[1] != call_id:
-            raise RuntimeError(f"expected the reply to storage call {call_id}, got {message[0]!r}")
-        return message[2], message[3]
+        """The driver's answer to storage call `call_id`; other orders are kept."""
+        while True:
+            message = self.conn.recv()
+            if message[0] == "reply":
+                if message[1] == call_id:
+                    return message[2], message[3]
+                continue  # the answer to a call given up earlier
+            if message[0] == "quit":
+                os._exit(0)
+            self.pending.append(message)
+
+    def send_call(self, job: int) -> Any:
+        """The `send` of this job's ProxyStorage: each call names its job, so that a
+        later run's supervisor refuses, instead of answering, a call of an ended run."""
+        return lambda message: self.conn.send((*message, job))
 
     def serve(self) -> None:
         while True:
             try:
-                message = self.conn.recv()
+                message = self.pending.popleft() if self.pending else self.conn.recv()
             except KeyboardInterrupt:
                 continue  # a Ctrl-C forwarded just as the trial ended
             except EOFError:
@@ -153,7 +169,7 @@ class _Worker:
             from tuneforge.study.study import Study
 
             run, sampler, pruner, cons, preds = cloudpickle.loads(payload)
-            storage: Any = (ProxyStorage(self.conn.send, self.receive_reply) if url is None
+            storage: Any = (ProxyStorage(self.send_call(job), self.receive_reply) if url is None
                             else open_storage(url))
             self.study = Study(storage=storage, ref=find_study(storage, study_name),
                                sampler=sampler, pruner=pruner, constraints_func=cons,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
-from tuneforge.exceptions import TuneforgeError
+from tuneforge.exceptions import StorageError, TuneforgeError
 from tuneforge.execution.base import Run
 from tuneforge.execution.heartbeat import fail_stale_trials, fail_worker_trials, reap_dead_trials
 from tuneforge.execution.processes import (
@@ -234,8 +234,12 @@ class _Supervisor:
     def _handle(self, slot: _Slot, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "call":  # a storage call of a worker of an in-memory study
-            _, call_id, method, args = message
-            ok, value = serve(self.study.storage, method, args)
+            _, call_id, method, args, job = message
+            if job == self.job:
+                ok, value = serve(self.study.storage, method, args)
+            else:  # left unanswered when an earlier run ended: not this study's storage
+                ok, value = False, StorageError(f"storage call of job {job}, which has "
+                                                "ended, refused")
             slot.proc.conn.send(("reply", call_id, ok, value))
         elif kind == "ready":
             slot.proc.ready = True
