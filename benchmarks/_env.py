@@ -77,12 +77,43 @@ def emit_result(result: Mapping[str, Any]) -> None:
 
 
 # -- noise: CPU used by others while a run was measured -------------------------------------
+def descendants_cpu() -> float:
+    """CPU seconds used so far by this process's live descendants (/proc; 0 elsewhere):
+    worker processes kept alive across a run are ours, not other users' load."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parent: dict[int, int] = {}
+    used: dict[int, float] = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return 0.0
+    for entry in entries:
+        try:
+            text = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        fields = text[text.rfind(")") + 2:].split()  # after "pid (comm) "
+        try:
+            parent[int(entry)] = int(fields[1])
+            used[int(entry)] = (int(fields[11]) + int(fields[12])) / tick  # utime stime
+        except (IndexError, ValueError):
+            continue
+    me, total = os.getpid(), 0.0
+    for pid in parent:
+        p, seen = parent[pid], 0
+        while p not in (0, 1, me) and p in parent and seen < 64:
+            p, seen = parent[p], seen + 1
+        if p == me and pid != me:
+            total += used[pid]
+    return total
+
+
 def cpu_snapshot() -> dict[str, float]:
     """Machine-wide busy and steal CPU seconds (/proc/stat), and this process's own CPU
-    seconds plus that of its reaped children. Diff two with `foreign_cpu`."""
+    seconds plus that of its children, reaped or alive. Diff two with `foreign_cpu`."""
     import resource
 
-    own = 0.0
+    own = descendants_cpu()
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         ru = resource.getrusage(who)
         own += ru.ru_utime + ru.ru_stime

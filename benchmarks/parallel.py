@@ -13,6 +13,10 @@ this machine, at the start) on two suggested floats. Configurations:
   (``optuna.storages.RDBStorage`` + multiprocessing: what Optuna users do for CPU-bound
   objectives).
 
+Two rows give the ceiling, no tuner at all: the same work on random points in a plain
+loop, and in a multiprocessing pool of 2 processes started (and warmed) before the clock;
+each library's 2-worker row is also given as a share of that pool's throughput.
+
 Both libraries use their random sampler, so the comparison is of the parallel machinery,
 not of sampling cost. Each (configuration, repeat) runs in its own fresh process with one
 BLAS thread and its imports done before the clock starts; the clock is the wall time of
@@ -22,7 +26,8 @@ speed-up = throughput(2 workers) / throughput(1 worker) of each library. "Active
 = trials / (last trial completed - first trial started), i.e. without worker start-up.
 
 The machines are shared: each run waits for a quiet CPU first, and a run during which
-other processes used more than 5% of the machine's CPU is marked disturbed. A
+other processes (not the run's own workers, alive or ended) used more than 5% of the
+machine's CPU is marked disturbed. A
 configuration is re-run (at most repeats x (1 + --retry-noisy) times, within
 --max-minutes) until it has --repeats undisturbed runs; medians use the undisturbed runs
 (all runs, flagged, when none was). Every run, disturbed or not, is kept in the JSON.
@@ -101,6 +106,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
                     "label": "tuneforge n_jobs=1 (SQLite)"},
     "tuneforge-2": {"library": "tuneforge", "workers": 2,
                     "label": "tuneforge n_jobs=2 (2 processes, SQLite)"},
+    "bare-1": {"library": "bare", "workers": 1,
+               "label": "ceiling: the objective in a plain loop (no tuner)"},
+    "bare-2": {"library": "bare", "workers": 2,
+               "label": "ceiling: a started pool of 2 processes (no tuner)"},
     "optuna-1": {"library": "optuna", "workers": 1,
                  "label": "Optuna n_jobs=1 (in-memory)"},
     "optuna-2threads": {"library": "optuna", "workers": 2,
@@ -111,6 +120,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
                           "label": "Optuna 2 processes (multiprocessing + RDB SQLite)"},
 }
 BASELINES = {"tuneforge-mem-2": "tuneforge-mem-1", "tuneforge-2": "tuneforge-1",
+             "bare-2": "bare-1",
              "optuna-2threads": "optuna-1",
              "optuna-rdb-2procs": "optuna-rdb-1"}
 
@@ -132,6 +142,38 @@ def _optuna_worker(url: str, name: str, loops: int, n_trials: int) -> None:
     study.optimize(Burn(loops), n_trials=n_trials)
 
 
+def _timed_burn(args: tuple[float, float, int]) -> tuple[float, float]:
+    """One call of the objective's work in a bare pool process: its start and end."""
+    t0 = time.time()
+    burn(*args)
+    return t0, time.time()
+
+
+def _run_bare(workers: int, trials: int, loops: int, seed: int,
+              ) -> tuple[float, list[tuple[float, float]], dict[str, float], dict[str, float]]:
+    """The hardware ceiling: the same work on the same random points with no tuner, in
+    this process or in a pool of processes started (and warmed) before the clock."""
+    import multiprocessing as mp
+    import random
+
+    rng = random.Random(seed)
+    jobs = [(rng.uniform(-5, 5), rng.uniform(-5, 5), loops) for _ in range(trials)]
+    if workers == 1:
+        cpu0 = _env.cpu_snapshot()
+        t0 = time.perf_counter()
+        spans = [_timed_burn(job) for job in jobs]
+        wall = time.perf_counter() - t0
+        return wall, spans, cpu0, _env.cpu_snapshot()
+    with mp.get_context("fork").Pool(workers) as pool:
+        pool.map(abs, range(workers), chunksize=1)  # every process up before the clock
+        cpu0 = _env.cpu_snapshot()
+        t0 = time.perf_counter()
+        spans = pool.map(_timed_burn, jobs, chunksize=1)
+        wall = time.perf_counter() - t0
+        cpu1 = _env.cpu_snapshot()
+    return wall, spans, cpu0, cpu1
+
+
 def _span(starts: list[float], ends: list[float]) -> float:
     return (max(ends) - min(starts)) if starts and ends else float("nan")
 
@@ -145,7 +187,10 @@ def run_config(config: str, *, trials: int, loops: int, seed: int, workdir: str)
         if os.path.exists(db + suffix):
             os.remove(db + suffix)
     url = f"sqlite:///{db}"
-    if spec["library"] == "tuneforge":
+    if spec["library"] == "bare":
+        wall, spans, cpu0, cpu1 = _run_bare(spec["workers"], trials, loops, seed)
+        done = spans
+    elif spec["library"] == "tuneforge":
         import tuneforge as tf
 
         study = tf.create_study(study_name="parallel", seed=seed, sampler=tf.RandomSampler(),
@@ -265,6 +310,23 @@ def table(summary: list[dict[str, Any]], seconds_per_call: float, trials: int) -
          "active trials/s", "active speed-up", "s per trial", "runs clean / disturbed"], out)
 
 
+def against_ceiling(summary: list[dict[str, Any]]) -> str:
+    """Each parallel configuration's throughput as a share of the bare pool's (the most
+    this machine gives two processes of this objective), and the ceiling's speed-up."""
+    rows = {r["config"]: r for r in summary}
+    bare = rows.get("bare-2")
+    if bare is None:
+        return ""
+    lines = []
+    if bare["speedup"] is not None:
+        lines.append(f"ceiling speed-up (bare pool of 2 / plain loop): {bare['speedup']:.2f}x")
+    for r in summary:
+        if r["workers"] == 2 and r["library"] != "bare":
+            share = r["median_trials_per_s"] / bare["median_trials_per_s"]
+            lines.append(f"{r['label']}: {share:.0%} of the bare pool's trials/s")
+    return "\n".join(lines)
+
+
 def _child(args: argparse.Namespace) -> int:
     result = run_config(args.child, trials=args.trials, loops=args.loops, seed=args.seed,
                         workdir=args.workdir)
@@ -346,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     summary = summarize(runs)
     text = table(summary, per_call, args.trials)
+    text += "\n\n" + against_ceiling(summary)
     print()
     print(text)
     print(f"\nideal: {1 / per_call:.2f} trials/s per worker; "

@@ -51,3 +51,27 @@ def test_proxy_raises_the_driver_side_error():
 def test_serve_refuses_methods_it_does_not_serve():
     ok, error = serve(InMemoryStorage(), "delete_study", ())
     assert not ok and "not served" in str(error)
+
+
+def test_a_read_right_after_an_append_needs_no_second_trip():
+    backing = InMemoryStorage()
+    sent = []
+
+    def send(message):
+        sent.append(message)
+        kind, call_id, method, args = message
+        replies.append(serve(backing, method, args))
+
+    replies = []
+    proxy = ProxyStorage(send, lambda call_id: replies.pop())
+    ref = backing.create_study("s", (Direction.MINIMIZE,))
+    assert proxy.read(ref) == []  # a reader's cursor is now known: -1
+    other = backing.append(ref, [ev.trial_created("k0", state="RUNNING", token="t")])
+    seq = proxy.append(ref, [ev.trial_created("k1", state="RUNNING", token="u")])
+    # the append's answer carried every event after the cursor, another writer's too
+    assert [m[2] for m in sent] == ["read", "append_read"]
+    assert [s for s, _ in proxy.read(ref, after=-1)] == [other, seq]
+    assert len(sent) == 2
+    # a read at another cursor, or a second read, goes to the driver
+    assert proxy.read(ref, after=seq) == []
+    assert [m[2] for m in sent] == ["read", "append_read", "read"]

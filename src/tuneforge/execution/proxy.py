@@ -17,8 +17,9 @@ from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.events import Event
 from tuneforge.trial.records import Direction
 
-# the Storage methods a worker may call on the driver's storage
-SERVED = frozenset({"create_study", "list_studies", "append", "read"})
+# the Storage methods a worker may call on the driver's storage ("append_read": an
+# append whose answer carries the events after a cursor, saving the read that follows)
+SERVED = frozenset({"create_study", "list_studies", "append", "read", "append_read"})
 
 
 class ProxyStorage:
@@ -30,6 +31,10 @@ class ProxyStorage:
         self._receive = receive
         self._lock = threading.Lock()
         self._ids = itertools.count()
+        # per study: the seq a reader has read up to, and the events after it that came
+        # with the last append (a view refreshes right after its append: no second trip)
+        self._cursor: dict[str, int] = {}
+        self._prefetched: tuple[str, int, Sequence[tuple[int, Event]]] | None = None
 
     @property
     def url(self) -> None:
@@ -61,11 +66,25 @@ class ProxyStorage:
         raise StorageError("a worker may not delete the driver's study")
 
     def append(self, study: StudyRef, events: Sequence[Event]) -> int:
-        seq: int = self._call("append", study, list(events))
+        after = self._cursor.get(study.name)
+        if after is None:
+            seq: int = self._call("append", study, list(events))
+            return seq
+        seq, new = self._call("append_read", study, list(events), after)
+        self._prefetched = (study.name, after, new)
         return seq
 
     def read(self, study: StudyRef, *, after: int = -1) -> Sequence[tuple[int, Event]]:
-        out: Sequence[tuple[int, Event]] = self._call("read", study, after)
+        """Events after `after`; served from the last append's answer when that was
+        taken at the same cursor (as fresh as a read made at the append)."""
+        with self._lock:
+            held, self._prefetched = self._prefetched, None
+        if held is not None and held[0] == study.name and held[1] == after:
+            out = held[2]
+        else:
+            out = self._call("read", study, after)
+        with self._lock:
+            self._cursor[study.name] = out[-1][0] if out else after
         return out
 
 
@@ -82,6 +101,9 @@ def serve(storage: Storage, method: str, args: tuple[Any, ...]) -> tuple[bool, A
             return True, list(storage.list_studies())
         if method == "append":
             return True, storage.append(args[0], args[1])
+        if method == "append_read":
+            seq = storage.append(args[0], args[1])
+            return True, (seq, list(storage.read(args[0], after=args[2])))
         return True, list(storage.read(args[0], after=args[1]))
     except Exception as exc:  # sent back to the worker and raised there
         return False, exc

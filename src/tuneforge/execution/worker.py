@@ -11,6 +11,7 @@ import copy
 import gc
 import logging
 import traceback as tb
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -115,10 +116,18 @@ def record_provenance(study: Study, trial: Trial, objective: Objective) -> None:
 
     info = trial_provenance(objective, study.seed)
     events = [ev.attr_set(trial.key, "provenance", info, scope="system")]
-    if f"environment:{info['env']}" not in study.system_attrs:
-        events.insert(0, ev.attr_set(None, f"environment:{info['env']}", environment(),
-                                     scope="system", once=True))
+    name = f"environment:{info['env']}"
+    known = _environments.setdefault(study, set())
+    if name not in known:  # a storage read once per study and process, not per trial
+        if name not in study.system_attrs:
+            events.insert(0, ev.attr_set(None, name, environment(), scope="system",
+                                         once=True))
+        known.add(name)
     study.storage.append(study.ref, events)
+
+
+# the environments this process has recorded (or seen recorded) on each live study
+_environments: weakref.WeakKeyDictionary[Study, set[str]] = weakref.WeakKeyDictionary()
 
 
 __all__ = ["record_provenance", "run_trial", "work"]
