@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -351,3 +352,31 @@ def test_backup_copies_a_database_and_refuses_what_it_cannot(url, tmp_path):
                                  "postgresql://u@localhost/db"), "pg_dump")
     assert_one_line_error(invoke("backup", str(tmp_path / "y.db"), "--storage",
                                  f"sqlite:///{tmp_path / 'missing.db'}"), "no tuneforge database")
+
+
+def test_trials_table_marks_abandoned_running_trials_without_changing_them(
+        tmp_path: Path) -> None:
+    import time
+
+    from tuneforge.storage import events as ev
+    from tuneforge.study.study import worker_name
+
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    study = tf.create_study("live", storage=url)
+    silent, gone, alive = (study.ask() for _ in range(3))
+    ended = subprocess.Popen(["true"])  # a process of this host that has ended
+    ended.wait()
+    dead = worker_name(ended.pid)
+    study.storage.append(study.ref, [
+        ev.heartbeat(silent.key, t=time.time() - 93),
+        ev.attr_set(gone.key, "worker", dead, scope="system"),
+        ev.heartbeat(alive.key)])
+    result = invoke("trials", "live", "--storage", url)
+    assert result.exit_code == 0, result.output
+    silent_state = re.fullmatch(r"RUNNING \(stale, no heartbeat for (\d+) s\)",
+                                row_of(result.stdout, "0")[1])
+    assert silent_state and 93 <= int(silent_state[1]) < 150
+    assert row_of(result.stdout, "1")[1] == f"RUNNING (stale: its process {dead} is gone)"
+    assert row_of(result.stdout, "2")[1] == "RUNNING"
+    again = tf.load_study("live", storage=url).trials
+    assert [t.state for t in again] == [tf.TrialState.RUNNING] * 3  # shown, not changed

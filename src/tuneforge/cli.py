@@ -279,9 +279,14 @@ def trials(study: StudyArgument, storage: StorageOption = DEFAULT_URL,
     table.add_column("fail reason")
     colors = {TrialState.COMPLETE: "green", TrialState.FAIL: "red",
               TrialState.PRUNED: "yellow"}
+    from tuneforge.execution.heartbeat import stale_note
+
     for t in shown:
+        note = stale_note(t)  # shown only: the next run (or worker) reaps it
+        state = Text(t.state.value, style=colors.get(t.state, "")) if note is None \
+            else Text(f"{t.state.value} ({note})", style="magenta")
         cells: list[str | Text] = [
-            str(t.number), Text(t.state.value, style=colors.get(t.state, "")), _values(t),
+            str(t.number), state, _values(t),
             _params(t.params), "-" if t.duration is None else f"{t.duration:.2f}s"]
         if constrained:
             cells.append("-" if constraints_of(t) is None else
@@ -657,6 +662,10 @@ def worker(objective: ObjectiveOption, study: Annotated[str, typer.Option(
                "--retry", help="Re-run a dead worker's trial this many times.")] = 0,
            direction: Annotated[str, typer.Option(
                "--direction", help="Direction when the study is created here.")] = "minimize",
+           trial_timeout: Annotated[float | None, typer.Option(
+               "--trial-timeout", help="Run each trial in a child process killed after this "
+                                       "many seconds (the trial FAIL, reason timeout).")
+           ] = None,
            ) -> None:
     """Run trials of a shared study in this process (for SLURM, Kubernetes, many hosts)."""
     import tuneforge as tf
@@ -664,9 +673,13 @@ def worker(objective: ObjectiveOption, study: Annotated[str, typer.Option(
     from tuneforge.execution.standalone import load_objective, serve
 
     func = load_objective(objective)
+    try:
+        run = Run(objective=func, n_trials=n_trials, timeout=timeout, retry=retry,
+                  trial_timeout=trial_timeout)
+    except ValueError as exc:
+        raise TuneforgeError(f"tuneforge worker: {exc}") from None
     shared = tf.create_study(study, storage=storage, load_if_exists=True, direction=direction)
-    done = serve(shared, Run(objective=func, n_trials=n_trials, timeout=timeout, retry=retry),
-                 budget=budget)
+    done = serve(shared, run, budget=budget)
     _stdout().print(plain(f"worker {shared.worker_id} ran {done} trial(s) of {study!r}"))
 
 

@@ -77,3 +77,45 @@ def test_replay_reruns_a_trial_with_its_params(tmp_path, monkeypatch):
     out = CliRunner().invoke(app, ["replay", "r", "7", "--objective", "myobj2:objective",
                                    "--storage", url])
     assert out.exit_code != 0 and "no trial 7" in out.output
+
+
+HANGS = """
+import time
+def objective(trial):
+    x = trial.suggest_float("x", -2, 2)
+    if trial.number == 1:
+        time.sleep(120)  # hangs: the worker's trial_timeout must end it
+    return (x - 0.5) ** 2
+"""
+
+
+@pytest.mark.slow
+def test_worker_trial_timeout_kills_a_hung_trial_and_goes_on(tmp_path):
+    (tmp_path / "hangobj.py").write_text(HANGS)
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    cmd = [sys.executable, "-m", "tuneforge.cli", "worker", "--storage", url, "--study", "h",
+           "--objective", "hangobj:objective", "--n-trials", "3", "--trial-timeout", "2"]
+    proc = subprocess.Popen(cmd, env=_env(tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    stdout, stderr = proc.communicate(timeout=100)
+    assert proc.returncode == 0, stderr
+    trials = tf.load_study("h", storage=url).trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL,
+                                         TrialState.COMPLETE]
+    reason = trials[1].system_attrs["fail_reason"]
+    assert reason.startswith("timeout: the trial ran past trial_timeout=2 s")
+    # run in a child process of the worker command (killable), not in the command itself
+    workers = {t.system_attrs["worker"] for t in trials}
+    assert len(workers) == 2 and not any(w.endswith(f":{proc.pid}") for w in workers)
+    assert "ran 3 trial(s)" in stdout
+
+
+def test_worker_refuses_a_bad_trial_timeout(tmp_path):
+    (tmp_path / "okobj.py").write_text(OBJECTIVE)
+    cmd = [sys.executable, "-m", "tuneforge.cli", "worker", "--storage",
+           f"sqlite:///{tmp_path / 'b.db'}", "--study", "b", "--objective", "okobj:objective",
+           "--trial-timeout", "-1"]
+    proc = subprocess.run(cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "trial_timeout must be a positive number of seconds, got -1.0" in proc.stderr \
+        + proc.stdout

@@ -2,6 +2,7 @@
 data fingerprint; shown by the CLI and kept in exports."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -87,6 +88,29 @@ def test_every_trial_records_its_provenance(tmp_path, n_jobs):
         assert t.system_attrs["worker"].endswith(f":{p['pid']}")
         assert f"environment:{p['env']}" in study.system_attrs
     assert len({t.system_attrs["provenance"]["pid"] for t in study.trials}) == n_jobs
+
+
+def test_worker_processes_take_the_objective_s_code_state_from_the_driver(tmp_path,
+                                                                         monkeypatch):
+    # git runs once, in the driver: a started worker pays nothing for it on its first trial
+    calls = tmp_path / "git-calls"
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\necho $PPID >> {calls}\necho 0123abc\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    from tuneforge.execution import LocalPool, processes
+
+    processes.shutdown_workers()  # fresh interpreters, with no cached git state
+    pv.git_state.cache_clear()
+    monkeypatch.setattr(pv, "_objective_cache", {})
+    study = tf.create_study(seed=1, sampler=tf.RandomSampler())
+    study.optimize(objective, n_trials=4, executor=LocalPool(2, start_method="spawn"))
+    processes.shutdown_workers()
+    workers = {t.system_attrs["provenance"]["pid"] for t in study.trials}
+    assert len(workers) >= 1 and os.getpid() not in workers
+    assert {t.system_attrs["provenance"]["git"]["commit"] for t in study.trials} == {"0123abc"}
+    assert set(calls.read_text().split()) == {str(os.getpid())}
 
 
 def test_provenance_is_shown_by_the_cli_and_kept_in_exports(tmp_path):

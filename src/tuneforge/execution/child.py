@@ -177,6 +177,10 @@ class _Worker:
             self.run = run
             self.pristine = cloudpickle.dumps(sampler) if run.reproducible else None
             self.study.reproducible_batch = run.reproducible
+            if context.get("objective_code"):  # the driver ran git for it already
+                from tuneforge.study.provenance import remember_objective_code
+
+                remember_objective_code(run.objective, context["objective_code"])
             if self.heartbeat is not None:
                 self.heartbeat.close()
             self.heartbeat = Heartbeat(self.study, HEARTBEAT_INTERVAL) if url else None

@@ -64,6 +64,23 @@ def process_is_dead(worker: object) -> bool:
     return False
 
 
+def stale_note(trial: TrialRecord, now: float | None = None,
+               stale_after: float | None = None) -> str | None:
+    """Why a RUNNING trial looks abandoned (its process is gone from this host, or its
+    heartbeat is older than `stale_after`), or None; reads only, changes nothing (the
+    CLI shows it; the next run reaps it)."""
+    if trial.state is not TrialState.RUNNING:
+        return None
+    worker = trial.system_attrs.get("worker")
+    if process_is_dead(worker):
+        return f"stale: its process {worker} is gone"
+    stale_after = STALE_AFTER if stale_after is None else stale_after
+    now = time.time() if now is None else now
+    if trial.last_heartbeat is not None and now - trial.last_heartbeat > stale_after:
+        return f"stale, no heartbeat for {now - trial.last_heartbeat:.0f} s"
+    return None
+
+
 def reap_dead_trials(study: Study, *, retry: int = 0) -> int:
     """Mark FAIL at once the RUNNING trials whose process is known dead on this host (a
     killed driver or worker), without waiting for their heartbeat to go stale; with

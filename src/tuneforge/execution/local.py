@@ -34,6 +34,7 @@ from tuneforge.execution.progress import ProgressBar
 from tuneforge.execution.proxy import serve
 from tuneforge.execution.retry import retry_trial
 from tuneforge.execution.serial import expected_trials
+from tuneforge.study.provenance import objective_code
 from tuneforge.trial.records import TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -136,11 +137,17 @@ class _Supervisor:
     def run(self) -> None:
         study, run = self.study, self.run_
         retry = run.retry
-        self.extra += reap_dead_trials(study, retry=retry)
-        if self.url is not None:
-            self.extra += fail_stale_trials(study, retry=retry)
-        self.payload = job_payload(study, run)
+        # the workers start (or wake) first: they get ready while the driver prepares
         self.slots = [_Slot(w) for w in REGISTRY.acquire(self.n, self.method)]
+        try:
+            self.extra += reap_dead_trials(study, retry=retry)
+            if self.url is not None:
+                self.extra += fail_stale_trials(study, retry=retry)
+            self.payload = job_payload(study, run)
+            self.code = objective_code(run.objective)
+        except BaseException:
+            REGISTRY.release([s.proc for s in self.slots])
+            raise
         for slot in self.slots:
             if slot.proc.ready:
                 self._send_job(slot)
@@ -218,7 +225,7 @@ class _Supervisor:
             slot.state = "idle"
             return
         slot.proc.conn.send(("job", self.job, self.payload, self.url, self.study.study_name,
-                             _context()))
+                             {**_context(), "objective_code": self.code}))
         slot.state = "loading"
 
     # -- messages --------------------------------------------------------------------

@@ -105,6 +105,7 @@ def start_worker(method: StartMethod = "auto") -> WorkerProcess:
 
 
 def _fork() -> WorkerProcess:
+    _warm_up()
     parent_end, child_end = socket.socketpair()
     parent = os.getpid()
     deathsig = threading.current_thread() is threading.main_thread()
@@ -136,6 +137,18 @@ def _fork() -> WorkerProcess:
             os._exit(code)  # never the driver's atexit handlers or finalizers
     child_end.close()
     return WorkerProcess(pid, Connection(parent_end.detach()), None, "fork")
+
+
+def _warm_up() -> None:
+    """Before forking, import here what every worker needs and compute this process's
+    environment id: paid once by the driver instead of by each forked worker."""
+    import cloudpickle  # noqa: F401  # ipc only: objective/sampler/pruner to workers
+
+    import tuneforge.execution.child  # noqa: F401
+    import tuneforge.execution.worker  # noqa: F401
+    from tuneforge.study.provenance import trial_provenance
+
+    trial_provenance(None, None)
 
 
 def _spawn() -> WorkerProcess:

@@ -101,6 +101,8 @@ def serve(study: Study, run: Run, *, budget: str, stop: Callable[[], bool] | Non
         for callback in run.callbacks:
             callback(study, record)
 
+    if run.trial_timeout is not None:
+        return _serve_isolated(study, run, claim, stopped, deadline)
     heartbeat = Heartbeat(study, HEARTBEAT_INTERVAL)
     pristine = study.sampler
     study.reproducible_batch = run.reproducible
@@ -110,6 +112,37 @@ def serve(study: Study, run: Run, *, budget: str, stop: Callable[[], bool] | Non
     finally:
         heartbeat.close()
         study.sampler = pristine
+        study.reproducible_batch = None
+    return done
+
+
+def _serve_isolated(study: Study, run: Run, claim: Callable[[], bool],
+                    stopped: Callable[[], bool], deadline: float | None) -> int:
+    """`serve` with a `trial_timeout`: each claimed trial runs in a worker process of a
+    one-process local pool (kept from trial to trial), killed at the limit, as
+    `optimize(trial_timeout=...)` does; its trial is FAIL with reason "timeout"."""
+    from dataclasses import replace
+
+    from tuneforge.execution.local import LocalPool
+
+    pool = LocalPool(1)
+    done = 0
+
+    def finished(study: Study, record: Any) -> None:
+        nonlocal done
+        done += 1
+        for callback in run.callbacks:
+            callback(study, record)
+
+    study.reproducible_batch = run.reproducible
+    try:
+        while not stopped() and claim():
+            before = len(study.trials)
+            left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+            pool.run(study, replace(run, n_trials=1, timeout=left, callbacks=(finished,)))
+            if len(study.trials) == before:  # no trial could be asked: space exhausted
+                break
+    finally:
         study.reproducible_batch = None
     return done
 

@@ -121,17 +121,26 @@ def trial_provenance(objective: Callable[..., Any] | None, seed: int | None) -> 
     """What each trial records as it starts: host and process, environment id, git state
     of the objective's code, the hash of its source, and the seed its randomness derives
     from (with the trial number)."""
-    code: dict[str, Any] = {}
-    if objective is not None:
-        cached = _objective_cache.get(id(objective))
-        if cached is None or cached[0] is not objective:
-            folder = source_folder(objective)
-            code = {"objective": objective_hash(objective), "git": git_state(folder)}
-            _objective_cache[id(objective)] = (objective, code)
-        else:
-            code = cached[1]
+    code = {} if objective is None else objective_code(objective)
     return {"host": socket.gethostname(), "pid": os.getpid(), "env": _env_id(),
             "seed": seed, **code}
+
+
+def objective_code(objective: Callable[..., Any]) -> dict[str, Any]:
+    """The hash of the objective's source and the git state of its folder, computed once
+    per objective object (it runs git and reads the source)."""
+    cached = _objective_cache.get(id(objective))
+    if cached is not None and cached[0] is objective:
+        return dict(cached[1])
+    code = {"objective": objective_hash(objective), "git": git_state(source_folder(objective))}
+    _objective_cache[id(objective)] = (objective, code)
+    return dict(code)
+
+
+def remember_objective_code(objective: Callable[..., Any], code: dict[str, Any]) -> None:
+    """Take `objective_code` as computed elsewhere for the same code: a worker process
+    that received the objective by value gets it from its driver, not from git again."""
+    _objective_cache[id(objective)] = (objective, dict(code))
 
 
 @lru_cache(maxsize=1)
