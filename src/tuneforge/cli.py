@@ -666,19 +666,31 @@ def worker(objective: ObjectiveOption, study: Annotated[str, typer.Option(
                "--trial-timeout", help="Run each trial in a child process killed after this "
                                        "many seconds (the trial FAIL, reason timeout).")
            ] = None,
+           sampler: Annotated[str | None, typer.Option(
+               "--sampler", help="Sampler by name: auto, tpe, gp, random, cmaes or ga "
+                                 "(every worker of a study should name the same).")] = None,
+           seed: Annotated[int | None, typer.Option(
+               "--seed", help="Study seed when the study is created here.")] = None,
+           reproducible: Annotated[bool, typer.Option(
+               "--reproducible", help="Proposals see only earlier batches of 4 trials: the "
+                                      "same trials for any number of workers.")] = False,
            ) -> None:
     """Run trials of a shared study in this process (for SLURM, Kubernetes, many hosts)."""
     import tuneforge as tf
     from tuneforge.execution.base import Run
     from tuneforge.execution.standalone import load_objective, serve
+    from tuneforge.runspec.strategies import SAMPLERS
 
     func = load_objective(objective)
+    if sampler is not None and sampler not in SAMPLERS:
+        raise TuneforgeError(f"--sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     try:
         run = Run(objective=func, n_trials=n_trials, timeout=timeout, retry=retry,
-                  trial_timeout=trial_timeout)
+                  trial_timeout=trial_timeout, reproducible=reproducible)
     except ValueError as exc:
         raise TuneforgeError(f"tuneforge worker: {exc}") from None
-    shared = tf.create_study(study, storage=storage, load_if_exists=True, direction=direction)
+    shared = tf.create_study(study, storage=storage, load_if_exists=True, direction=direction,
+                             seed=seed, sampler=None if sampler is None else SAMPLERS[sampler]())
     done = serve(shared, run, budget=budget)
     _stdout().print(plain(f"worker {shared.worker_id} ran {done} trial(s) of {study!r}"))
 

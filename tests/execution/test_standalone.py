@@ -119,3 +119,49 @@ def test_worker_refuses_a_bad_trial_timeout(tmp_path):
     assert proc.returncode != 0
     assert "trial_timeout must be a positive number of seconds, got -1.0" in proc.stderr \
         + proc.stdout
+
+
+TWO_D = """
+import os
+import time
+def objective(trial):
+    if trial.number == 0 and os.environ.get("WAIT_FOR_A_SECOND_WORKER"):
+        end = time.monotonic() + 60  # until the other worker asks trial 1 (same batch)
+        while time.monotonic() < end and len(trial.study.history().trials()) < 2:
+            time.sleep(0.05)
+    x = trial.suggest_float("x", -3, 3)
+    y = trial.suggest_float("y", -3, 3)
+    time.sleep(0.01 * (trial.number * 7 % 5))  # trials end in a varying order
+    return (x - 1) ** 2 + (y + 0.5) ** 2
+"""
+
+
+@pytest.mark.slow
+def test_reproducible_workers_give_the_trials_of_one_process(tmp_path, monkeypatch):
+    (tmp_path / "twod.py").write_text(TWO_D)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from twod import objective
+
+    url = f"sqlite:///{tmp_path / 'rep.db'}"
+    one = tf.create_study("one", storage=url, seed=5, sampler=tf.TPESampler())
+    one.optimize(objective, n_trials=16, reproducible=True)
+    cmd = [sys.executable, "-m", "tuneforge.cli", "worker", "--storage", url, "--study",
+           "two", "--objective", "twod:objective", "--n-trials", "16", "--sampler", "tpe",
+           "--seed", "5", "--reproducible"]
+    env = {**_env(tmp_path), "WAIT_FOR_A_SECOND_WORKER": "1"}
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    two = tf.load_study("two", storage=url).trials
+    assert len({t.system_attrs["worker"] for t in two}) == 2  # both workers ran trials
+    # 10 random start-up trials, then 6 TPE proposals from earlier batches only
+    assert [dict(t.params) for t in two] == [dict(t.params) for t in one.trials]
+
+
+def test_worker_names_the_samplers_it_knows(tmp_path):
+    out = CliRunner().invoke(app, ["worker", "--storage", f"sqlite:///{tmp_path / 's.db'}",
+                                   "--study", "s", "--objective", "os:getcwd",
+                                   "--sampler", "bogus"], env={"COLUMNS": "200"})
+    assert out.exit_code != 0
+    assert "--sampler must be one of auto, tpe, gp, random, cmaes, ga, got 'bogus'" in out.output
