@@ -15,7 +15,10 @@ this machine, at the start) on two suggested floats. Configurations:
 
 Two rows give the ceiling, no tuner at all: the same work on random points in a plain
 loop, and in a multiprocessing pool of 2 processes started (and warmed) before the clock;
-each library's 2-worker row is also given as a share of that pool's throughput.
+each library's 2-worker row is also given as a share of that pool's throughput. "CPU ms
+per trial" is the CPU time of the run's process and all its workers (start-up included)
+per trial: a measure of overhead that a loaded machine hardly moves (compare with the
+ceiling rows, whose CPU is the objective's alone).
 
 Both libraries use their random sampler, so the comparison is of the parallel machinery,
 not of sampling cost. Each (configuration, repeat) runs in its own fresh process with one
@@ -246,6 +249,8 @@ def run_config(config: str, *, trials: int, loops: int, seed: int, workdir: str)
         "trials_per_s": len(done) / wall,
         "active_s": active, "active_trials_per_s": len(done) / active if active > 0 else None,
         "median_trial_s": _env.median(durations),  # start -> complete, storage clock
+        # CPU of this process and its workers (start-up included): hardly moved by load
+        "own_cpu_s": round(cpu1["own"] - cpu0["own"], 4),
         **_env.foreign_cpu(cpu0, cpu1),
     }
 
@@ -275,6 +280,8 @@ def summarize(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "median_wall_s": _env.median([r["wall_s"] for r in mine]),
             "disturbed_runs": len(every) - len(quiet), "all_disturbed": not quiet,
             "median_trial_s": _env.median([r["median_trial_s"] for r in mine]),
+            "median_cpu_ms_per_trial": _env.median(
+                [1000 * r["own_cpu_s"] / max(r["n_complete"], 1) for r in mine]),
             "speedup": None, "active_speedup": None,
         }
     for config, base in BASELINES.items():
@@ -301,13 +308,14 @@ def table(summary: list[dict[str, Any]], seconds_per_call: float, trials: int) -
             f"{r['min_trials_per_s']:.2f}-{r['max_trials_per_s']:.2f}",
             f"{r['median_trials_per_s'] / (ideal * r['workers']):.0%}",
             speed, "" if active is None else f"{active:.2f}", aspeed,
-            f"{r['median_trial_s']:.3f}",
+            f"{r['median_trial_s']:.3f}", f"{r['median_cpu_ms_per_trial']:.0f}",
             f"{0 if r['all_disturbed'] else r['repeats']} / {r['disturbed_runs']}"
             f"{' (median of disturbed)' if r['all_disturbed'] else ''}",
         ])
     return _env.markdown_table(
         ["configuration", "workers", "trials/s (median)", "range", "of ideal", "speed-up",
-         "active trials/s", "active speed-up", "s per trial", "runs clean / disturbed"], out)
+         "active trials/s", "active speed-up", "s per trial", "CPU ms per trial",
+         "runs clean / disturbed"], out)
 
 
 def against_ceiling(summary: list[dict[str, Any]]) -> str:

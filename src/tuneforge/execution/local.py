@@ -129,6 +129,8 @@ class _Supervisor:
         self.last_start_error = ""
         self.error: tuple[int, bytes | None, str] | None = None
         self.seen = {t.key for t in study.get_trials() if t.state.is_finished}
+        self.frontier = 0     # trials below it are all finished and seen
+        self.news = True      # a trial may have finished since the last _advance
         self.bar = ProgressBar(enabled=run.show_progress,
                                n_trials=expected_trials(study, run.n_trials),
                                timeout=run.timeout, directions=study.directions)
@@ -173,6 +175,7 @@ class _Supervisor:
                 if self.url is not None and time.monotonic() >= next_stale:
                     next_stale = time.monotonic() + STALE_CHECK_EVERY
                     self.extra += fail_stale_trials(study, retry=retry)
+                    self.news = True  # also: trials other processes finished
                 self._advance()
         except KeyboardInterrupt:
             self._interrupted()
@@ -182,7 +185,7 @@ class _Supervisor:
             raise SystemExit(128 + signal.SIGTERM) from None
         finally:
             restore()
-            self._advance()
+            self._advance(force=True)
             self.bar.close()
             REGISTRY.release([s.proc for s in self.slots if s.state in ("idle", "loading",
                                                                           "starting")])
@@ -240,6 +243,8 @@ class _Supervisor:
 
     def _handle(self, slot: _Slot, message: tuple[Any, ...]) -> None:
         kind = message[0]
+        if kind not in ("call", "started", "ready", "loaded"):
+            self.news = True
         if kind == "call":  # a storage call of a worker of an in-memory study
             _, call_id, method, args, job = message
             if job == self.job:
@@ -296,6 +301,7 @@ class _Supervisor:
 
     def _died(self, slot: _Slot, code: int) -> None:
         was = slot.state
+        self.news = True
         slot.state = "dead"
         how = describe_exit(code)
         if was in ("starting", "loading"):
@@ -375,10 +381,18 @@ class _Supervisor:
             pass
         self._kill_busy("interrupted by the user (KeyboardInterrupt)")
 
-    def _advance(self) -> None:
-        """Callbacks and the progress bar for every trial finished since the last look."""
-        new = [t for t in self.study.get_trials() if t.state.is_finished
+    def _advance(self, *, force: bool = False) -> None:
+        """Callbacks and the progress bar for every trial finished since the last look;
+        the study is read only after a worker's news (or when `force`d), and scanned from
+        the first trial not yet seen finished, so a message costs O(1), not O(trials)."""
+        if not (force or self.news):
+            return
+        self.news = False
+        trials = self.study.get_trials()
+        new = [t for t in trials[self.frontier:] if t.state.is_finished
                and t.key not in self.seen]
+        while self.frontier < len(trials) and trials[self.frontier].key in self.seen:
+            self.frontier += 1
         for record in new:
             self.seen.add(record.key)
             self.bar.advance(record)
