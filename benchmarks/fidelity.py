@@ -25,6 +25,7 @@ OPTIMIZERS = {"tuneforge-median": ("tuneforge", "median", "tpe"),
               "tuneforge-asha": ("tuneforge", "asha", "tpe"),
               "tuneforge-hyperband": ("tuneforge", "hyperband", "tpe"),
               "tuneforge-bohb": ("tuneforge", "hyperband", "bohb"),
+              "tuneforge-asha-gp": ("tuneforge", "asha", "gp"),
               "optuna-median": ("optuna", "median", "tpe"),
               "optuna-none": ("optuna", "none", "tpe"),
               "optuna-sha": ("optuna", "asha", "tpe"),
@@ -45,7 +46,8 @@ def _study(lib: str, prune: str, sampler: str, seed: int,
         pruner = {"median": tf.MedianPruner, "none": tf.NopPruner,
                   "asha": lambda: tf.SuccessiveHalvingPruner(**sha),
                   "hyperband": lambda: tf.HyperbandPruner(**hb)}[prune]()
-        chosen = tf.BOHBSampler(seed=seed) if sampler == "bohb" else tf.TPESampler(seed=seed)
+        chosen = {"bohb": tf.BOHBSampler, "gp": tf.GPSampler,
+                  "tpe": tf.TPESampler}[sampler](seed=seed)
         study = tf.create_study(direction="minimize", sampler=chosen, pruner=pruner, seed=seed)
         return study, tf.TrialPruned
     import optuna
