@@ -5,7 +5,8 @@ Each library uses its own TPESampler (seeded) and its own pruner: "-median" the
 MedianPruner with default settings, "-none" never prunes; "-asha"/"-sha" asynchronous
 successive halving and "-hyperband" Hyperband, both with min_resource=1 (one epoch, or
 10 boosting rounds) and reduction_factor=3, Hyperband's max_resource the problem's
-max_steps; "tuneforge-bohb" is Hyperband with the BOHBSampler instead of TPE. Every
+max_steps; "tuneforge-bohb" is Hyperband with the BOHBSampler instead of TPE, and
+"tuneforge-asha-gp" ASHA with the GPSampler (which models the pruned trials). Every
 training step (epoch, or 10 boosting rounds) is timed; the run stops at the first step
 boundary after the budget. Recorded: every reported validation value with its time
 since the start (`trace_t`, `best` = best value so far, internal orientation), trials
