@@ -5,7 +5,8 @@ Each library uses its own TPESampler (seeded) and its own pruner: "-median" the
 MedianPruner with default settings, "-none" never prunes; "-asha"/"-sha" asynchronous
 successive halving and "-hyperband" Hyperband, both with min_resource=1 (one epoch, or
 10 boosting rounds) and reduction_factor=3, Hyperband's max_resource the problem's
-max_steps; "tuneforge-bohb" is Hyperband with the BOHBSampler instead of TPE. Every
+max_steps; "tuneforge-bohb" is Hyperband with the BOHBSampler instead of TPE, and
+"tuneforge-asha-gp" ASHA with the GPSampler (which models the pruned trials). Every
 training step (epoch, or 10 boosting rounds) is timed; the run stops at the first step
 boundary after the budget. Recorded: every reported validation value with its time
 since the start (`trace_t`, `best` = best value so far, internal orientation), trials
@@ -25,6 +26,7 @@ OPTIMIZERS = {"tuneforge-median": ("tuneforge", "median", "tpe"),
               "tuneforge-asha": ("tuneforge", "asha", "tpe"),
               "tuneforge-hyperband": ("tuneforge", "hyperband", "tpe"),
               "tuneforge-bohb": ("tuneforge", "hyperband", "bohb"),
+              "tuneforge-asha-gp": ("tuneforge", "asha", "gp"),
               "optuna-median": ("optuna", "median", "tpe"),
               "optuna-none": ("optuna", "none", "tpe"),
               "optuna-sha": ("optuna", "asha", "tpe"),
@@ -45,7 +47,8 @@ def _study(lib: str, prune: str, sampler: str, seed: int,
         pruner = {"median": tf.MedianPruner, "none": tf.NopPruner,
                   "asha": lambda: tf.SuccessiveHalvingPruner(**sha),
                   "hyperband": lambda: tf.HyperbandPruner(**hb)}[prune]()
-        chosen = tf.BOHBSampler(seed=seed) if sampler == "bohb" else tf.TPESampler(seed=seed)
+        chosen = {"bohb": tf.BOHBSampler, "gp": tf.GPSampler,
+                  "tpe": tf.TPESampler}[sampler](seed=seed)
         study = tf.create_study(direction="minimize", sampler=chosen, pruner=pruner, seed=seed)
         return study, tf.TrialPruned
     import optuna

@@ -75,7 +75,8 @@ SUITES: dict[str, Suite] = {
     ), seeds=5, time_cap=3600.0, doc="multi-objective, hypervolume"),
     "fidelity": Suite("fidelity", "fidelity", (
         _g(fidelity.NAMES, ["tuneforge-median", "tuneforge-none", "tuneforge-asha",
-                            "tuneforge-hyperband", "tuneforge-bohb", "optuna-median",
+                            "tuneforge-hyperband", "tuneforge-bohb", "tuneforge-asha-gp",
+                            "optuna-median",
                             "optuna-none", "optuna-sha", "optuna-hyperband"],
            [120], [15, 30, 60, 120]),
     ), seeds=3, time_cap=240.0, doc="early stopping; budget = wall-clock seconds"),

@@ -281,3 +281,22 @@ def test_real_multi_objective_bo_when_present():
     study.optimize(_two, n_trials=8, catch=())
     assert {t.system_attrs["sampler"] for t in _joint(study)} == {"MOBOSampler"}
     assert study.trials[-1].system_attrs["mobo_phase"] == "model"
+
+
+def test_the_default_sampler_under_asha_models_from_pruned_trials():
+    def objective(trial):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        for step in range(1, 10):
+            trial.report((x - 0.3) ** 2 + 1.0 / step, step)
+            if trial.should_prune():
+                raise tf.TrialPruned()
+        return (x - 0.3) ** 2
+
+    study = tf.create_study(pruner=tf.SuccessiveHalvingPruner(min_resource=1,
+                                                              reduction_factor=3), seed=0)
+    study.optimize(objective, n_trials=10)
+    first = next(t for t in study.trials if t.system_attrs.get("gp_phase") == "model")
+    before = study.trials[:first.number]
+    assert first.system_attrs["sampler"] == "GPSampler"
+    # the GP's start-up (5 trials for one parameter) was filled partly by pruned trials
+    assert sum(t.state is tf.TrialState.COMPLETE for t in before) < 5 <= len(before)

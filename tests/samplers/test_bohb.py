@@ -3,7 +3,7 @@ import pytest
 
 import tuneforge as tf
 from tuneforge import BOHBSampler, Float, HyperbandPruner, TrialState
-from tuneforge.samplers.bohb import FINAL, model_budget, observations
+from tuneforge.samplers.bohb import FINAL, good_size, model_split, observations
 from tuneforge.storage.cached import Snapshot
 from tuneforge.trial.records import Direction, TrialRecord
 
@@ -19,9 +19,22 @@ def test_the_model_budget_is_the_highest_with_enough_observations():
     trials += [_t(4, 0.5, {1: 1.0, 3: 1.0, 9: 1.0}), _t(5, 0.6, {}, TrialState.COMPLETE, 2.0)]
     obs = observations(trials, 1.0)
     assert {b: len(v) for b, v in obs.items()} == {1.0: 5, 3.0: 5, 9.0: 1, FINAL: 1}
-    assert model_budget(obs, 3) == 3.0      # needs 3 + 2 observations
-    assert model_budget(obs, 4) is None
+    # 5 observations split into 2 good + 3 bad (n_min=2); at n_min=3, 3 good leave 2 bad
+    assert model_split(obs, 2, 15.0) == (3.0, 2)
+    assert model_split(obs, 3, 15.0) is None
     assert observations([_t(0, 0.1, {1: 2.0})], -1.0)[1.0][0][1] == -2.0  # maximize
+
+
+def test_the_good_and_bad_sets_are_disjoint_so_a_thin_budget_is_skipped():
+    # step 9 has 7 observations: with n_min=5 the good set (5) would leave 2 bad ones,
+    # so the model falls back to step 3 (12 observations: 5 good, 7 bad)
+    trials = [_t(i, i / 20, {3: float(i), 9: float(i)} if i < 7 else {3: float(i)})
+              for i in range(12)]
+    obs = observations(trials, 1.0)
+    assert good_size(7, 5, 15.0) == 5 and good_size(40, 5, 15.0) == 6
+    assert model_split(obs, 5, 15.0) == (3.0, 5)
+    _, attrs = _propose(trials, n=1, min_points_in_model=5)
+    assert attrs["bohb_budget"] == 3.0
 
 
 def _propose(trials, n=30, **kw):

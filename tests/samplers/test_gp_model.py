@@ -9,6 +9,7 @@ from tuneforge.samplers.gp_model import (
     MAX_GRID,
     Layout,
     State,
+    censored_losses,
     fantasy_points,
     fit,
     fit_subset,
@@ -79,6 +80,61 @@ def test_fantasy_points_are_the_running_failed_and_pruned_trials_but_this_one():
     pending, failed = fantasy_points(layout, state, trials, current)
     assert sorted(pending[:, 0]) == [0.5, 0.9]
     assert sorted(failed[:, 0]) == [0.2, 0.4]
+
+
+def _pruned(number, params, intermediate):
+    return TrialRecord(number=number, key=f"t{number}", state=TrialState.PRUNED,
+                       params=params, intermediate=intermediate)
+
+
+def test_pruned_trials_are_observed_at_their_last_value_never_above_a_complete_one():
+    layout, state = Layout({"x": Float(0.0, 1.0)}), State()
+    trials = [_record(0, {"x": 0.1}, 0.90),
+              _pruned(1, {"x": 0.2}, {1: 0.50, 3: 0.99}),     # last 0.99: better than 0.90
+              _record(2, {"x": 0.3}, 0.95),
+              _pruned(3, {"x": 0.4}, {1: 0.20}),              # far worse than any
+              _pruned(4, {"x": 0.5}, {1: float("nan")}),      # not modelled
+              _pruned(5, {"x": 0.6}, {})]                     # never reported
+    x, y, cons = observations(layout, state, trials, Direction.MAXIMIZE)
+    # complete first (-0.90, -0.95), then pruned: -0.99 capped at the worst complete
+    # loss (-0.90), -0.20 kept (it is worse)
+    assert list(x[:, 0]) == [0.1, 0.3, 0.2, 0.4]
+    assert list(y) == [-0.90, -0.95, -0.90, -0.20] and len(cons) == 4
+    # only the pruned trials not modelled are fantasized (so never proposed again)
+    current = _record(6, {}, state=TrialState.RUNNING)
+    _, failed = fantasy_points(layout, state, trials + [current], current, single=True)
+    assert sorted(failed[:, 0]) == [0.5, 0.6]
+    _, failed_mo = fantasy_points(layout, state, trials + [current], current)
+    assert sorted(failed_mo[:, 0]) == [0.2, 0.4, 0.5, 0.6]
+
+
+def test_censored_losses_keep_pruned_values_without_a_complete_trial():
+    last = np.array([3.0, 1.0])
+    assert list(censored_losses(last, np.array([]))) == [3.0, 1.0]
+    assert list(censored_losses(last, np.array([0.5, 2.0]))) == [3.0, 2.0]
+
+
+def test_the_gp_models_once_pruned_trials_fill_its_startup():
+    from tuneforge import GPSampler, SuccessiveHalvingPruner, TrialPruned, create_study
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        for step in range(1, 10):
+            trial.report((x - 0.3) ** 2 + 1.0 / step, step)
+            if trial.should_prune():
+                raise TrialPruned()
+        return (x - 0.3) ** 2
+
+    study = create_study(sampler=GPSampler(seed=0, n_startup_trials=5),
+                         pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+                         seed=0)
+    study.optimize(objective, n_trials=14)
+    phases = [t.system_attrs.get("gp_phase") for t in study.trials]
+    first = phases.index("model")  # the first trial the GP proposed
+    before = study.trials[:first]
+    # it modelled before 5 trials completed: the pruned trials' reports filled the start
+    assert sum(t.state is TrialState.COMPLETE for t in before) < 5 <= len(before)
+    assert any(t.state is TrialState.PRUNED for t in before)
 
 
 def test_the_box_has_a_grid_up_to_max_grid_levels_and_indices_for_choices():

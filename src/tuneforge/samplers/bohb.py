@@ -44,19 +44,32 @@ def observations(trials: Sequence[TrialRecord], sign: float
     return out
 
 
-def model_budget(obs: Mapping[float, Sequence[Any]], n_min: int) -> float | None:
-    """The highest budget with at least n_min + 2 observations (BOHB, section 3.1); None
-    while there is none."""
-    ok = [b for b, rows in obs.items() if len(rows) >= n_min + 2]
-    return max(ok) if ok else None
+def good_size(n: int, n_min: int, top_n_percent: float) -> int:
+    """The size of the good set among n observations: the best `top_n_percent` %, at
+    least n_min."""
+    return max(n_min, int(top_n_percent * n) // 100)
+
+
+def model_split(obs: Mapping[float, Sequence[Any]], n_min: int,
+                top_n_percent: float) -> tuple[float, int] | None:
+    """(budget, good-set size) for the model: the highest budget whose observations split
+    into a good set (`good_size`) and a disjoint bad set of at least n_min, so that
+    each estimator has enough points and the density ratio compares two different
+    groups (None while no budget has that many)."""
+    ok = [b for b, rows in obs.items()
+          if len(rows) - good_size(len(rows), n_min, top_n_percent) >= n_min]
+    if not ok:
+        return None
+    budget = max(ok)
+    return budget, good_size(len(obs[budget]), n_min, top_n_percent)
 
 
 class BOHBSampler(BaseSampler):
-    """BOHB: with probability `random_fraction` (and until some budget has
-    `min_points_in_model` + 2 observations) a uniform random point; otherwise a
-    TPE-style model on the observations at the highest budget (reported step) that has
-    that many: the best `top_n_percent` % are the good set (at least
-    `min_points_in_model`, default d + 1), the rest the bad set; `n_ei_candidates` are
+    """BOHB: with probability `random_fraction` (and until some budget has enough
+    observations) a uniform random point; otherwise a TPE-style model on the
+    observations at the highest budget (reported step) whose trials split into a good
+    set, the best `top_n_percent` % (at least `min_points_in_model`, default d + 1), and
+    a disjoint bad set of at least `min_points_in_model` (`model_split`); `n_ei_candidates` are
     drawn from the good estimator widened by `bandwidth_factor` and the one with the
     largest l(x)/g(x) is taken. Use it with HyperbandPruner or SuccessiveHalvingPruner;
     it sees every bracket's trials (``multi_fidelity = True``), as in the paper.
@@ -114,14 +127,12 @@ class BOHBSampler(BaseSampler):
         trials = [t for t in history.trials(_SEEN) if t.key != trial.key and has_space(t, items)]
         n_min = self.min_points_in_model or len(space) + 1
         obs = observations(trials, sign)
-        budget = model_budget(obs, n_min)
-        if random_point or budget is None:
+        split = model_split(obs, n_min, self.top_n_percent)
+        if random_point or split is None:
             return Suggestion(decode(space, u), {"sampler": "BOHBSampler", "bohb_budget": None})
+        budget, n_good = split
         rows = sorted(obs[budget], key=lambda r: (r[1], r[0].number))
-        n = len(rows)
-        n_good = max(n_min, int(self.top_n_percent * n) // 100)
-        n_bad = max(n_min, int((100.0 - self.top_n_percent) * n) // 100)
-        good, bad = rows[:n_good], rows[-n_bad:]
+        good, bad = rows[:n_good], rows[n_good:]  # disjoint: the ratio compares groups
         params = self._propose(space, [t for t, _ in good], [t for t, _ in bad], rng)
         return Suggestion(params, {"sampler": "BOHBSampler",
                                    "bohb_budget": budget if budget != FINAL else "final"})
@@ -160,4 +171,4 @@ class BOHBSampler(BaseSampler):
         return {**decode(num_space, num[best]), **decode_indices(cat_space, cat[best])}
 
 
-__all__ = ["BOHBSampler"]
+__all__ = ["BOHBSampler", "model_split"]

@@ -7,9 +7,12 @@ fits a GP (`tuneforge.math.gp`) to the warped objective values over the unit-cub
 encoding (`gp_model.Layout`), and maximizes log expected improvement (or a confidence
 bound) times the probability of feasibility of each constraint
 (`tuneforge.math.acquisition`) with quasi-random screening, batched L-BFGS-B and a
-discrete local search (`tuneforge.math.optimize`). Pending (RUNNING) trials are
-fantasized with the kriging believer (Ginsbourger et al. 2010) so parallel workers do
-not propose the same point. In a conditional space, a parameter outside the joint space
+discrete local search (`tuneforge.math.optimize`). Pruned trials are modelled at their
+last reported value, never better than the worst complete trial (`gp_model.
+censored_losses`: they lost a rung to the trials that went on), so under a pruner the GP
+learns from every trial, not only the few that ran to the end. Pending (RUNNING) trials
+are fantasized with the kriging believer (Ginsbourger et al. 2010) so parallel workers
+do not propose the same point. In a conditional space, a parameter outside the joint space
 is proposed, together with the rest of its branch, by a GP on the trials of that branch
 (`gp_branches`); a lone categorical that opens such branches (a model family) is chosen
 by comparing the best acquisition of each branch's model (`gp_family`).
@@ -62,8 +65,8 @@ _MAX_STATES = 32         # (study, space) model states kept per sampler instance
 class GPSampler(BaseSampler):
     """Gaussian-process Bayesian optimization for one objective.
 
-    - `n_startup_trials`: complete trials before the model (Sobol points, indexed by
-      trial number, so parallel workers never repeat one); default
+    - `n_startup_trials`: complete (or pruned, reported) trials before the model
+      (Sobol points, indexed by trial number, so parallel workers never repeat one); default
       `min(max(5, d + 1), 20)` for a d-dimensional space: d + 1 points are the fewest
       that span every dimension (a simplex), so each ARD lengthscale sees a change; at
       least 5 keep a 1-2-D model from extrapolating from a couple of points; at most 20
@@ -316,7 +319,7 @@ class GPSampler(BaseSampler):
             best = incumbent
 
         # pending (RUNNING), failed and pruned points: kriging believer fantasies
-        pend, fail = fantasy_points(layout, state, trials, trial)
+        pend, fail = fantasy_points(layout, state, trials, trial, single=True)
         seen = np.vstack([x_obs, pend, fail])
         if len(pend) or len(fail):
             xp = np.vstack([pend, fail]) if len(fail) else pend

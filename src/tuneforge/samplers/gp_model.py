@@ -81,10 +81,54 @@ def _fingerprint(x: np.ndarray, y: np.ndarray) -> bytes:
 
 def observations(layout: Layout, state: State, trials: Sequence[TrialRecord],
                  direction: Direction) -> tuple[np.ndarray, np.ndarray, list[Any]]:
-    """Complete trials in the space: inputs (n, d), values (n,) to minimize and their
+    """Complete trials in the space, then the pruned ones at their censored value
+    (`pruned_observations`): inputs (n, d), values (n,) to minimize and their
     constraint lists."""
     x, y, cons = mo_observations(layout, state, trials, (direction,))
-    return x, y[:, 0], cons
+    xp, lp, cp = pruned_observations(layout, state, trials, direction)
+    if not len(lp):
+        return x, y[:, 0], cons
+    return np.vstack([x, xp]), np.concatenate([y[:, 0], censored_losses(lp, y[:, 0])]), \
+        cons + cp
+
+
+def censored_losses(last: np.ndarray, complete: np.ndarray) -> np.ndarray:
+    """The loss a GP models for pruned trials whose last reported losses are `last`: that
+    loss, but never better than the worst complete trial's (a pruned trial lost its
+    rung to the trials that went on, so it ranks below them, as in TPE)."""
+    out: np.ndarray = np.asarray(last, dtype=float)
+    if len(complete):
+        out = np.maximum(out, float(np.max(complete)))
+    return out
+
+
+def pruned_observations(layout: Layout, state: State, trials: Sequence[TrialRecord],
+                        direction: Direction) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """PRUNED trials in the space that reported a finite value: inputs (n, d), their last
+    reported values (n,) turned to losses, and their constraint lists."""
+    sign = -1.0 if direction is Direction.MAXIMIZE else 1.0
+    rows, losses, cons = [], [], []
+    for t in trials:
+        if t.state is not TrialState.PRUNED or not modelled_pruned(t):
+            continue
+        if t.key not in state.rows:
+            state.rows[t.key] = layout.encode(t.params)
+        row = state.rows[t.key]
+        if row is None:
+            continue
+        rows.append(row)
+        losses.append(sign * float(t.intermediate[max(t.intermediate)]))
+        cons.append(constraints_of(t))
+    return np.array(rows).reshape(-1, len(layout.names)), np.array(losses, dtype=float), cons
+
+
+def modelled_pruned(t: TrialRecord) -> bool:
+    """Whether a PRUNED trial enters the single-objective GP: its last report is a
+    finite number (else it is only fantasized, so that it is not proposed again)."""
+    if not t.intermediate:
+        return False
+    v = t.intermediate[max(t.intermediate)]
+    return isinstance(v, (int, float)) and bool(np.isfinite(v))
 
 
 def mo_observations(layout: Layout, state: State, trials: Sequence[TrialRecord],
@@ -181,10 +225,12 @@ def fit_subset(y: np.ndarray, rng: np.random.Generator, *, max_trials: int) -> n
 
 
 def fantasy_points(layout: Layout, state: State, trials: Sequence[TrialRecord],
-                   current: TrialRecord) -> tuple[np.ndarray, np.ndarray]:
+                   current: TrialRecord, *, single: bool = False
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Inputs of RUNNING trials other than `current` (their params, or what this
     sampler proposed to them if not yet suggested), and of FAIL and PRUNED trials
-    (not modelled: they have no final value), so that none is proposed again."""
+    not modelled (`single`: the single-objective GP models pruned trials that
+    reported), so that none is proposed again."""
     pend: list[np.ndarray] = []
     fail: list[np.ndarray] = []
     for t in reversed(trials):
@@ -198,7 +244,9 @@ def fantasy_points(layout: Layout, state: State, trials: Sequence[TrialRecord],
                 row = state.proposals.get(t.key)
             if row is not None:
                 pend.append(row)
-        elif t.state in (TrialState.FAIL, TrialState.PRUNED) and t.params:
+        elif (t.state is TrialState.FAIL or (t.state is TrialState.PRUNED
+                                             and not (single and modelled_pruned(t)))) \
+                and t.params:
             if t.key not in state.rows:
                 state.rows[t.key] = layout.encode(t.params)
             row = state.rows[t.key]
