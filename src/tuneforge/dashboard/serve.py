@@ -24,7 +24,8 @@ def serve(url: str, *, host: str = "127.0.0.1", port: int = 8080,
         print(f"warning: listening on {host}: anyone who can reach this address can read "
               "every study in the storage (the dashboard has no login)")
     print(f"tuneforge dashboard on http://{host}:{port}/ (read-only; Ctrl-C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # a page's pending long poll must not hold a Ctrl-C for its whole wait
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
 
 
 __all__ = ["serve"]

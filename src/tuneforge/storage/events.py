@@ -11,8 +11,8 @@ import hashlib
 import json
 import math
 import secrets
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 from tuneforge.exceptions import CorruptEventError, StorageError, StorageVersionError
 from tuneforge.math.numbers import describe, is_number, to_float, unwrap
@@ -200,15 +200,65 @@ def dumps(event: Mapping[str, Any]) -> str:
         ) from None
 
 
+_fast_loads: Callable[[str | bytes], Any] | None
+try:  # orjson (the `dashboard` extra) parses stored events about five times faster
+    import orjson as _orjson
+
+    _fast_loads = _orjson.loads
+except ImportError:
+    _fast_loads = None
+
+
+def parse_json(text: str | bytes) -> Any:
+    """JSON text (str or UTF-8 bytes) as Python values: orjson when installed, with the
+    standard library deciding every text orjson refuses (huge ints, NaN literals), so
+    what is accepted never depends on the extra."""
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(text)
+        except ValueError:  # orjson.JSONDecodeError is a ValueError
+            pass
+    return json.loads(text)
+
+
+def _plainly_valid(event: Any) -> bool:
+    """Whether a parsed event passes every check of `loads` (one cheap test per event)."""
+    if type(event) is not dict:
+        return False
+    v, kind = event.get("v"), event.get("type")
+    return (type(v) is int and 1 <= v <= FORMAT_VERSION and type(kind) is str
+            and kind in EVENT_TYPES)
+
+
+def loads_rows(rows: Sequence[tuple[int, str | bytes]], *,
+               where: str) -> list[tuple[int, Event]]:
+    """Parse and check stored (seq, text) rows in bulk; an error names `where` and the
+    event's seq. A big study's cold load is mostly this loop, so it is kept lean."""
+    out: list[tuple[int, Event]] = []
+    add = out.append
+    parse = parse_json
+    for seq, body in rows:
+        try:
+            event = parse(body)
+        except (TypeError, ValueError):
+            event = None
+        if not _plainly_valid(event):
+            event = loads(body, where=f"{where} event {seq}")  # raises what is wrong
+        add((seq, event))
+    return out
+
+
 def loads(text: str | bytes | Mapping[str, Any], *, where: str) -> Event:
     """Parse and check one stored event; `where` names it in any error."""
     if isinstance(text, Mapping):
         event = dict(text)
     else:
         try:
-            event = json.loads(text)
+            event = parse_json(text)
         except (TypeError, ValueError) as exc:
             raise CorruptEventError(f"corrupt event at {where}: not valid JSON ({exc})") from None
+        if _plainly_valid(event):
+            return cast(Event, event)  # the common case: every check below passes
     if not isinstance(event, dict) or "type" not in event or "v" not in event:
         raise CorruptEventError(f"corrupt event at {where}: missing 'v' or 'type'")
     v = event["v"]

@@ -14,7 +14,8 @@ const LAZY = new Set(["importance"]);
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 const stats = (window.tfStats = { updates: 0, lastUpdateMs: null, firstPaintMs: null,
                                   plotsRendered: 0, errors: [] });
-let POLL = 1.0;
+let POLL = 1.0;   // seconds between polls of the study list and of a running trial
+let WAIT = 10.0;  // seconds a study page's long poll may wait for a change
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -170,19 +171,19 @@ async function studyPage(main, id) {
   stats.allPlotsMs = performance.now() - t0;
   for (const kind of Object.keys(cards)) observer.observe(cards[kind].card);
 
-  let polling = false;
-  setInterval(async () => {
-    if (polling) return;
-    polling = true;
+  // live updates by long polling: the server answers as soon as an event lands after
+  // `cursor` (or after WAIT seconds with nothing new), and the page asks again at once
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  for (;;) {
     try {
-      const ch = await api(`/api/studies/${id}/changes?after=${cursor}`);
+      const ch = await api(`/api/studies/${id}/changes?after=${cursor}&wait=${WAIT}`);
       setLive(true);
       if (ch.cursor !== cursor) {
         const u0 = performance.now();
         cursor = ch.cursor;
         drawCounts(counts, ch);
         // a plot that now has data (the first learning curve, say): rebuild the page
-        for (const kind of ch.plots) if (!cards[kind]) { location.reload(); return; }
+        if (ch.plots.some((kind) => !cards[kind])) { location.reload(); return; }
         await Promise.all([refreshPlots(false), table.reload()]);
         stats.updates += 1;
         stats.lastUpdateMs = performance.now() - u0;
@@ -190,10 +191,9 @@ async function studyPage(main, id) {
     } catch (err) {
       setLive(false);
       stats.errors.push(String(err));
-    } finally {
-      polling = false;
+      await sleep(POLL * 1000);  // the server is away: ask again later, not in a loop
     }
-  }, POLL * 1000);
+  }
 }
 
 function drawCounts(el, s) {
@@ -314,6 +314,7 @@ async function route() {
   try {
     const cfg = await api("/api/config");
     POLL = cfg.poll_seconds;
+    WAIT = cfg.wait_seconds;
     const path = location.pathname;
     let m;
     if ((m = path.match(/^\/study\/(\d+)\/trial\/(\d+)\/?$/))) await trialPage(main, m[1], m[2]);
