@@ -18,6 +18,9 @@ from tuneforge.viz.frame import TrialFrame
 SINGLE = ("history", "intermediate", "parallel", "slice", "contour", "importance", "edf",
           "timeline", "cv", "gap")
 TIMELINE_TRIALS = 1000  # the latest trials the timeline draws
+# lines of the page's parallel coordinates (the best tenth among them): plotly.js draws
+# them with WebGL, and without a GPU 2,000 lines take seconds to draw on every update
+PARALLEL_LINES = 500
 MULTI = ("pareto", "hypervolume", "parallel", "slice", "intermediate", "timeline", "cv", "gap")
 
 
@@ -159,7 +162,7 @@ def build(kind: str, trials: list[TrialRecord], directions: Any, *, objective: i
         return viz.plot_intermediate_values(Snapshot(dirs, f.subset(trials, f.curves)))
     if kind == "parallel":
         return vp.parallel_figure(view, dirs, objective=objective, params=params,
-                                  target_name=target)
+                                  target_name=target, max_points=PARALLEL_LINES)
     if kind == "slice":
         return vp.slice_figure(view, dirs, objective=objective, params=params,
                                target_name=target)

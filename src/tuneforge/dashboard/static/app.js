@@ -11,9 +11,11 @@ const TITLES = {
 };
 const WIDE = new Set(["slice", "timeline", "parallel"]);
 const LAZY = new Set(["importance"]);
+const HEAVY_MS = 400;          // a plot drawing slower than this is redrawn lazily ...
+const HEAVY_EVERY_MS = 10000;  // ... at most this often while trials arrive
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 const stats = (window.tfStats = { updates: 0, lastUpdateMs: null, firstPaintMs: null,
-                                  plotsRendered: 0, errors: [] });
+                                  plotsRendered: 0, drawMs: {}, errors: [] });
 let POLL = 1.0;   // seconds between polls of the study list and of a running trial
 let WAIT = 10.0;  // seconds a study page's long poll may wait for a change
 
@@ -142,8 +144,12 @@ async function studyPage(main, id) {
       }
       const fig = await api(`/api/studies/${id}/plots/${kind}?${q}`);
       fig.layout = Object.assign(fig.layout || {}, { autosize: true, margin: { t: 40, r: 20, l: 60, b: 50 } });
+      const d0 = performance.now();
       await Plotly.react(c.div, fig.data, fig.layout, PLOTLY_CONFIG);
+      c.drawMs = performance.now() - d0;
+      c.drawnAt = performance.now();
       stats.plotsRendered += 1;
+      stats.drawMs[kind] = Math.round(c.drawMs);
     } catch (err) {
       showError(c.div, err);
     } finally {
@@ -152,11 +158,24 @@ async function studyPage(main, id) {
     }
   }
 
+  // A live update redraws the visible plots that draw fast at once. One that is slow to
+  // draw (parallel coordinates of 2,000 lines without a GPU take seconds, and block the
+  // page meanwhile) is redrawn later, when the page is idle, at most every HEAVY_EVERY_MS
+  // (or ten times its own drawing time): new trials show at once in the counts, the
+  // table and the other plots instead of waiting behind it.
   function refreshPlots(all) {
     const jobs = [];
     for (const kind of Object.keys(cards)) {
-      cards[kind].stale = true;
-      if (all || visible.has(kind)) jobs.push(drawPlot(kind));
+      const c = cards[kind];
+      c.stale = true;
+      if (!all && !visible.has(kind)) continue;
+      if (all || !(c.drawMs > HEAVY_MS)) { jobs.push(drawPlot(kind)); continue; }
+      if (c.timer) continue;
+      const wait = Math.max(HEAVY_EVERY_MS, 10 * c.drawMs) - (performance.now() - c.drawnAt);
+      c.timer = setTimeout(() => {
+        const run = () => { c.timer = null; if (c.stale) drawPlot(kind); };
+        if (window.requestIdleCallback) requestIdleCallback(run, { timeout: 2000 }); else run();
+      }, Math.max(wait, 0));
     }
     return Promise.all(jobs);
   }
@@ -165,11 +184,22 @@ async function studyPage(main, id) {
   const first = s.plots.includes("history") ? "history" : s.plots[0];
   await Promise.all([first ? drawPlot(first) : null, table.reload()]);
   stats.firstPaintMs = performance.now() - t0;
-  // then every other plot once, one after another; later updates redraw the visible ones
-  // importance fits forests: drawn only once its card is in view (the observer below)
-  await Promise.all(Object.keys(cards).filter((k) => k !== first && !LAZY.has(k)).map(drawPlot));
-  stats.allPlotsMs = performance.now() - t0;
+  // then every other plot once, the visible ones first, each in the page's idle time so
+  // that live updates are not held behind them; importance fits forests: drawn only once
+  // its card is in view (the observer draws stale cards that come into view)
   for (const kind of Object.keys(cards)) observer.observe(cards[kind].card);
+  const idle = () => new Promise((r) => (window.requestIdleCallback
+    ? requestIdleCallback(r, { timeout: 500 }) : setTimeout(r, 0)));
+  (async () => {
+    await idle();  // the observer has reported which cards are in view
+    const rest = Object.keys(cards).filter((k) => k !== first && !LAZY.has(k));
+    rest.sort((a, b) => visible.has(b) - visible.has(a));
+    for (const kind of rest) {
+      await idle();
+      if (cards[kind].stale) await drawPlot(kind);
+    }
+    stats.allPlotsMs = performance.now() - t0;
+  })();
 
   // live updates by long polling: the server answers as soon as an event lands after
   // `cursor` (or after WAIT seconds with nothing new), and the page asks again at once
