@@ -54,25 +54,30 @@ class Features:
         """Fold in `trials`, the ones that changed (each read once per change)."""
         self.n_read += len(trials)
         finished: list[TrialRecord] = []
+        counts, last_state, versions = self.counts, self._state, self.versions
         for t in trials:
-            state = t.state.value
-            old = self._state.get(t.number)
+            number, state = t.number, t.state.value
+            old = last_state.get(number)
             if old != state:
                 if old is not None:
-                    self.counts[old] -= 1
-                self.counts[state] += 1
-                self._state[t.number] = state
+                    counts[old] -= 1
+                counts[state] += 1
+                last_state[number] = state
+            attrs = bool(t.user_attrs)  # CV folds and train/validation pairs live there
             for name, members, yes in (
                     ("intermediate", self.curves, bool(t.intermediate)),
                     ("timeline", self.started, t.datetime_start is not None),
-                    ("cv", self.cv, curves.cv_scores(t) is not None),
-                    ("gap", self.gap, t.state.is_finished
+                    ("cv", self.cv, attrs and curves.cv_scores(t) is not None),
+                    ("gap", self.gap, attrs and t.state.is_finished
                      and curves.train_validation(t) is not None)):
-                if yes or t.number in members:
-                    self.versions[name] += 1
-                _member(members, t.number, yes)
-            if t.state is TrialState.COMPLETE and t.number not in self.complete:
-                self.complete[t.number] = t
+                if yes:
+                    members.add(number)
+                    versions[name] += 1
+                elif number in members:
+                    members.discard(number)
+                    versions[name] += 1
+            if t.state is TrialState.COMPLETE and number not in self.complete:
+                self.complete[number] = t
                 finished.append(t)
                 for k in t.params:
                     self.params.setdefault(k, None)
@@ -116,13 +121,6 @@ class Features:
     def subset(self, trials: Sequence[TrialRecord], numbers: set[int]) -> list[TrialRecord]:
         """The trials `numbers`, in number order."""
         return [trials[n] for n in sorted(numbers) if n < len(trials)]
-
-
-def _member(members: set[int], number: int, yes: bool) -> None:
-    if yes:
-        members.add(number)
-    else:
-        members.discard(number)
 
 
 def available(trials: Sequence[TrialRecord], n_objectives: int) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
@@ -209,15 +210,23 @@ except ImportError:
     _fast_loads = None
 
 
+# 19 digits in a row: maybe an int beyond 64 bits, which orjson would read as a float
+_LONG_DIGITS_B = re.compile(rb"\d{19}")
+_LONG_DIGITS_S = re.compile(r"\d{19}")
+
+
 def parse_json(text: str | bytes) -> Any:
     """JSON text (str or UTF-8 bytes) as Python values: orjson when installed, with the
-    standard library deciding every text orjson refuses (huge ints, NaN literals), so
-    what is accepted never depends on the extra."""
+    standard library deciding every text orjson refuses (NaN literals) or reads otherwise
+    (ints beyond 64 bits stay exact ints), so what is read never depends on the extra."""
     if _fast_loads is not None:
-        try:
-            return _fast_loads(text)
-        except ValueError:  # orjson.JSONDecodeError is a ValueError
-            pass
+        long = (_LONG_DIGITS_B.search(text) if isinstance(text, bytes)
+                else _LONG_DIGITS_S.search(text))
+        if long is None:
+            try:
+                return _fast_loads(text)
+            except ValueError:  # orjson.JSONDecodeError is a ValueError
+                pass
     return json.loads(text)
 
 
@@ -269,6 +278,6 @@ def loads(text: str | bytes | Mapping[str, Any], *, where: str) -> Event:
             f"event at {where} has format version {v}, newer than this tuneforge "
             f"understands ({FORMAT_VERSION}); upgrade tuneforge to read this study"
         )
-    if event["type"] not in EVENT_TYPES:
+    if not isinstance(event["type"], str) or event["type"] not in EVENT_TYPES:
         raise CorruptEventError(f"corrupt event at {where}: unknown type {event['type']!r}")
     return event

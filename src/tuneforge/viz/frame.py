@@ -109,6 +109,7 @@ class TrialFrame:
         self._vocab_index: dict[str, dict[str, int]] = {}
         self._seen: set[int] = set()
         self._sorted = True                          # rows appended in number order so far
+        self._last = -1                              # the largest number appended
         self._view: FrameView | None = None
 
     @classmethod
@@ -128,33 +129,51 @@ class TrialFrame:
                 and all(math.isfinite(v) for v in t.values)]
         if not rows:
             return 0
+        rows = list({t.number: t for t in rows}.values())  # a trial listed twice: once
         n0, n = len(self), len(self) + len(rows)
-        for g in (self._numbers, self._values):
-            g.reserve(n)
-        for p in self._params.values():
-            for g in (p.num, p.code, p.present):
-                g.reserve(n)
-        last = int(self._numbers.data[n0 - 1]) if n0 else -1
+        numbers = [t.number for t in rows]
+        self._seen.update(numbers)
+        if self._sorted and any(x >= y for x, y in zip([self._last, *numbers[:-1]], numbers,
+                                                        strict=True)):
+            self._sorted = False
+        self._last = max(self._last, numbers[-1]) if self._sorted else self._last
+        # gathered as Python lists, written into the columns in one numpy call each
+        cols: dict[str, tuple[list[int], list[float], list[int], list[int]]] = {}
+        nan = math.nan
         for i, t in enumerate(rows, start=n0):
-            self._seen.add(t.number)
-            if t.number < last:
-                self._sorted = False
-            last = t.number
-            self._numbers.data[i] = t.number
-            self._values.data[i] = t.values
             for pos, (name, v) in enumerate(t.params.items()):
-                p = self._params.get(name) or self._new_param(name, n, t.number, pos)
+                col = cols.get(name)
+                if col is None:
+                    col = cols[name] = ([], [], [], [])
+                    if name not in self._params:
+                        self._new_param(name, t.number, pos)
+                p = self._params[name]
                 if (t.number, pos) < p.first:
                     p.first = (t.number, pos)
                 dist = t.distributions.get(name)
                 if dist is not None and t.number >= p.latest:
                     p.latest, p.dist = t.number, dist
-                p.present.data[i] = True
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    p.num.data[i] = float(v)
-                if isinstance(dist, Categorical) or not isinstance(v, (int, float)) \
-                        or isinstance(v, bool):
-                    p.code.data[i] = self._code(name, v)
+                kind = type(v)
+                number = kind is float or kind is int or (
+                    isinstance(v, (int, float)) and not isinstance(v, bool))
+                col[0].append(i)
+                col[1].append(float(v) if number else nan)
+                if isinstance(dist, Categorical) or not number:
+                    col[2].append(i)
+                    col[3].append(self._code(name, v))
+        for g in (self._numbers, self._values):
+            g.reserve(n)
+        self._numbers.data[n0:n] = numbers
+        self._values.data[n0:n] = [t.values for t in rows]
+        for name, p in self._params.items():
+            for g in (p.num, p.code, p.present):
+                g.reserve(n)
+            col = cols.get(name)
+            if col is not None:
+                p.present.data[col[0]] = True
+                p.num.data[col[0]] = col[1]
+                if col[2]:
+                    p.code.data[col[2]] = col[3]
         for g in (self._numbers, self._values):
             g.n = n
         for p in self._params.values():
@@ -163,12 +182,10 @@ class TrialFrame:
         self._view = None
         return len(rows)
 
-    def _new_param(self, name: str, n: int, number: int, pos: int) -> _Param:
+    def _new_param(self, name: str, number: int, pos: int) -> _Param:
         p = _Param(num=_Grow(np.float64, fill=np.nan), code=_Grow(np.int64, fill=-1),
                    present=_Grow(np.bool_, fill=False), first=(number, pos), latest=-1,
                    dist=None)
-        for g in (p.num, p.code, p.present):
-            g.reserve(n)
         self._params[name] = p
         return p
 

@@ -16,6 +16,14 @@ const HEAVY_EVERY_MS = 10000;  // ... at most this often while trials arrive
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 const stats = (window.tfStats = { updates: 0, lastUpdateMs: null, firstPaintMs: null,
                                   plotsRendered: 0, drawMs: {}, errors: [] });
+// plotly.js loads in parallel with the page's first API calls; drawing waits for it
+const plotlyReady = new Promise((resolve, reject) => {
+  const el = document.getElementById("plotly-js");
+  if (window.Plotly || !el) { resolve(); return; }
+  el.addEventListener("load", () => resolve());
+  el.addEventListener("error", () => reject(new Error("plotly.js did not load")));
+});
+const HEAVY_KINDS = new Set(["parallel"]);  // WebGL: seconds to draw without a GPU
 let POLL = 1.0;   // seconds between polls of the study list and of a running trial
 let WAIT = 10.0;  // seconds a study page's long poll may wait for a change
 
@@ -144,6 +152,7 @@ async function studyPage(main, id) {
       }
       const fig = await api(`/api/studies/${id}/plots/${kind}?${q}`);
       fig.layout = Object.assign(fig.layout || {}, { autosize: true, margin: { t: 40, r: 20, l: 60, b: 50 } });
+      await plotlyReady;
       const d0 = performance.now();
       await Plotly.react(c.div, fig.data, fig.layout, PLOTLY_CONFIG);
       c.drawMs = performance.now() - d0;
@@ -169,7 +178,12 @@ async function studyPage(main, id) {
       const c = cards[kind];
       c.stale = true;
       if (!all && !visible.has(kind)) continue;
-      if (all || !(c.drawMs > HEAVY_MS)) { jobs.push(drawPlot(kind)); continue; }
+      // not drawn yet: the first drawing (after the first paint) shows the new trials
+      if (!all && c.drawnAt === undefined) continue;
+      if (all || !(c.drawMs > HEAVY_MS || HEAVY_KINDS.has(kind))) {
+        jobs.push(drawPlot(kind));
+        continue;
+      }
       if (c.timer) continue;
       const wait = Math.max(HEAVY_EVERY_MS, 10 * c.drawMs) - (performance.now() - c.drawnAt);
       c.timer = setTimeout(() => {
@@ -193,7 +207,8 @@ async function studyPage(main, id) {
   (async () => {
     await idle();  // the observer has reported which cards are in view
     const rest = Object.keys(cards).filter((k) => k !== first && !LAZY.has(k));
-    rest.sort((a, b) => visible.has(b) - visible.has(a));
+    const rank = (k) => (HEAVY_KINDS.has(k) ? 2 : 0) + (visible.has(k) ? 0 : 1);
+    rest.sort((a, b) => rank(a) - rank(b));  // visible and light first, WebGL last
     for (const kind of rest) {
       await idle();
       if (cards[kind].stale) await drawPlot(kind);
@@ -301,9 +316,10 @@ async function trialPage(main, id, number) {
     if (steps.length) {
       const div = h("div", { class: "plot", id: "plot-trial-intermediate" });
       parts.push(h("h2", {}, "Intermediate values"), div);
-      setTimeout(() => Plotly.react(div, [{ x: steps.map(Number), y: steps.map((k) => t.intermediate[k]),
-        mode: "lines+markers", type: "scatter" }], { xaxis: { title: { text: "step" } },
-        margin: { t: 20 }, template: "plotly_white" }, PLOTLY_CONFIG), 0);
+      plotlyReady.then(() => setTimeout(() => Plotly.react(div, [{ x: steps.map(Number),
+        y: steps.map((k) => t.intermediate[k]), mode: "lines+markers", type: "scatter" }],
+        { xaxis: { title: { text: "step" } }, margin: { t: 20 }, template: "plotly_white" },
+        PLOTLY_CONFIG), 0));
     }
     if (t.fail_reason || t.traceback) {
       parts.push(h("h2", {}, "Error"), h("p", { class: "error", id: "fail-reason" }, t.fail_reason || ""));
