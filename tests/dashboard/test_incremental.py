@@ -115,3 +115,30 @@ def test_changes_wait_out_of_range_is_a_clear_error(wait):
     assert r.status_code in (400, 422)
     if r.status_code == 400:
         assert "wait must be 0..30 seconds" in r.json()["error"]
+
+
+def test_a_busy_storage_keeps_the_loaded_study_and_is_read_again():
+    from tuneforge.exceptions import StorageError
+
+    class Busy(InMemoryStorage):
+        busy = False
+
+        def read(self, study, *, after=-1):
+            if self.busy:
+                raise StorageError("SQLite error on 'x.db': database is locked")
+            return super().read(study, after=after)
+
+    storage = Busy()
+    study = tf.create_study("s", storage=storage)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    hub = LiveStorage(storage, min_interval=0.0)
+    cursor = hub.study("s").cursor
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    storage.busy = True
+    live = hub.study("s")  # no error: the two trials already read stay
+    assert live.cursor == cursor and len(live.trials()) == 2
+    storage.busy = False
+    assert len(hub.study("s").trials()) == 3  # read again on the next poll
+    storage.busy = True
+    with pytest.raises(StorageError, match="locked"):  # a study never loaded: said so
+        LiveStorage(storage).study("s")

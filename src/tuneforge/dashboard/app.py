@@ -250,16 +250,25 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
                              f"{len(live.ref.directions)} objective(s)")
         imp = importance_of(live, objective) if kind == "importance" else None
 
-        def build() -> str:  # under the lock: the trials and features of one cursor
-            fig = plots.build(kind, live.trials(), live.ref.directions, objective=objective,
-                              params=chosen, names=_metric_names(live), importance=imp,
-                              features=live.features())
-            return plots.figure_json(fig)
-
-        with live.lock:  # rebuilt only when what this figure draws has changed
+        with live.lock:  # what the figure draws, taken at one cursor (cheap)
             stamp = (live.features().stamp(kind), tuple(live.param_names()),
                      str(_metric_names(live)))
-            text = live.cached(("plot", kind, objective, params, id(imp)), build, stamp=stamp)
+            key = ("plot", kind, objective, params, id(imp))
+            hit = live.cached_value(key, stamp)
+            if hit is None:
+                data = plots.inputs(kind, live.trials(), live.features())
+                trials, names = live.trials(), _metric_names(live)
+        if hit is not None:
+            return Response(hit, media_type="application/json")
+        if kind not in plots.SINGLE and kind not in plots.MULTI:
+            raise ValueError(f"unknown plot {kind!r}; plots are "
+                             f"{', '.join(sorted({*plots.SINGLE, *plots.MULTI}))}")
+        # the figure is built without the lock: polls and new events are not held up
+        fig = plots.build(kind, trials, live.ref.directions, objective=objective,
+                          params=chosen, names=names, importance=imp,
+                          data=data)
+        text = plots.figure_json(fig)
+        live.store(key, stamp, text)
         return Response(text, media_type="application/json")
 
     def importance_of(live: LiveStudy, objective: int) -> Any:

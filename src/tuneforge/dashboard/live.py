@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tuneforge.dashboard.plots import Features
-from tuneforge.exceptions import CorruptEventError, StudyNotFoundError
+from tuneforge.exceptions import CorruptEventError, StorageError, StudyNotFoundError
 from tuneforge.storage.base import Storage, StudyRef
 from tuneforge.storage.bulk import BULK_EVENTS, gc_paused
 from tuneforge.storage.cached import corrupt_message
@@ -63,6 +63,12 @@ class LiveStudy:
         except CorruptEventError as exc:
             raise CorruptEventError(corrupt_message(self.storage, self.ref.name, exc)) \
                 from None
+        except StorageError as exc:
+            # a writer holding the file for a moment (SQLite's checkpoint at a worker's
+            # exit): a loaded study keeps what it has and the next poll reads again
+            if self.state.last_seq >= 0 and _transient(exc):
+                return self.cursor
+            raise
         if not events:
             return self.cursor
         before = len(self.state)
@@ -137,6 +143,15 @@ class LiveStudy:
         """The parameters of the COMPLETE trials, in first-seen order."""
         return list(self._features_now().params)
 
+    def cached_value(self, key: Any, stamp: Any) -> Any:
+        """The value cached for `key` under `stamp`, or None."""
+        hit = self._cache.get(key)
+        return hit[1] if hit is not None and hit[0] == stamp else None
+
+    def store(self, key: Any, stamp: Any, value: Any) -> None:
+        """Cache `value` for `key` under `stamp` (see `cached`)."""
+        self._cache[key] = (stamp, value)
+
     def cached(self, key: Any, build: Callable[[], Any], *, stamp: Any = None) -> Any:
         """`build()` once per `stamp` (default: the cursor) for `key` (figures, sorted
         tables, importance)."""
@@ -147,6 +162,11 @@ class LiveStudy:
         value = build()
         self._cache[key] = (stamp, value)
         return value
+
+
+def _transient(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 class LiveStorage:

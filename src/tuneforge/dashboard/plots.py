@@ -130,52 +130,67 @@ def available(trials: Sequence[TrialRecord], n_objectives: int) -> list[str]:
     return f.plots(n_objectives)
 
 
+def inputs(kind: str, trials: Sequence[TrialRecord], features: Features) -> Any:
+    """What figure `kind` draws, taken from the live study: quick, and made of values no
+    later update changes (a frame view, fresh lists), so that the figure itself can be
+    built without holding the study's lock while new events are applied."""
+    f = features
+    if kind in ("history", "edf", "parallel", "slice", "contour"):
+        return f.frame.view()
+    if kind == "timeline":
+        return [trials[n] for n in sorted(heapq.nlargest(TIMELINE_TRIALS, f.started))]
+    members = {"intermediate": f.curves, "cv": f.cv, "gap": f.gap}.get(kind)
+    if members is not None:
+        return f.subset(trials, members)
+    if kind in ("pareto", "hypervolume"):
+        return [f.complete[n] for n in sorted(f.complete)]
+    return None
+
+
 def build(kind: str, trials: list[TrialRecord], directions: Any, *, objective: int,
           params: list[str] | None, names: Sequence[str] | None,
-          importance: Any = None, features: Features | None = None) -> Any:
+          importance: Any = None, features: Features | None = None,
+          data: Any = None) -> Any:
     """The figure `kind` (a name from SINGLE or MULTI). With `features` (the live
-    study's, up to date with `trials`) only the trials a figure draws are read: the
-    frame's columns for the value and parameter plots, the members of each subset for the
-    others; the figure is the same as over every trial."""
+    study's, up to date with `trials`) or `data` (their `inputs`) only the trials a figure
+    draws are read: the frame's columns for the value and parameter plots, the members of
+    each subset for the others; the figure is the same as over every trial."""
     from tuneforge import viz
     from tuneforge.viz import history as vh
     from tuneforge.viz import params as vp
 
     dirs = tuple(directions)
-    if features is None:
-        features = Features(dirs)
-        features.update(trials)
-    f = features
+    if data is None and kind != "importance":
+        if features is None:
+            features = Features(dirs)
+            features.update(trials)
+        data = inputs(kind, trials, features)
     target = names[objective] if names and objective < len(names) else None
-    view = f.frame.view()
     if kind == "history":
-        return vh.history_figure(view, dirs, objective=objective, target_name=target)
+        return vh.history_figure(data, dirs, objective=objective, target_name=target)
     if kind == "edf":
-        return vh.edf_figure(view, dirs, objective=objective, target_name=target)
+        return vh.edf_figure(data, dirs, objective=objective, target_name=target)
     if kind == "timeline":
-        last = sorted(heapq.nlargest(TIMELINE_TRIALS, f.started))
-        return viz.plot_timeline(Snapshot(dirs, [trials[n] for n in last]),
-                                 max_trials=TIMELINE_TRIALS)
+        return viz.plot_timeline(Snapshot(dirs, data), max_trials=TIMELINE_TRIALS)
     if kind == "intermediate":
-        return viz.plot_intermediate_values(Snapshot(dirs, f.subset(trials, f.curves)))
+        return viz.plot_intermediate_values(Snapshot(dirs, data))
     if kind == "parallel":
-        return vp.parallel_figure(view, dirs, objective=objective, params=params,
+        return vp.parallel_figure(data, dirs, objective=objective, params=params,
                                   target_name=target, max_points=PARALLEL_LINES)
     if kind == "slice":
-        return vp.slice_figure(view, dirs, objective=objective, params=params,
+        return vp.slice_figure(data, dirs, objective=objective, params=params,
                                target_name=target)
     if kind == "contour":
-        return vp.contour_figure(view, dirs, objective=objective, params=params,
+        return vp.contour_figure(data, dirs, objective=objective, params=params,
                                  target_name=target)
-    done = Snapshot(dirs, f.subset(trials, set(f.complete)))
     if kind == "pareto":
-        return viz.plot_pareto_front(done, target_names=names)
+        return viz.plot_pareto_front(Snapshot(dirs, data), target_names=names)
     if kind == "hypervolume":
-        return viz.plot_hypervolume_history(done)
+        return viz.plot_hypervolume_history(Snapshot(dirs, data))
     if kind == "cv":
-        return viz.plot_cv_folds(Snapshot(dirs, f.subset(trials, f.cv)))
+        return viz.plot_cv_folds(Snapshot(dirs, data))
     if kind == "gap":
-        return viz.plot_train_validation_gap(Snapshot(dirs, f.subset(trials, f.gap)))
+        return viz.plot_train_validation_gap(Snapshot(dirs, data))
     if kind == "importance":
         return viz.plot_param_importances(importance)
     raise ValueError(f"unknown plot {kind!r}; plots are {', '.join(sorted({*SINGLE, *MULTI}))}")

@@ -198,6 +198,8 @@ async function studyPage(main, id) {
   const first = s.plots.includes("history") ? "history" : s.plots[0];
   await Promise.all([first ? drawPlot(first) : null, table.reload()]);
   stats.firstPaintMs = performance.now() - t0;
+  let lastChangeAt = performance.now();
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   // then every other plot once, the visible ones first, each in the page's idle time so
   // that live updates are not held behind them; importance fits forests: drawn only once
   // its card is in view (the observer draws stale cards that come into view)
@@ -210,6 +212,10 @@ async function studyPage(main, id) {
     const rank = (k) => (HEAVY_KINDS.has(k) ? 2 : 0) + (visible.has(k) ? 0 : 1);
     rest.sort((a, b) => rank(a) - rank(b));  // visible and light first, WebGL last
     for (const kind of rest) {
+      // a plot that blocks the page for seconds waits for a lull in the updates (3 s
+      // without a change, or 15 s after the first paint at the latest)
+      while (HEAVY_KINDS.has(kind) && performance.now() - lastChangeAt < 3000
+             && performance.now() - t0 < 15000) await sleep(250);
       await idle();
       if (cards[kind].stale) await drawPlot(kind);
     }
@@ -218,13 +224,13 @@ async function studyPage(main, id) {
 
   // live updates by long polling: the server answers as soon as an event lands after
   // `cursor` (or after WAIT seconds with nothing new), and the page asks again at once
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   for (;;) {
     try {
       const ch = await api(`/api/studies/${id}/changes?after=${cursor}&wait=${WAIT}`);
       setLive(true);
       if (ch.cursor !== cursor) {
         const u0 = performance.now();
+        lastChangeAt = u0;
         cursor = ch.cursor;
         drawCounts(counts, ch);
         // a plot that now has data (the first learning curve, say): rebuild the page
