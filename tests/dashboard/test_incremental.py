@@ -142,3 +142,21 @@ def test_a_busy_storage_keeps_the_loaded_study_and_is_read_again():
     storage.busy = True
     with pytest.raises(StorageError, match="locked"):  # a study never loaded: said so
         LiveStorage(storage).study("s")
+
+
+def test_warm_loads_every_study_and_builds_its_first_figure(monkeypatch):
+    storage = InMemoryStorage()
+    study = tf.create_study("s", storage=storage)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    tf.create_study("m", storage=storage, directions=["minimize", "maximize"]).optimize(
+        lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=3)
+    app = create_app(storage)
+    built: list[str] = []
+    real = plots.build
+    monkeypatch.setattr(plots, "build", lambda kind, *a, **k: built.append(kind)
+                        or real(kind, *a, **k))
+    app.state.warm()
+    assert sorted(built) == ["history", "pareto"]
+    client = TestClient(app)
+    assert client.get("/api/studies/1/plots/history").status_code == 200
+    assert sorted(built) == ["history", "pareto"]  # the page's first figure was ready

@@ -288,6 +288,18 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
         importance_cache[key] = (now, n_done, imp)
         return imp
 
+    def warm() -> None:
+        """Load every study, then build the figure each study page draws first, so
+        that the first visitor waits for neither (serve runs this in the background)."""
+        hub.warm()
+        for ref in hub.refs():
+            try:
+                plot(ref.study_id, "history" if len(ref.directions) == 1 else "pareto")
+            except (TuneforgeError, ValueError):
+                continue  # reported when the study is opened
+
+    app.state.warm = warm
+
     @app.get("/api/studies/{study_id}/importance")
     def importance(study_id: int, objective: int = 0) -> Any:
         return ok(importance_of(study_by_id(study_id), objective).to_json())

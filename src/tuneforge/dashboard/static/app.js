@@ -213,9 +213,9 @@ async function studyPage(main, id) {
     rest.sort((a, b) => rank(a) - rank(b));  // visible and light first, WebGL last
     for (const kind of rest) {
       // a plot that blocks the page for seconds waits for a lull in the updates (3 s
-      // without a change, or 15 s after the first paint at the latest)
+      // without a change, or a minute after the first paint at the latest)
       while (HEAVY_KINDS.has(kind) && performance.now() - lastChangeAt < 3000
-             && performance.now() - t0 < 15000) await sleep(250);
+             && performance.now() - t0 < 60000) await sleep(250);
       await idle();
       if (cards[kind].stale) await drawPlot(kind);
     }
