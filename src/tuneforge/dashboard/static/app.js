@@ -12,7 +12,8 @@ const TITLES = {
 const WIDE = new Set(["slice", "timeline", "parallel"]);
 const LAZY = new Set(["importance"]);
 const HEAVY_MS = 400;          // a plot drawing slower than this is redrawn lazily ...
-const HEAVY_EVERY_MS = 10000;  // ... at most this often while trials arrive
+const HEAVY_EVERY_MS = 10000;  // ... at most this often while trials arrive,
+const LULL_MS = 3000;          // ... and after this long without a new event
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 const stats = (window.tfStats = { updates: 0, lastUpdateMs: null, firstPaintMs: null,
                                   plotsRendered: 0, drawMs: {}, errors: [] });
@@ -114,10 +115,11 @@ async function studyPage(main, id) {
   const plotsEl = h("div", { class: "plots", id: "plots" });
   const cards = {};
   const visible = new Set();
+  let lazyReady = false;  // after the first drawings: a card scrolled into view is drawn
   const observer = new IntersectionObserver((entries) => {
     for (const e of entries) {
       const kind = e.target.dataset.kind;
-      if (e.isIntersecting) { visible.add(kind); if (cards[kind].stale) drawPlot(kind); }
+      if (e.isIntersecting) { visible.add(kind); if (lazyReady && cards[kind].stale) drawPlot(kind); }
       else visible.delete(kind);
     }
   });
@@ -168,28 +170,21 @@ async function studyPage(main, id) {
   }
 
   // A live update redraws the visible plots that draw fast at once. One that is slow to
-  // draw (parallel coordinates of 2,000 lines without a GPU take seconds, and block the
-  // page meanwhile) is redrawn later, when the page is idle, at most every HEAVY_EVERY_MS
-  // (or ten times its own drawing time): new trials show at once in the counts, the
-  // table and the other plots instead of waiting behind it.
+  // draw (without a GPU, parallel coordinates or a timeline of 1,000 bars take seconds,
+  // and block the page meanwhile) is only marked stale: the slow-plot loop below redraws
+  // it in a lull of the updates, so new trials show at once in the counts, the table and
+  // the other plots instead of waiting behind it.
+  const slow = (kind) => cards[kind].drawMs > HEAVY_MS || HEAVY_KINDS.has(kind);
   function refreshPlots(all) {
     const jobs = [];
     for (const kind of Object.keys(cards)) {
       const c = cards[kind];
+      if (!c.stale) c.staleSince = performance.now();
       c.stale = true;
       if (!all && !visible.has(kind)) continue;
       // not drawn yet: the first drawing (after the first paint) shows the new trials
       if (!all && c.drawnAt === undefined) continue;
-      if (all || !(c.drawMs > HEAVY_MS || HEAVY_KINDS.has(kind))) {
-        jobs.push(drawPlot(kind));
-        continue;
-      }
-      if (c.timer) continue;
-      const wait = Math.max(HEAVY_EVERY_MS, 10 * c.drawMs) - (performance.now() - c.drawnAt);
-      c.timer = setTimeout(() => {
-        const run = () => { c.timer = null; if (c.stale) drawPlot(kind); };
-        if (window.requestIdleCallback) requestIdleCallback(run, { timeout: 2000 }); else run();
-      }, Math.max(wait, 0));
+      if (all || !slow(kind)) jobs.push(drawPlot(kind));
     }
     return Promise.all(jobs);
   }
@@ -206,20 +201,37 @@ async function studyPage(main, id) {
   for (const kind of Object.keys(cards)) observer.observe(cards[kind].card);
   const idle = () => new Promise((r) => (window.requestIdleCallback
     ? requestIdleCallback(r, { timeout: 500 }) : setTimeout(r, 0)));
+  // a lull: LULL_MS without a change (or a slow plot stale for a minute at the latest)
+  const lull = (since) => performance.now() - lastChangeAt >= LULL_MS
+    || performance.now() - since >= 60000;
   (async () => {
     await idle();  // the observer has reported which cards are in view
-    const rest = Object.keys(cards).filter((k) => k !== first && !LAZY.has(k));
-    const rank = (k) => (HEAVY_KINDS.has(k) ? 2 : 0) + (visible.has(k) ? 0 : 1);
-    rest.sort((a, b) => rank(a) - rank(b));  // visible and light first, WebGL last
+    // every visible plot once, light ones first; the others when scrolled into view
+    const rest = Object.keys(cards).filter((k) => k !== first && !LAZY.has(k) && visible.has(k));
+    rest.sort((a, b) => HEAVY_KINDS.has(a) - HEAVY_KINDS.has(b));
     for (const kind of rest) {
-      // a plot that blocks the page for seconds waits for a lull in the updates (3 s
-      // without a change, or a minute after the first paint at the latest)
-      while (HEAVY_KINDS.has(kind) && performance.now() - lastChangeAt < 3000
-             && performance.now() - t0 < 60000) await sleep(250);
+      while (HEAVY_KINDS.has(kind) && !lull(t0)) await sleep(250);
       await idle();
       if (cards[kind].stale) await drawPlot(kind);
     }
+    lazyReady = true;
+    for (const kind of Object.keys(cards)) {  // scrolled into view meanwhile
+      if (visible.has(kind) && cards[kind].drawnAt === undefined) await drawPlot(kind);
+    }
     stats.allPlotsMs = performance.now() - t0;
+    // the slow-plot loop: redraw a visible stale slow plot in a lull, at most every
+    // HEAVY_EVERY_MS (or ten times its drawing time)
+    for (;;) {
+      await sleep(250);
+      for (const kind of Object.keys(cards)) {
+        const c = cards[kind];
+        if (!c.stale || c.busy || !visible.has(kind) || c.drawnAt === undefined || !slow(kind)) continue;
+        if (performance.now() - c.drawnAt < Math.max(HEAVY_EVERY_MS, 10 * c.drawMs)) continue;
+        if (!lull(c.staleSince || 0)) continue;
+        await idle();
+        await drawPlot(kind);
+      }
+    }
   })();
 
   // live updates by long polling: the server answers as soon as an event lands after
