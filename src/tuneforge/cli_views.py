@@ -53,7 +53,9 @@ def register(_command: Any, *, open_read: Any, stdout: Any) -> None:
                                      "machine.")] = "127.0.0.1",
                   port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8080,
                   poll: Annotated[float, typer.Option(
-                      "--poll", min=0.1, help="Seconds between the page's update checks.")
+                      "--poll", min=0.1, help="Seconds between the study list's and a "
+                      "running trial's update checks (a study page long-polls: it sees a "
+                      "change at once).")
                   ] = 1.0) -> None:
         """Serve a read-only live dashboard of the studies in STORAGE (needs the
         dashboard extra)."""

@@ -3,14 +3,15 @@ it. There is no route that writes, runs code or reads a file outside a trial's a
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tuneforge.dashboard import plots
 from tuneforge.dashboard.live import LiveStorage, LiveStudy
+from tuneforge.dashboard.plots import Features
 from tuneforge.dashboard.table import MAX_LIMIT, parse_states, row, safe, select
 from tuneforge.exceptions import StudyNotFoundError, TuneforgeError, missing_extra
 from tuneforge.storage.artifacts import ArtifactStore, default_root
@@ -19,6 +20,9 @@ from tuneforge.study import analysis
 from tuneforge.trial.records import TrialRecord, TrialState
 
 MAX_CHANGES = 1000          # changed rows sent per poll; beyond, the page re-reads its page
+MAX_WAIT = 30.0            # longest a /changes request may wait for a new event (s)
+WAIT_SECONDS = 10.0        # how long the study page's /changes requests wait
+WAIT_STEP = 0.05           # how often a waiting request looks for new events (s)
 IMPORTANCE_MAX_AGE = 30.0   # seconds before a live study's importance is recomputed
 FANOVA_LIMIT = 5000         # COMPLETE trials above which the page uses permutation importance
 
@@ -37,25 +41,26 @@ def _static(name: str) -> str:
 
 def _summary(live: LiveStudy) -> dict[str, Any]:
     """Counts and best trial(s), computed once per cursor (every poll asks for them)."""
-    return dict(live.cached("summary", lambda: _compute_summary(live)))
+    with live.lock:
+        return dict(live.cached("summary", lambda: _compute_summary(live)))
 
 
 def _compute_summary(live: LiveStudy) -> dict[str, Any]:
-    trials = live.trials()
+    f = live.features()  # counts and best kept from the changed trials: no full scan
     dirs = live.ref.directions
-    counts = Counter(t.state.value for t in trials)
     return {"id": live.ref.study_id, "name": live.ref.name,
-            "directions": [d.value for d in dirs], "n_trials": len(trials),
-            "states": {s.value: counts.get(s.value, 0) for s in TrialState},
-            "cursor": live.cursor, "best": _best(live, trials)}
+            "directions": [d.value for d in dirs], "n_trials": sum(f.counts.values()),
+            "states": {s.value: f.counts.get(s.value, 0) for s in TrialState},
+            "cursor": live.cursor, "best": _best(live, f)}
 
 
-def _best(live: LiveStudy, trials: list[TrialRecord], k: int = 1) -> list[dict[str, Any]]:
+def _best(live: LiveStudy, f: Features) -> list[dict[str, Any]]:
     dirs = live.ref.directions
+    if len(dirs) == 1:
+        return [] if f.best is None else [row(f.best)]
     try:
-        if len(dirs) == 1:
-            return [row(analysis.best_trial(trials, dirs, live.ref.name))]
-        return [row(t) for t in analysis.pareto_trials(trials, dirs)[:50]]
+        done = [f.complete[n] for n in sorted(f.complete)]
+        return [row(t) for t in analysis.pareto_trials(done, dirs)[:50]]
     except TuneforgeError:
         return []
 
@@ -81,7 +86,7 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
     fastapi = _fastapi()
     from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-    hub = LiveStorage(storage)
+    hub = LiveStorage(storage, min_interval=WAIT_STEP)
     app = fastapi.FastAPI(title="tuneforge dashboard", docs_url=None, redoc_url=None,
                           openapi_url=None)
     app.state.hub = hub
@@ -144,7 +149,8 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
     # -- API ---------------------------------------------------------------------------
     @app.get("/api/config")
     def config() -> Any:
-        return ok({"poll_seconds": poll_seconds, "read_only": True,
+        return ok({"poll_seconds": poll_seconds, "wait_seconds": WAIT_SECONDS,
+                   "read_only": True,
                    "storage": storage.url and _redacted(storage.url)})
 
     @app.get("/api/studies")
@@ -162,16 +168,32 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
                    best_trials=out["best"])
         return ok(out)
 
-    @app.get("/api/studies/{study_id}/changes")
-    def changes(study_id: int, after: int = -1) -> Any:
-        live = study_by_id(study_id)
-        numbers, study_changed = live.changed_since(after)
-        trials = live.trials()
+    def changes_since(live: LiveStudy, after: int) -> dict[str, Any]:
+        with live.lock:
+            numbers, study_changed = live.changed_since(after)
+            trials = live.trials()
+            out = _summary(live)
+            plots_now = live.plots()
         rows = [row(trials[n]) for n in numbers[-MAX_CHANGES:] if n < len(trials)]
-        out = _summary(live)
         out.update(changed=rows, n_changed=len(numbers), study_changed=study_changed,
-                   truncated=len(numbers) > MAX_CHANGES, plots=live.plots())
-        return ok(out)
+                   truncated=len(numbers) > MAX_CHANGES, plots=plots_now)
+        return out
+
+    @app.get("/api/studies/{study_id}/changes")
+    async def changes(study_id: int, after: int = -1, wait: float = 0.0) -> Any:
+        """What changed after cursor `after`; with `wait` > 0 the answer is held until
+        something does (long polling: a new trial reaches the page within WAIT_STEP)."""
+        from starlette.concurrency import run_in_threadpool
+
+        if not 0.0 <= wait <= MAX_WAIT:
+            raise ValueError(f"wait must be 0..{MAX_WAIT:g} seconds, got {wait:g}")
+        deadline = time.monotonic() + wait
+        while True:
+            live = await run_in_threadpool(study_by_id, study_id)
+            if live.cursor > after or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(WAIT_STEP)
+        return ok(await run_in_threadpool(changes_since, live, after))
 
     @app.get("/api/studies/{study_id}/trials")
     def trials(study_id: int, state: str | None = None, q: str = "", sort: str = "number",
@@ -228,12 +250,25 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
                              f"{len(live.ref.directions)} objective(s)")
         imp = importance_of(live, objective) if kind == "importance" else None
 
-        def build() -> str:
-            fig = plots.build(kind, live.trials(), live.ref.directions, objective=objective,
-                              params=chosen, names=_metric_names(live), importance=imp)
-            return plots.figure_json(fig)
-
-        text = live.cached(("plot", kind, objective, params, id(imp)), build)
+        with live.lock:  # what the figure draws, taken at one cursor (cheap)
+            stamp = (live.features().stamp(kind), tuple(live.param_names()),
+                     str(_metric_names(live)))
+            key = ("plot", kind, objective, params, id(imp))
+            hit = live.cached_value(key, stamp)
+            if hit is None:
+                data = plots.inputs(kind, live.trials(), live.features())
+                trials, names = live.trials(), _metric_names(live)
+        if hit is not None:
+            return Response(hit, media_type="application/json")
+        if kind not in plots.SINGLE and kind not in plots.MULTI:
+            raise ValueError(f"unknown plot {kind!r}; plots are "
+                             f"{', '.join(sorted({*plots.SINGLE, *plots.MULTI}))}")
+        # the figure is built without the lock: polls and new events are not held up
+        fig = plots.build(kind, trials, live.ref.directions, objective=objective,
+                          params=chosen, names=names, importance=imp,
+                          data=data)
+        text = plots.figure_json(fig)
+        live.store(key, stamp, text)
         return Response(text, media_type="application/json")
 
     def importance_of(live: LiveStudy, objective: int) -> Any:
@@ -252,6 +287,18 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
                  study_name=live.ref.name)
         importance_cache[key] = (now, n_done, imp)
         return imp
+
+    def warm() -> None:
+        """Load every study, then build the figure each study page draws first, so
+        that the first visitor waits for neither (serve runs this in the background)."""
+        hub.warm()
+        for ref in hub.refs():
+            try:
+                plot(ref.study_id, "history" if len(ref.directions) == 1 else "pareto")
+            except (TuneforgeError, ValueError):
+                continue  # reported when the study is opened
+
+    app.state.warm = warm
 
     @app.get("/api/studies/{study_id}/importance")
     def importance(study_id: int, objective: int = 0) -> Any:

@@ -5,14 +5,16 @@ the events after the last one seen, with a log of which trials each event change
 from __future__ import annotations
 
 import bisect
+import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from tuneforge.dashboard.plots import Features
-from tuneforge.exceptions import CorruptEventError, StudyNotFoundError
+from tuneforge.exceptions import CorruptEventError, StorageError, StudyNotFoundError
 from tuneforge.storage.base import Storage, StudyRef
+from tuneforge.storage.bulk import BULK_EVENTS, gc_paused
 from tuneforge.storage.cached import corrupt_message
 from tuneforge.storage.replay import StudyState
 from tuneforge.trial.records import TrialRecord
@@ -29,9 +31,14 @@ class LiveStudy:
         self._numbers: dict[str, int] = {}     # trial key -> number
         self._log_seq: list[int] = []          # change log: seq of each change ...
         self._log_num: list[int] = []          # ... and the trial it changed (-1: the study)
-        self._cache: dict[Any, tuple[int, Any]] = {}
+        self._cache: dict[Any, tuple[Any, Any]] = {}
         self._checked = 0.0
-        self._features = Features()
+        self._features = Features(ref.directions)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while the study changes: hold it to read trials and features together."""
+        return self._lock
 
     @property
     def cursor(self) -> int:
@@ -46,32 +53,43 @@ class LiveStudy:
             if now - self._checked < min_interval:
                 return self.cursor
             self._checked = now
-            try:
-                events = self.storage.read(self.ref, after=self.state.last_seq)
-            except CorruptEventError as exc:
-                raise CorruptEventError(corrupt_message(self.storage, self.ref.name, exc)) \
-                    from None
-            if not events:
+            # the first read of a big study makes millions of objects, none garbage
+            with gc_paused(self.state.last_seq < 0):
+                return self._apply_new()
+
+    def _apply_new(self) -> int:
+        try:
+            events = self.storage.read(self.ref, after=self.state.last_seq)
+        except CorruptEventError as exc:
+            raise CorruptEventError(corrupt_message(self.storage, self.ref.name, exc)) \
+                from None
+        except StorageError as exc:
+            # a writer holding the file for a moment (SQLite's checkpoint at a worker's
+            # exit): a loaded study keeps what it has and the next poll reads again
+            if self.state.last_seq >= 0 and _transient(exc):
                 return self.cursor
-            before = len(self.state)
-            try:
-                self.state.apply_all(events)
-            except CorruptEventError as exc:
-                raise CorruptEventError(corrupt_message(self.storage, self.ref.name, exc)) \
-                    from None
-            if len(self.state) > before:
-                for t in self.state.trials()[before:]:
-                    self._numbers[t.key] = t.number
-            for seq, ev in events:
-                key = ev.get("key")
-                if ev["type"] == "enqueue_once":
-                    for spec in ev.get("trials", ()):
-                        self._log(seq, self._numbers.get(spec.get("key"), -1))
-                elif key is None:
-                    self._log(seq, -1)
-                else:
-                    self._log(seq, self._numbers.get(key, -1))
+            raise
+        if not events:
             return self.cursor
+        before = len(self.state)
+        try:
+            self.state.apply_all(events)
+        except CorruptEventError as exc:
+            raise CorruptEventError(corrupt_message(self.storage, self.ref.name, exc)) \
+                from None
+        if len(self.state) > before:
+            for t in self.state.trials()[before:]:
+                self._numbers[t.key] = t.number
+        for seq, ev in events:
+            key = ev.get("key")
+            if ev["type"] == "enqueue_once":
+                for spec in ev.get("trials", ()):
+                    self._log(seq, self._numbers.get(spec.get("key"), -1))
+            elif key is None:
+                self._log(seq, -1)
+            else:
+                self._log(seq, self._numbers.get(key, -1))
+        return self.cursor
 
     def _log(self, seq: int, number: int) -> None:
         if self._log_seq and self._log_seq[-1] == seq and self._log_num[-1] == number:
@@ -108,9 +126,14 @@ class LiveStudy:
             if f.seen != self.cursor:
                 numbers, _ = self.changed_since(f.seen)
                 trials = self.state.trials()
-                f.update([trials[n] for n in numbers if n < len(trials)])
+                with gc_paused(len(numbers) >= BULK_EVENTS):
+                    f.update([trials[n] for n in numbers if n < len(trials)])
                 f.seen = self.cursor
             return f
+
+    def features(self) -> Features:
+        """The study's incrementally kept features (frame, counts, best), up to date."""
+        return self._features_now()
 
     def plots(self) -> list[str]:
         """The plots this study has data for."""
@@ -120,15 +143,30 @@ class LiveStudy:
         """The parameters of the COMPLETE trials, in first-seen order."""
         return list(self._features_now().params)
 
-    def cached(self, key: Any, build: Callable[[], Any]) -> Any:
-        """`build()` once per cursor for `key` (figures, sorted tables, importance)."""
-        cursor = self.cursor
+    def cached_value(self, key: Any, stamp: Any) -> Any:
+        """The value cached for `key` under `stamp`, or None."""
         hit = self._cache.get(key)
-        if hit is not None and hit[0] == cursor:
+        return hit[1] if hit is not None and hit[0] == stamp else None
+
+    def store(self, key: Any, stamp: Any, value: Any) -> None:
+        """Cache `value` for `key` under `stamp` (see `cached`)."""
+        self._cache[key] = (stamp, value)
+
+    def cached(self, key: Any, build: Callable[[], Any], *, stamp: Any = None) -> Any:
+        """`build()` once per `stamp` (default: the cursor) for `key` (figures, sorted
+        tables, importance)."""
+        stamp = self.cursor if stamp is None else stamp
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == stamp:
             return hit[1]
         value = build()
-        self._cache[key] = (cursor, value)
+        self._cache[key] = (stamp, value)
         return value
+
+
+def _transient(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 class LiveStorage:
@@ -164,9 +202,12 @@ class LiveStorage:
         warm_up()
         for ref in self.refs():
             try:
-                self.study(ref.name)
+                self.study(ref.name).features()
             except CorruptEventError:
                 continue  # reported when the study is opened
+        # what is loaded now lives as long as the server: later collections skip it
+        # instead of rescanning millions of objects (a pause of a second per poll)
+        gc.freeze()
 
 
 __all__ = ["LiveStorage", "LiveStudy"]

@@ -19,12 +19,13 @@ def serve(url: str, *, host: str = "127.0.0.1", port: int = 8080,
 
     storage = open_storage(url.strip(), read_only=True, must_exist=True)
     app = create_app(storage, poll_seconds=poll_seconds)
-    threading.Thread(target=app.state.hub.warm, name="tuneforge-warm", daemon=True).start()
+    threading.Thread(target=app.state.warm, name="tuneforge-warm", daemon=True).start()
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {host}: anyone who can reach this address can read "
               "every study in the storage (the dashboard has no login)")
     print(f"tuneforge dashboard on http://{host}:{port}/ (read-only; Ctrl-C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # a page's pending long poll must not hold a Ctrl-C for its whole wait
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
 
 
 __all__ = ["serve"]

@@ -17,6 +17,7 @@ from tuneforge.storage.events import Event, decode_float, distribution_ref
 from tuneforge.trial.records import Direction, TrialRecord, TrialState
 
 _DIST_CACHE: dict[tuple[Any, ...], Distribution] = {}
+_FINISHED = frozenset(s for s in TrialState if s.is_finished)  # a set test per event
 
 
 def _distribution(data: Any) -> Distribution:
@@ -201,7 +202,7 @@ class StudyState:
                     b.heartbeat = t
                     self._touch(b)
                 return
-            if b.state.is_finished:
+            if b.state in _FINISHED:
                 return  # a finished trial never changes
             if kind == "param_set":  # every check before any change: a bad event changes nothing
                 if "distribution_ref" in ev:

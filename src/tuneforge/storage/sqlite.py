@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from tuneforge.exceptions import DuplicatedStudyError, StorageError, StorageVersionError
 from tuneforge.storage.base import DamagedStudy, StudyRef, schema_version_problem, study_row
-from tuneforge.storage.events import Event, dumps, loads
+from tuneforge.storage.events import Event, dumps, loads_rows
 from tuneforge.trial.records import Direction
 
 SCHEMA_VERSION = 1
@@ -326,14 +326,15 @@ class SQLiteStorage:
 
     def read(self, study: StudyRef, *, after: int = -1) -> Sequence[tuple[int, Event]]:
         with self._cursor(write=False) as conn:
+            # as bytes: no Python text conversion per row (the parser reads UTF-8 itself,
+            # and a body that is not UTF-8 is reported as not valid JSON, as before)
             rows = conn.execute(
-                "SELECT seq, body FROM events WHERE study_id=? AND seq>? ORDER BY seq",
-                (study.study_id, after),
+                "SELECT seq, CAST(body AS BLOB) FROM events WHERE study_id=? AND seq>? "
+                "ORDER BY seq", (study.study_id, after),
             ).fetchall()
             if not rows:  # nothing new, or no such study: only then is it worth asking
                 self._check(conn, study)
-        where = str(self.path)
-        return [(seq, loads(body, where=f"{where} event {seq}")) for seq, body in rows]
+        return loads_rows(rows, where=str(self.path))
 
     def read_raw(self, study: StudyRef) -> Sequence[tuple[int, str]]:
         """A study's stored event texts, unparsed: `tuneforge doctor` reads damaged ones."""

@@ -14,12 +14,12 @@ from tuneforge.viz._data import (
     as_history,
     best_so_far,
     check_objective,
-    complete,
     envelope_indices,
     objective_label,
     step_points,
 )
 from tuneforge.viz._plotly import BEST_COLOR, STATE_COLORS, go
+from tuneforge.viz.frame import FrameView, frame_of
 
 
 def plot_optimization_history(study: Any, *, objective: int = 0,
@@ -32,11 +32,18 @@ def plot_optimization_history(study: Any, *, objective: int = 0,
     and highest value (the envelope); the best-so-far line is exact (only its steps)."""
     history = as_history(study, directions)
     check_objective(objective, history.directions)
-    direction = history.directions[objective]
-    n_obj = len(history.directions)
-    done = complete(history.trials(), n_obj)
-    x = np.array([t.number for t in done], dtype=int)
-    y = np.array([t.values[objective] for t in done], dtype=np.float64)  # type: ignore[index]
+    view = frame_of(history.trials(), len(history.directions))
+    return history_figure(view, history.directions, objective=objective,
+                          target_name=target_name, max_points=max_points)
+
+
+def history_figure(view: FrameView, directions: Sequence[Direction], *, objective: int = 0,
+                   target_name: str | None = None, max_points: int = MAX_POINTS) -> Any:
+    """`plot_optimization_history` over a frame's columns (the dashboard's live frame)."""
+    direction = directions[objective]
+    n_obj = len(directions)
+    x = view.numbers.astype(int)
+    y = view.values[:, objective].astype(np.float64)
     label = target_name or objective_label(objective, n_obj)
     fig = go().Figure()
     keep = envelope_indices(y, max_points)
@@ -58,9 +65,16 @@ def plot_edf(study: Any, *, objective: int = 0,
     of trials at or below each value (at most `max_points` quantiles drawn)."""
     history = as_history(study, directions)
     check_objective(objective, history.directions)
-    n_obj = len(history.directions)
-    y = np.sort(np.array([t.values[objective]  # type: ignore[index]
-                          for t in complete(history.trials(), n_obj)], dtype=np.float64))
+    view = frame_of(history.trials(), len(history.directions))
+    return edf_figure(view, history.directions, objective=objective,
+                      target_name=target_name, max_points=max_points)
+
+
+def edf_figure(view: FrameView, directions: Sequence[Direction], *, objective: int = 0,
+               target_name: str | None = None, max_points: int = MAX_POINTS) -> Any:
+    """`plot_edf` over a frame's columns."""
+    n_obj = len(directions)
+    y = np.sort(view.values[:, objective].astype(np.float64))
     share = np.arange(1, len(y) + 1) / max(len(y), 1)
     if len(y) > max_points:
         idx = np.unique(np.linspace(0, len(y) - 1, max_points).astype(int))
@@ -103,4 +117,5 @@ def plot_timeline(study: Any, *, directions: Sequence[Direction | str] | None = 
     return fig
 
 
-__all__ = ["plot_edf", "plot_optimization_history", "plot_timeline"]
+__all__ = ["edf_figure", "history_figure", "plot_edf", "plot_optimization_history",
+           "plot_timeline"]

@@ -11,10 +11,22 @@ const TITLES = {
 };
 const WIDE = new Set(["slice", "timeline", "parallel"]);
 const LAZY = new Set(["importance"]);
+const HEAVY_MS = 400;          // a plot drawing slower than this is redrawn lazily ...
+const HEAVY_EVERY_MS = 10000;  // ... at most this often while trials arrive,
+const LULL_MS = 3000;          // ... and after this long without a new event
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 const stats = (window.tfStats = { updates: 0, lastUpdateMs: null, firstPaintMs: null,
-                                  plotsRendered: 0, errors: [] });
-let POLL = 1.0;
+                                  plotsRendered: 0, drawMs: {}, errors: [] });
+// plotly.js loads in parallel with the page's first API calls; drawing waits for it
+const plotlyReady = new Promise((resolve, reject) => {
+  const el = document.getElementById("plotly-js");
+  if (window.Plotly || !el) { resolve(); return; }
+  el.addEventListener("load", () => resolve());
+  el.addEventListener("error", () => reject(new Error("plotly.js did not load")));
+});
+const HEAVY_KINDS = new Set(["parallel"]);  // WebGL: seconds to draw without a GPU
+let POLL = 1.0;   // seconds between polls of the study list and of a running trial
+let WAIT = 10.0;  // seconds a study page's long poll may wait for a change
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -103,10 +115,11 @@ async function studyPage(main, id) {
   const plotsEl = h("div", { class: "plots", id: "plots" });
   const cards = {};
   const visible = new Set();
+  let lazyReady = false;  // after the first drawings: a card scrolled into view is drawn
   const observer = new IntersectionObserver((entries) => {
     for (const e of entries) {
       const kind = e.target.dataset.kind;
-      if (e.isIntersecting) { visible.add(kind); if (cards[kind].stale) drawPlot(kind); }
+      if (e.isIntersecting) { visible.add(kind); if (lazyReady && cards[kind].stale) drawPlot(kind); }
       else visible.delete(kind);
     }
   });
@@ -141,8 +154,13 @@ async function studyPage(main, id) {
       }
       const fig = await api(`/api/studies/${id}/plots/${kind}?${q}`);
       fig.layout = Object.assign(fig.layout || {}, { autosize: true, margin: { t: 40, r: 20, l: 60, b: 50 } });
+      await plotlyReady;
+      const d0 = performance.now();
       await Plotly.react(c.div, fig.data, fig.layout, PLOTLY_CONFIG);
+      c.drawMs = performance.now() - d0;
+      c.drawnAt = performance.now();
       stats.plotsRendered += 1;
+      stats.drawMs[kind] = Math.round(c.drawMs);
     } catch (err) {
       showError(c.div, err);
     } finally {
@@ -151,11 +169,22 @@ async function studyPage(main, id) {
     }
   }
 
+  // A live update redraws the visible plots that draw fast at once. One that is slow to
+  // draw (without a GPU, parallel coordinates or a timeline of 1,000 bars take seconds,
+  // and block the page meanwhile) is only marked stale: the slow-plot loop below redraws
+  // it in a lull of the updates, so new trials show at once in the counts, the table and
+  // the other plots instead of waiting behind it.
+  const slow = (kind) => cards[kind].drawMs > HEAVY_MS || HEAVY_KINDS.has(kind);
   function refreshPlots(all) {
     const jobs = [];
     for (const kind of Object.keys(cards)) {
-      cards[kind].stale = true;
-      if (all || visible.has(kind)) jobs.push(drawPlot(kind));
+      const c = cards[kind];
+      if (!c.stale) c.staleSince = performance.now();
+      c.stale = true;
+      if (!all && !visible.has(kind)) continue;
+      // not drawn yet: the first drawing (after the first paint) shows the new trials
+      if (!all && c.drawnAt === undefined) continue;
+      if (all || !slow(kind)) jobs.push(drawPlot(kind));
     }
     return Promise.all(jobs);
   }
@@ -164,25 +193,60 @@ async function studyPage(main, id) {
   const first = s.plots.includes("history") ? "history" : s.plots[0];
   await Promise.all([first ? drawPlot(first) : null, table.reload()]);
   stats.firstPaintMs = performance.now() - t0;
-  // then every other plot once, one after another; later updates redraw the visible ones
-  // importance fits forests: drawn only once its card is in view (the observer below)
-  await Promise.all(Object.keys(cards).filter((k) => k !== first && !LAZY.has(k)).map(drawPlot));
-  stats.allPlotsMs = performance.now() - t0;
+  let lastChangeAt = performance.now();
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  // then every other plot once, the visible ones first, each in the page's idle time so
+  // that live updates are not held behind them; importance fits forests: drawn only once
+  // its card is in view (the observer draws stale cards that come into view)
   for (const kind of Object.keys(cards)) observer.observe(cards[kind].card);
+  const idle = () => new Promise((r) => (window.requestIdleCallback
+    ? requestIdleCallback(r, { timeout: 500 }) : setTimeout(r, 0)));
+  // a lull: LULL_MS without a change (or a slow plot stale for a minute at the latest)
+  const lull = (since) => performance.now() - lastChangeAt >= LULL_MS
+    || performance.now() - since >= 60000;
+  (async () => {
+    await idle();  // the observer has reported which cards are in view
+    // every visible plot once, light ones first; the others when scrolled into view
+    const rest = Object.keys(cards).filter((k) => k !== first && !LAZY.has(k) && visible.has(k));
+    rest.sort((a, b) => HEAVY_KINDS.has(a) - HEAVY_KINDS.has(b));
+    for (const kind of rest) {
+      while (HEAVY_KINDS.has(kind) && !lull(t0)) await sleep(250);
+      await idle();
+      if (cards[kind].stale) await drawPlot(kind);
+    }
+    lazyReady = true;
+    for (const kind of Object.keys(cards)) {  // scrolled into view meanwhile
+      if (visible.has(kind) && cards[kind].drawnAt === undefined) await drawPlot(kind);
+    }
+    stats.allPlotsMs = performance.now() - t0;
+    // the slow-plot loop: redraw a visible stale slow plot in a lull, at most every
+    // HEAVY_EVERY_MS (or ten times its drawing time)
+    for (;;) {
+      await sleep(250);
+      for (const kind of Object.keys(cards)) {
+        const c = cards[kind];
+        if (!c.stale || c.busy || !visible.has(kind) || c.drawnAt === undefined || !slow(kind)) continue;
+        if (performance.now() - c.drawnAt < Math.max(HEAVY_EVERY_MS, 10 * c.drawMs)) continue;
+        if (!lull(c.staleSince || 0)) continue;
+        await idle();
+        await drawPlot(kind);
+      }
+    }
+  })();
 
-  let polling = false;
-  setInterval(async () => {
-    if (polling) return;
-    polling = true;
+  // live updates by long polling: the server answers as soon as an event lands after
+  // `cursor` (or after WAIT seconds with nothing new), and the page asks again at once
+  for (;;) {
     try {
-      const ch = await api(`/api/studies/${id}/changes?after=${cursor}`);
+      const ch = await api(`/api/studies/${id}/changes?after=${cursor}&wait=${WAIT}`);
       setLive(true);
       if (ch.cursor !== cursor) {
         const u0 = performance.now();
+        lastChangeAt = u0;
         cursor = ch.cursor;
         drawCounts(counts, ch);
         // a plot that now has data (the first learning curve, say): rebuild the page
-        for (const kind of ch.plots) if (!cards[kind]) { location.reload(); return; }
+        if (ch.plots.some((kind) => !cards[kind])) { location.reload(); return; }
         await Promise.all([refreshPlots(false), table.reload()]);
         stats.updates += 1;
         stats.lastUpdateMs = performance.now() - u0;
@@ -190,10 +254,9 @@ async function studyPage(main, id) {
     } catch (err) {
       setLive(false);
       stats.errors.push(String(err));
-    } finally {
-      polling = false;
+      await sleep(POLL * 1000);  // the server is away: ask again later, not in a loop
     }
-  }, POLL * 1000);
+  }
 }
 
 function drawCounts(el, s) {
@@ -271,9 +334,10 @@ async function trialPage(main, id, number) {
     if (steps.length) {
       const div = h("div", { class: "plot", id: "plot-trial-intermediate" });
       parts.push(h("h2", {}, "Intermediate values"), div);
-      setTimeout(() => Plotly.react(div, [{ x: steps.map(Number), y: steps.map((k) => t.intermediate[k]),
-        mode: "lines+markers", type: "scatter" }], { xaxis: { title: { text: "step" } },
-        margin: { t: 20 }, template: "plotly_white" }, PLOTLY_CONFIG), 0);
+      plotlyReady.then(() => setTimeout(() => Plotly.react(div, [{ x: steps.map(Number),
+        y: steps.map((k) => t.intermediate[k]), mode: "lines+markers", type: "scatter" }],
+        { xaxis: { title: { text: "step" } }, margin: { t: 20 }, template: "plotly_white" },
+        PLOTLY_CONFIG), 0));
     }
     if (t.fail_reason || t.traceback) {
       parts.push(h("h2", {}, "Error"), h("p", { class: "error", id: "fail-reason" }, t.fail_reason || ""));
@@ -314,6 +378,7 @@ async function route() {
   try {
     const cfg = await api("/api/config");
     POLL = cfg.poll_seconds;
+    WAIT = cfg.wait_seconds;
     const path = location.pathname;
     let m;
     if ((m = path.match(/^\/study\/(\d+)\/trial\/(\d+)\/?$/))) await trialPage(main, m[1], m[2]);
