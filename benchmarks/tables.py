@@ -7,12 +7,18 @@ AutoML (`time_budget=...`) and scikit-learn's HistGradientBoosting with default 
 (text columns as pandas categories, as a user would pass them). The metric is the score on
 the 20% hold-out: accuracy (classification) or RMSE (regression). Each run is its own
 single-threaded process; for each table and seed the systems run one after another, so
-they see the same machine load. Each run records its wall time (`seconds`): FLAML's
-classification runs take several times their budget on a loaded machine, so a run is
-capped at 12 budgets plus two minutes.
+they see the same machine load. Every system is single-threaded (OMP_NUM_THREADS=1, and
+FLAML's n_jobs=1, which it passes to LightGBM and XGBoost). Each run records its wall time
+(`seconds`); a run is capped at 12 budgets plus two minutes.
+
+`--resume` keeps the runs already in `--out` and adds only the missing (table, seed,
+system) runs, so the long 120 s run can be done over several sittings, a few seeds or
+tables at a time (`--seeds 5 --tables adult`); failed runs are retried.
 
     python -m benchmarks.tables --budget 30 --seeds 5 --out benchmarks/results/tables-30s.json
-    python -m benchmarks.tables --budget 120 --seeds 5 --out benchmarks/results/tables-120s.json
+    python -m benchmarks.tables --budget 120 --seeds 5 --resume \
+        --out benchmarks/results/tables-120s.json
+    python -m benchmarks.tables report benchmarks/results/tables-30s.json
 """
 
 from __future__ import annotations
@@ -86,13 +92,14 @@ def run_one(table: str, seed: int, system: str, budget: float) -> dict[str, Any]
 
         sel = select(X_tr, y_tr, task=task, time_budget=budget, holdout=None, seed=seed)
         pred = sel.best_model.predict(X_te)
-        info = {"family": sel.best_family, "trials": len(sel.study.trials)}
+        info = {"family": sel.best_family, "trials": len(sel.study.trials),
+                "kept_baseline": bool((sel.baseline or {}).get("kept_baseline"))}
     elif system == "flaml":
         from flaml import AutoML
 
         automl = AutoML()
         automl.fit(X_tr, y_tr, task=task, time_budget=budget, seed=seed, verbose=0,
-                   metric="accuracy" if task == "classification" else "rmse")
+                   n_jobs=1, metric="accuracy" if task == "classification" else "rmse")
         pred = automl.predict(X_te)
         info = {"family": automl.best_estimator}
     elif system == "hgb-default":
@@ -118,6 +125,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--out", default=None)
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the runs already in --out; run only the missing ones")
     parser.add_argument("--one", nargs=3, metavar=("TABLE", "SEED", "SYSTEM"),
                         help="(internal) run one (table, seed, system) in this process")
     args = parser.parse_args(argv)
@@ -126,10 +135,13 @@ def main(argv: list[str] | None = None) -> None:
         table, seed, system = args.one
         emit_result(run_one(table, int(seed), system, args.budget))
         return
-    runs = []
+    runs = previous_runs(args.out, args.budget) if args.resume and args.out else []
+    done = {(r["table"], r["seed"], r["system"]) for r in runs}
     for seed in range(args.seeds):
         for table in args.tables.split(","):
             for system in args.systems.split(","):
+                if (table, seed, system) in done:
+                    continue
                 try:
                     result = run_child("benchmarks.tables", [
                         "--budget", str(args.budget), "--one", table, str(seed), system],
@@ -144,6 +156,22 @@ def main(argv: list[str] | None = None) -> None:
                     write_json(args.out, {"machine": machine_info("benchmarks.tables"),
                                           "runs": runs})
     print(report(runs))
+
+
+def previous_runs(path: str, budget: float) -> list[dict[str, Any]]:
+    """The successful runs already in `path` (none if it does not exist); a file made with
+    another budget is an error, not something to mix."""
+    import os
+
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        runs = json.load(f)["runs"]
+    other = {r.get("budget") for r in runs} - {budget}
+    if other:
+        raise SystemExit(f"{path} holds runs with budget {sorted(other)}, not {budget}: "
+                         "resume it with the same --budget or choose another --out")
+    return [r for r in runs if r.get("score") is not None]
 
 
 def report(runs: list[dict[str, Any]]) -> str:
@@ -164,7 +192,14 @@ def report(runs: list[dict[str, Any]]) -> str:
             cells.append(text + (f" ({failed} failed)" if failed else "") +
                          f" n={len(scores)}")
         rows.append(cells)
-    return markdown_table(["table", "metric", *systems], rows)
+    lines = [markdown_table(["table", "metric", *systems], rows), "",
+             "median wall seconds per run:"]
+    seconds = [[table, *(f"{median(sec):.1f}" if (sec := [
+        r["seconds"] for r in runs if r["table"] == table and r["system"] == system
+        and r.get("seconds") is not None]) else "-" for system in systems)]
+        for table in tables]
+    lines.append(markdown_table(["table", *systems], seconds))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

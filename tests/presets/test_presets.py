@@ -260,3 +260,13 @@ def test_docs_document_every_builtin_preset():
         row = next((r for r in rows if f"`{preset.name}`" in r.split("|")[1]), None)
         assert row is not None, f"{preset.name} is not in {page.name}'s preset table"
         assert preset.doc in row, preset.name
+
+
+def test_lightgbm_takes_its_thread_count_from_omp_num_threads(monkeypatch) -> None:
+    require_module("lightgbm", "lightgbm")
+    from tuneforge.presets import get_preset
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert get_preset("lightgbm").build({}).get_params()["n_jobs"] == 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert get_preset("lightgbm_reg").build({}).get_params()["n_jobs"] in (None, -1)

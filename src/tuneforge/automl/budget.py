@@ -7,8 +7,10 @@ before an expensive one is tried. `BudgetedObjective` wraps the CV objective: be
 trial runs, it predicts the trial's duration from the family's earlier trials (or, before
 any, from the cheapest family's time and the cost ratio) and skips it, as a pruned trial
 with the reason, when it would pass the deadline, or when the family is expensive and
-behind the leader by more than the CV noise; during a trial the objective stops at the
-deadline after the current fold.
+behind the leader by more than the CV noise; during a trial no fold starts that would end
+past the deadline. The winner's refit on every search row is budgeted too: its time is
+predicted from the fold fits (`refit_seconds`) and kept free at the end, so the whole
+selection ends at the deadline rather than a refit later.
 """
 
 from __future__ import annotations
@@ -67,17 +69,37 @@ def predicted_seconds(family: str, durations: dict[str, list[float]], n_rows: in
     return min(known) if known else math.nan
 
 
+def refit_seconds(trial: Any, scale: float) -> float:
+    """A trial's predicted refit time on every search row: its mean fold fit time times
+    `scale` (search rows over a fold's training rows; squared for kernel machines and
+    k-NN); NaN when it recorded no fold."""
+    cv = trial.user_attrs.get("cv") or {}
+    done, fit = cv.get("folds_done"), cv.get("fit_time")
+    if not done or not isinstance(fit, (int, float)):
+        return math.nan
+    family = trial.params.get(MODEL_PARAM)
+    return float(fit) / done * (scale ** 2 if family in QUADRATIC else scale)
+
+
 class BudgetedObjective:
-    """The CV objective under a deadline (module docstring). Picklable."""
+    """The CV objective under a deadline (module docstring). Picklable.
+
+    `deadline` is when the whole selection must end; the search stops early enough to
+    refit the leader (or a newcomer that beats it) by then, `margin` seconds to spare.
+    `refit_scale` is the search rows over a fold's training rows (k / (k - 1) for k
+    folds)."""
 
     def __init__(self, objective: Any, deadline: float, n_rows: int,
-                 metric: Any, families: Sequence[str]) -> None:
+                 metric: Any, families: Sequence[str], *, refit_scale: float = 1.25,
+                 margin: float = 0.0) -> None:
         self.objective = objective
         self.deadline = deadline
         self.n_rows = n_rows
         self.metric = metric
         self.families = list(families)
-        objective.deadline = deadline
+        self.refit_scale = refit_scale
+        self.margin = margin
+        objective.deadline = deadline - margin
 
     @property
     def direction(self) -> str:
@@ -89,18 +111,34 @@ class BudgetedObjective:
         history = [] if study is None else study.get_trials(
             [TrialState.COMPLETE, TrialState.PRUNED])
         durations: dict[str, list[float]] = {}
+        refits: dict[str, list[float]] = {}
         best: dict[str, tuple[float, float]] = {}
+        done: list[tuple[float, float]] = []  # (score, refit seconds) of complete trials
+        baseline = math.nan  # refit seconds of the first baseline trial (its defaults)
         for t in history:
             if t.user_attrs.get(SKIP_ATTR) or t.duration is None:
                 continue
             f = t.params.get(MODEL_PARAM)
             durations.setdefault(f, []).append(float(t.duration))
+            refit = refit_seconds(t, self.refit_scale)
+            if math.isfinite(refit):
+                refits.setdefault(f, []).append(refit)
             if t.state is TrialState.COMPLETE and t.values:
                 sem = ((t.user_attrs.get("cv") or {}).get("sem") or {}).get(self.metric.name)
                 value = t.values[0]
                 if f not in best or self.metric.is_better(value, best[f][0]):
                     best[f] = (value, sem if isinstance(sem, (int, float)) else 0.0)
-        left = self.deadline - time.time()
+                done.append((value, refit))
+                if f in FIRST and math.isnan(baseline):
+                    baseline = refit
+        # kept free at the end: the refit of the leader and of the baseline (either wins)
+        sign = 1.0 if self.metric.greater_is_better else -1.0
+        leader_refit = max(done, key=lambda d: sign * d[0], default=(math.nan, math.nan))[1]
+        reserve = max((r for r in (leader_refit, baseline) if math.isfinite(r)), default=0.0)
+        own_refit = statistics.median(refits[family]) if family in refits else reserve
+        end = self.deadline - self.margin
+        self.objective.deadline = end - max(reserve, own_refit)  # no fold past this
+        left = self.objective.deadline - time.time()
         expected = predicted_seconds(family, durations, self.n_rows)
         soonest = min((predicted_seconds(f, durations, self.n_rows) for f in self.families),
                       default=math.nan)
@@ -129,4 +167,4 @@ class BudgetedObjective:
 
 
 __all__ = ["BudgetedObjective", "RELATIVE_COST", "family_order", "predicted_seconds",
-           "relative_cost"]
+           "refit_seconds", "relative_cost"]

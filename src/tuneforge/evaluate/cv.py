@@ -240,7 +240,7 @@ class CrossValObjective:
         self.prune = prune
         self.error_score = error_score
         self.return_train_score = return_train_score
-        self.deadline: float | None = None  # time.time() after which no new fold starts
+        self.deadline: float | None = None  # no fold starts that would end after this time.time()
 
     @property
     def direction(self) -> str:
@@ -317,9 +317,13 @@ class CrossValObjective:
         def on_fold(i: int, res: CVResult) -> None:
             report_fold(trial, res, i, reported, prune=self.prune,
                         before_prune=lambda: _store(trial, res, self.metric), per_fold=per_fold)
-            if deadline is not None and i + 1 < res.n_splits and time.time() > deadline:
+            # the next fold is expected to take as long as this trial's folds so far
+            fold = (sum(res.fit_times) + sum(res.score_times)) / max(res.n_done, 1)
+            if deadline is not None and i + 1 < res.n_splits \
+                    and time.time() + fold > deadline:
                 _store(trial, res, self.metric)
-                raise TrialPruned(f"the time budget ran out after fold {i}")
+                raise TrialPruned(f"the time budget ran out after fold {i}: the next fold "
+                                  f"would end past the deadline")
 
         res = run_cv(model, self.X, self.y, splits=self.splits, metrics=self.metrics,
                      fit_params=self.fit_params, error_score=self.error_score,

@@ -1,0 +1,47 @@
+"""The tables benchmark resumes: runs already in --out are kept, only the missing or failed
+(table, seed, system) runs are started, and a file of another budget is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from benchmarks._env import THREAD_VARS
+
+from benchmarks import tables
+
+
+def _fake_child(calls: list[tuple[str, ...]]) -> Any:
+    def run_child(module: str, args: list[str], *, timeout: float) -> dict[str, Any]:
+        table, seed, system = args[-3:]
+        calls.append((table, seed, system))
+        return {"table": table, "seed": int(seed), "system": system, "budget": 30.0,
+                "task": "classification", "score": 0.5 + int(seed) / 10, "seconds": 1.0}
+    return run_child
+
+
+def test_resume_runs_only_what_is_missing(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "t.json"
+    calls: list[tuple[str, ...]] = []
+    monkeypatch.setattr(tables, "run_child", _fake_child(calls))
+    for var in THREAD_VARS:  # main() pins them in this process: restored after the test
+        monkeypatch.delenv(var, raising=False)
+    base = ["--budget", "30", "--tables", "titanic", "--systems", "tuneforge,flaml",
+            "--out", str(out)]
+    tables.main([*base, "--seeds", "1"])
+    assert calls == [("titanic", "0", "tuneforge"), ("titanic", "0", "flaml")]
+    runs = json.loads(out.read_text())["runs"]
+    runs[1] = {**runs[1], "score": None, "error": "crashed"}  # a failed run is retried
+    out.write_text(json.dumps({"runs": runs}))
+    calls.clear()
+    tables.main([*base, "--seeds", "2", "--resume"])
+    assert calls == [("titanic", "0", "flaml"), ("titanic", "1", "tuneforge"),
+                     ("titanic", "1", "flaml")]
+    runs = json.loads(out.read_text())["runs"]
+    assert len(runs) == 4 and all(r["score"] is not None for r in runs)
+    text = tables.report(runs)
+    assert "0.55 n=2" in text and "median wall seconds" in text
+    with pytest.raises(SystemExit, match="budget"):
+        tables.main([*base[2:], "--budget", "120", "--seeds", "1", "--resume"])
