@@ -70,6 +70,11 @@ def test_bad_warm_starts_fail_before_any_candidate_is_fitted(iris):
                      scoring=["accuracy", "f1_macro"], objectives=["accuracy", "f1_macro"],
                      warm_start=["a"]).fit(X, y)
     assert storage.list_studies() == []  # a bad source leaves no empty study behind
+    with pytest.raises(ValueError, match="reuse the last fit"):
+        _search(n_trials=2, storage=storage, warm_start=True).fit(X, y)
+    # False is scikit-learn's "no warm start" (its estimator checks set it): a cold search
+    cold = _search(n_trials=2, storage=storage, study_name="c", warm_start=False).fit(X, y)
+    assert cold.study_.sampler.prior is None
 
 
 def test_warm_start_is_a_constructor_parameter_that_clone_keeps():
