@@ -2,7 +2,7 @@
 power and false alarms, then re-tuning and the champion/challenger decision.
 
     python -m benchmarks.drift_story [--repeats 20] [--out benchmarks/results/drift_story.md]
-                                     [--peer-path /tmp/peers]
+                                     [--peer-path /tmp/peers | drift_peers.json]
 
 Data: scikit-learn's breast cancer table (569 rows, 30 numeric features). Each repeat
 splits it at random into a reference half and a current half; the current half is then
@@ -178,7 +178,15 @@ def markdown(rows: list[dict[str, Any]], cases: list[dict[str, Any]], repeats: i
         secs = sum(r["seconds_per_check"] for r in rs.values()) / max(len(rs), 1)
         lines.append(f"| {m} | " + " | ".join(f"{rs[s]['rate']:.2f}" if s in rs else "-"
                                                 for s in SHIFTS) + f" | {secs:.3f} |")
-    lines += ["", "Shift 0 is the false-alarm rate; the other columns are power.", "",
+    lines += ["", "Shift 0 is the false-alarm rate; the other columns are power."]
+    if meta.get("peers"):
+        lines += ["", "Peers, run in their own venv on the same halves (checked by SHA-256; "
+                  "`benchmarks/drift_peers.py`): " + ", ".join(
+                      f"{k} {v}" for k, v in meta["peers"].items()) + ". `evidently-dataset`"
+                  " is its DataDriftPreset's dataset-drift flag (half the columns drifted), "
+                  "`evidently-any-column` any column flagged by that report (no correction "
+                  "for 30 tests), `alibi-ks` KSDrift with Bonferroni."]
+    lines += ["",
               "## Re-tuning (LogisticRegression on breast cancer, 25-trial study over C "
               "log[1e-4, 1e2] on the reference half; 20-trial warm-started re-tune over "
               "C log[1e-4, 1e4]; 30 % of the new rows as fresh hold-out)", "",
@@ -222,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--peer-path", default=None)
     args = p.parse_args(argv)
     peer_file = Path(args.peer_path) if args.peer_path and \
-        Path(args.peer_path).is_file() else None
+        args.peer_path.endswith(".json") else None  # read after our own runs
     if args.peer_path and peer_file is None:
         sys.path.append(args.peer_path)  # after ours: the peer's copies never shadow ours
     import warnings
@@ -230,11 +238,14 @@ def main(argv: list[str] | None = None) -> None:
     meta = _env.machine_info(MODULE, argv or sys.argv[1:])
     digests: dict[str, str] = {}
     rows = detection(args.repeats, digests)
+    cases = story()
     if peer_file is not None:
+        if not peer_file.is_file():
+            raise SystemExit(f"--peer-path {peer_file}: no such file; write it with "
+                             "benchmarks/drift_peers.py in the peers' venv first")
         peers = peer_rows(json.loads(peer_file.read_text()), digests, peer_file)
         meta["peers"] = peers["versions"]
         rows = [r for r in rows if r["method"] != "evidently"] + peers["rows"]
-    cases = story()
     text = markdown(rows, cases, args.repeats, meta)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
