@@ -4,7 +4,7 @@
 
 PYTHON      ?= python3
 VENV        ?= .venv
-EXTRAS      ?= sklearn,postgres,pandas,cmaes,checkpoints,ray,dashboard,dev,docs
+EXTRAS      ?= sklearn,postgres,pandas,cmaes,checkpoints,ray,river,dashboard,dev,docs
 PYTEST_ARGS ?=
 STAMP       := $(VENV)/.tuneforge-installed
 BENCH_STAMP := $(VENV)/.bench-installed

@@ -2,7 +2,7 @@
 power and false alarms, then re-tuning and the champion/challenger decision.
 
     python -m benchmarks.drift_story [--repeats 20] [--out benchmarks/results/drift_story.md]
-                                     [--peer-path /tmp/peers]
+                                     [--peer-path /tmp/peers | drift_peers.json]
 
 Data: scikit-learn's breast cancer table (569 rows, 30 numeric features). Each repeat
 splits it at random into a reference half and a current half; the current half is then
@@ -13,7 +13,9 @@ drift). Detection is counted per method over `repeats` repeats:
 - `tuneforge-joint`: the classifier two-sample test alone (3-fold, binomial null);
 - `evidently`: Evidently's DataDriftPreset "dataset drift" flag (its defaults: KS per
   numeric column under 1,000 rows, drift when half the columns drift), when it imports
-  (`--peer-path`: a directory it was installed to with `pip install --target`).
+  (`--peer-path`: a directory it was installed to with `pip install --target`);
+- with `--peer-path FILE.json`: the rows `benchmarks/drift_peers.py` wrote in the peers'
+  own venv (Evidently, alibi-detect) on the same halves, checked by their SHA-256.
 
 The story: a LogisticRegression(C log[1e-4, 1e2], liblinear) study is tuned on the
 reference rows (25 trials), then `tuneforge.retune.retune` meets three kinds of new data:
@@ -65,15 +67,19 @@ def _evidently(ref: Any, cur: Any) -> bool | None:
     snap = Report([DataDriftPreset()]).run(pd.DataFrame(cur, columns=cols),
                                            pd.DataFrame(ref, columns=cols))
     for metric in snap.dict()["metrics"]:
-        if "DriftedColumnsCount" in str(metric.get("metric_id", "")):
+        # Evidently 0.7 names it in "metric_name"; older 0.6 releases in "metric_id"
+        if "DriftedColumnsCount" in str(metric.get("metric_name") or metric.get("metric_id")):
             value = metric["value"]
             return bool(value["share"] >= 0.5)
     return None
 
 
-def detection(repeats: int) -> list[dict[str, Any]]:
+def detection(repeats: int, digests: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Detection rates per shift and method; `digests` (filled when given) gets the
+    SHA-256 of each repeat's halves, as `benchmarks.drift_peers.digest` computes it."""
     import numpy as np
 
+    from benchmarks.drift_peers import digest
     from tuneforge import drift
 
     X, _ = _data()
@@ -86,6 +92,8 @@ def detection(repeats: int) -> list[dict[str, Any]]:
             rng = np.random.default_rng([r, int(shift * 100)])
             order = rng.permutation(len(X))
             ref, cur = X[order[:284]], _shifted(X[order[284:]], rng, shift)
+            if digests is not None:
+                digests[f"{shift:g}/{r}"] = digest(ref, cur)
             t = time.perf_counter()
             hits["tuneforge-features"] += drift.check(ref, cur, joint=False).drifted
             seconds["tuneforge-features"] += time.perf_counter() - t
@@ -170,7 +178,15 @@ def markdown(rows: list[dict[str, Any]], cases: list[dict[str, Any]], repeats: i
         secs = sum(r["seconds_per_check"] for r in rs.values()) / max(len(rs), 1)
         lines.append(f"| {m} | " + " | ".join(f"{rs[s]['rate']:.2f}" if s in rs else "-"
                                                 for s in SHIFTS) + f" | {secs:.3f} |")
-    lines += ["", "Shift 0 is the false-alarm rate; the other columns are power.", "",
+    lines += ["", "Shift 0 is the false-alarm rate; the other columns are power."]
+    if meta.get("peers"):
+        lines += ["", "Peers, run in their own venv on the same halves (checked by SHA-256; "
+                  "`benchmarks/drift_peers.py`): " + ", ".join(
+                      f"{k} {v}" for k, v in meta["peers"].items()) + ". `evidently-dataset`"
+                  " is its DataDriftPreset's dataset-drift flag (half the columns drifted), "
+                  "`evidently-any-column` any column flagged by that report (no correction "
+                  "for 30 tests), `alibi-ks` KSDrift with Bonferroni."]
+    lines += ["",
               "## Re-tuning (LogisticRegression on breast cancer, 25-trial study over C "
               "log[1e-4, 1e2] on the reference half; 20-trial warm-started re-tune over "
               "C log[1e-4, 1e4]; 30 % of the new rows as fresh hold-out)", "",
@@ -191,6 +207,21 @@ def markdown(rows: list[dict[str, Any]], cases: list[dict[str, Any]], repeats: i
     return "\n".join(lines) + "\n"
 
 
+def peer_rows(data: dict[str, Any], digests: dict[str, str], where: Path) -> dict[str, Any]:
+    """The detection rows of a `drift_peers` result, refused (SystemExit naming the
+    file) when it was made on other halves or another number of repeats."""
+    theirs = data.get("digests") or {}
+    if data.get("benchmark") != "drift_peers" or theirs != digests:
+        bad = sorted(k for k in digests if theirs.get(k) != digests[k])[:3]
+        raise SystemExit(f"{where}: not made on this run's data (repeats "
+                         f"{data.get('repeats')!r} vs {len(digests) // len(SHIFTS)}; halves "
+                         f"that differ: {bad or 'all'}); rerun benchmarks/drift_peers.py "
+                         "with the same --repeats")
+    return {"rows": list(data["detection"]),
+            "versions": {k: v for k, v in (data.get("versions") or {}).items() if v},
+            "unavailable": data.get("unavailable") or {}}
+
+
 def main(argv: list[str] | None = None) -> None:
     _env.pin_single_thread()
     p = argparse.ArgumentParser(prog=MODULE, description=(__doc__ or "").split("\n")[0])
@@ -198,13 +229,23 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--peer-path", default=None)
     args = p.parse_args(argv)
-    if args.peer_path:
+    peer_file = Path(args.peer_path) if args.peer_path and \
+        args.peer_path.endswith(".json") else None  # read after our own runs
+    if args.peer_path and peer_file is None:
         sys.path.append(args.peer_path)  # after ours: the peer's copies never shadow ours
     import warnings
     warnings.filterwarnings("ignore")
     meta = _env.machine_info(MODULE, argv or sys.argv[1:])
-    rows = detection(args.repeats)
+    digests: dict[str, str] = {}
+    rows = detection(args.repeats, digests)
     cases = story()
+    if peer_file is not None:
+        if not peer_file.is_file():
+            raise SystemExit(f"--peer-path {peer_file}: no such file; write it with "
+                             "benchmarks/drift_peers.py in the peers' venv first")
+        peers = peer_rows(json.loads(peer_file.read_text()), digests, peer_file)
+        meta["peers"] = peers["versions"]
+        rows = [r for r in rows if r["method"] != "evidently"] + peers["rows"]
     text = markdown(rows, cases, args.repeats, meta)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

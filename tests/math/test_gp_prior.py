@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tuneforge.math.gp import GP, initial_theta
-from tuneforge.math.gp_prior import PriorMeanGP, rank_targets
+from tuneforge.math.gp_prior import PriorMeanGP, learned_scale, rank_targets
 
 
 def _gp(x, y):
@@ -45,3 +45,19 @@ def test_rank_targets_are_standardized_and_ordered():
     z = rank_targets(np.array([0.0, 0.5, 1.0, 0.25]))
     assert z.mean() == pytest.approx(0.0, abs=1e-12) and z.std() == pytest.approx(1.0)
     assert np.argsort(z).tolist() == [0, 3, 1, 2]
+
+
+def test_the_transferred_mean_keeps_its_weight_only_while_it_explains_the_new_values():
+    rng = np.random.default_rng(0)
+    m = rng.normal(size=30)
+    # no own data, or too few to say: the similarity
+    assert learned_scale(np.array([]), np.array([]), 0.8) == 0.8
+    assert learned_scale(m[:1] * 0.0, m[:1], 0.8) == pytest.approx(0.8 * 5 / 6)
+    # the new values follow the past ranking: the weight stays (capped at the similarity)
+    assert learned_scale(m + 0.1 * rng.normal(size=30), m, 0.8) == pytest.approx(0.8)
+    # they follow it at half strength: the slope is learned, shrunk towards 0.8
+    half = learned_scale(0.5 * m, m, 0.8)
+    assert 0.5 < half < 0.8 and half == pytest.approx((5 * 0.8 + 30 * 0.5) / 35)
+    # they contradict it: the prior fades out
+    assert learned_scale(-m, m, 0.8) == 0.0
+    assert learned_scale(rng.normal(size=30), m, 0.8) < 0.4

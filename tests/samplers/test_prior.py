@@ -110,3 +110,24 @@ def test_auto_hands_the_prior_to_the_sampler_it_picks():
     auto.set_prior(_prior_at(3.0, -3.0))
     study = _run(auto, 3)
     assert study.trials[0].system_attrs.get("gp_phase") == "prior"
+
+
+def test_tpe_with_a_prior_still_explores_half_its_start_up_at_random():
+    warm = tf.TPESampler(seed=0, n_startup_trials=6)
+    warm.set_prior(_prior_at(3.0, -3.0))
+    w = _run(warm, 8)
+    c = _run(tf.TPESampler(seed=0, n_startup_trials=6), 8)
+    explore = [t.number for t in w.trials if t.system_attrs.get("warm_start") == "explore"]
+    assert explore == [1, 3, 5]  # every other start-up trial; none after the start-up
+    for n in explore:  # drawn exactly as the cold start draws that trial
+        assert dict(w.trials[n].params) == dict(c.trials[n].params)
+    for n in (0, 2, 4):  # the others follow the prior, near the past optimum
+        t = w.trials[n]
+        assert abs(t.params["x"] - 3) + abs(t.params["y"] + 3) < 4
+
+
+def test_gp_explores_after_the_transferred_configurations():
+    gp = tf.GPSampler(seed=0, n_startup_trials=6)
+    gp.set_prior(_prior_at(3.0, -3.0))
+    phases = [t.system_attrs["gp_phase"] for t in _run(gp, 7).trials]
+    assert phases == ["prior", "prior", "startup", "startup", "startup", "model", "model"]

@@ -48,6 +48,7 @@ from tuneforge.presets import Preset
 from tuneforge.pruners import Pruner
 from tuneforge.samplers import Sampler, TPESampler
 from tuneforge.study import Study, create_study
+from tuneforge.study.warm import WarmStart, as_warm_start
 from tuneforge.trial.records import TrialState
 
 CONFIG_ATTR = "automl"            # study user attr: what the study compares (checked on resume)
@@ -72,7 +73,8 @@ def select(X: Any, y: Any, *, task: str | None = None,
            n_jobs: int = 1, show_progress: bool = False,
            callbacks: Sequence[Callable[[Study, Any], None]] = (),
            objectives: Sequence[str] | None = None,
-           keep_baseline: bool = True) -> Selection:
+           keep_baseline: bool = True,
+           warm_start: WarmStart | Sequence[Any] | str | None = None) -> Selection:
     """Compare model families (preset names, default: every available preset of the task)
     with `budget` trials of one study, and return the leaderboard and the refitted winner.
 
@@ -110,6 +112,11 @@ def select(X: Any, y: Any, *, task: str | None = None,
     error of the paired difference (`tuneforge.automl.baseline`): a lead within the noise
     of many compared families is not worth the risk. ``Selection.baseline`` says what
     was decided.
+
+    `warm_start` (past study names in `storage`, `WarmSource`s or studies, or a
+    `WarmStart`; as `create_study` takes them) gives the sampler the best trials of past
+    selections as a prior, matched by parameter name (``model`` and the families'
+    prefixed parameters), without running them again; one objective only.
     """
     started = time.time()
     if y is None:
@@ -126,6 +133,10 @@ def select(X: Any, y: Any, *, task: str | None = None,
     if objectives is not None:
         objectives = list(objectives)
         check_task(task, y, objectives)  # every objective must fit the task
+    warm = None if warm_start is None else as_warm_start(warm_start)
+    if warm is not None and objectives is not None and len(objectives) > 1:
+        raise ValueError(f"select(warm_start=...) transfers single-objective studies; it "
+                         f"cannot warm-start a search over {len(objectives)} objectives")
     task, scoring = check_task(task, y, scoring if scoring is not None or objectives is None
                                else objectives)
     presets = resolve_models(models, task)
@@ -152,7 +163,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
     multi = len(objective.objectives) > 1
     study = create_study(study_name, directions=objective.directions, storage=storage,
                          sampler=sampler if sampler is not None else TPESampler(seed=seed),
-                         pruner=pruner, seed=seed, load_if_exists=True)
+                         pruner=pruner, seed=seed, load_if_exists=True, warm_start=warm)
     config = {"task": task, "models": families.names, "metric": objective.metric.name,
               "holdout": holdout or None, "seed": seed, "n_rows": n_rows,
               "n_features": n_features, "cv": cv if isinstance(cv, int) else None,
@@ -276,7 +287,8 @@ def nested_select(X: Any, y: Any, *, outer_cv: int = 5, seed: int | None = None,
     outer folds (a TimeSeriesSplit): each fold's selection sees only rows earlier than its
     test rows, and its inner CV is forward too. The fold studies are named
     ``<study_name>-outer<i>`` (default: a fresh prefix) in `storage`; other keywords go to
-    `select` (task, models, budget, scoring, cv, ...).
+    `select` (task, models, budget, scoring, cv, warm_start, ...): a `warm_start` prior
+    (from studies outside this estimate) is given to every fold's selection alike.
     """
     if isinstance(outer_cv, bool) or not isinstance(outer_cv, int) or outer_cv < 2:
         raise ValueError(f"outer_cv must be an integer >= 2, got {outer_cv!r}")

@@ -61,4 +61,23 @@ def rank_targets(ranks: FloatArray) -> FloatArray:
     return out
 
 
-__all__ = ["PriorMeanGP", "rank_targets"]
+def learned_scale(z: FloatArray, m: FloatArray, similarity: float, *,
+                  strength: float = 5.0) -> float:
+    """How much of the transferred mean `m` (n,) explains the new study's standardized
+    values `z` (n,): the least-squares slope of z on m, shrunk towards `similarity` by
+    `strength` pseudo-observations and clipped to [0, similarity]. A past study that ranks
+    the new one's trials well keeps its weight; one that ranks them wrongly fades out
+    (the transferred model's weight learned from the new data, in the spirit of the
+    ranking-weighted ensembles of Feurer, Letham & Bakshy, AutoML workshop 2018)."""
+    z, m = np.asarray(z, float), np.asarray(m, float)
+    m2 = float(m @ m)
+    if len(z) == 0 or m2 <= 0:
+        return float(similarity)
+    n = float(len(z))
+    # prior: `strength` points at slope `similarity`, each as informative as an average one
+    lam = strength * m2 / n
+    slope = (lam * similarity + float(z @ m)) / (lam + m2)
+    return float(min(max(slope, 0.0), similarity))
+
+
+__all__ = ["PriorMeanGP", "learned_scale", "rank_targets"]

@@ -91,9 +91,10 @@ class GPSampler(BaseSampler):
     `beta` do not apply to it).
 
     A warm start (`set_prior`, done by `create_study(warm_start=...)`) first proposes
-    the best transferred configurations (two), then models the residuals of the new
-    study from a prior mean fitted to the past studies' ranks, scaled by their
-    similarity (`tuneforge.math.gp_prior`).
+    the best transferred configurations (two), then half its Sobol start-up (the past
+    best region may not be the new one's), then models the residuals of the new study
+    from a prior mean fitted to the past studies' ranks, with a weight learned from the
+    new trials and capped by the similarity (`tuneforge.math.gp_prior.learned_scale`).
 
     Kernel hyperparameters are warm-started from the previous trial's fit, kept on the
     instance per study and space; the same sequence of calls gives the same proposals.
@@ -160,7 +161,10 @@ class GPSampler(BaseSampler):
         state = self._state(trials, space)
         x_obs, y_obs, cons = observations(layout, state, trials, history.directions[0])
         d = len(space)
-        n_startup = 2 if transferred else self.n_startup_trials or min(max(5, d + 1), 20)
+        cold_startup = self.n_startup_trials or min(max(5, d + 1), 20)
+        # a warm start keeps half the space-filling start-up after the two transferred
+        # configurations: the past study's best region may not be the new one's
+        n_startup = 2 + cold_startup // 2 if transferred else cold_startup
         if len(y_obs) < n_startup:
             return self._sobol(space, trial, "startup", history)
         if layout.is_cat.all() and len(space) == 1 and opens_branches(space, trials):
@@ -294,10 +298,12 @@ class GPSampler(BaseSampler):
         if transfer is None:
             gp = fit(state, "objective", x, z, layout.is_cat, prior)
         else:  # the new study's residuals from the past studies' mean
-            from tuneforge.math.gp_prior import PriorMeanGP
+            from tuneforge.math.gp_prior import PriorMeanGP, learned_scale
 
-            mean_gp, scale = transfer
-            resid = z - scale * mean_gp.predict(x)[0]
+            mean_gp, similarity = transfer
+            m = mean_gp.predict(x)[0]
+            scale = learned_scale(z - z.mean(), m - m.mean(), similarity)
+            resid = z - scale * m
             gp = PriorMeanGP(fit(state, "objective", x, resid, layout.is_cat, prior),
                              mean_gp, scale)
 

@@ -65,6 +65,9 @@ from tuneforge.trial.records import Direction, History, TrialRecord, TrialState
 _MODEL_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 _FULL_GOOD_SET = 25  # the default gamma's cap
 _PRIOR_GOOD_RANK = 0.15  # transferred points ranked in their study's best 15 %: "good"
+# own trials after which the transferred points weigh half (benchmarks/transfer.py: 10
+# kept a past study's region long after the new study's own trials had found a better one)
+_PRIOR_HALF_LIFE = 5.0
 
 
 def _levels(d: Distribution) -> int:
@@ -149,7 +152,9 @@ class TPESampler(BaseSampler):
     A warm start (`set_prior`, done by `create_study(warm_start=...)`) adds the past
     studies' configurations as extra kernels: those ranked in their study's best 15 % to
     the good estimator, the rest to the bad one, each weighted by its study's similarity
-    times `fade(n)` (1/2 after 10 own trials), and skips the random start-up.
+    times `fade(n)` (1/2 after 5 own trials); it replaces half the random start-up: the
+    first trial follows the prior, and every other start-up trial is still drawn at
+    random, so a past study's region that is not the new task's best gets found out.
 
     Trials with outcome constraints (`trial.set_constraint`) that are violated always go
     to the bad set; feasible ones are ranked by value. +-inf values are ranked like any
@@ -252,6 +257,9 @@ class TPESampler(BaseSampler):
                 del self._pending[key]
         attrs = {"sampler": "TPESampler"}
         has_prior = self.prior is not None and bool(self.prior.in_space(space))
+        if has_prior and not self._prior_turn(n_complete):
+            has_prior = False
+            attrs["warm_start"] = "explore"
         if n_complete < self.n_startup_trials and not has_prior:
             # one stream per (trial, parameter): the same values whether the study asks
             # for them jointly or one by one, so start-up trials do not depend on timing
@@ -287,7 +295,8 @@ class TPESampler(BaseSampler):
                 d = latest_distribution(finished, n)
                 if d is not None:
                     dists[n] = d
-            values = self._sample_group(dists, finished, metas, running, rng)
+            values = self._sample_group(dists, finished, metas, running, rng,
+                                        use_prior=has_prior)
             for n in group:
                 params[n] = values[n]
             todo = [n for n in todo if n not in group]
@@ -298,7 +307,7 @@ class TPESampler(BaseSampler):
 
     def _sample_group(self, dists: dict[str, Distribution], finished: list[TrialRecord],
                       metas: list[_Meta], running: list[TrialRecord],
-                      rng: np.random.Generator) -> dict[str, Any]:
+                      rng: np.random.Generator, *, use_prior: bool = True) -> dict[str, Any]:
         items = tuple(dists.items())
         cols = self._columns.get(items)
         if cols is None:
@@ -307,7 +316,7 @@ class TPESampler(BaseSampler):
         use = np.flatnonzero(rows >= 0)
         complete = [i for i in use if metas[i].complete]
         pruned = [i for i in use if metas[i].pruned_key is not None]
-        prior = self._prior_arrays(cols)
+        prior = self._prior_arrays(cols) if use_prior else None
         if not complete and not pruned and prior is None:
             return decode(dists, rng.random(len(dists)))
         feasible = [i for i in complete if metas[i].violation <= 0.0]
@@ -342,7 +351,7 @@ class TPESampler(BaseSampler):
         w_a = tpe_math.ramp_weights(len(num_a))
         if prior is not None:  # a warm start's points, down-weighted, join both sets
             p_num, p_cat, p_rank, p_w = prior
-            p_w = p_w * fade(len(complete) + len(pruned))
+            p_w = p_w * fade(len(complete) + len(pruned), _PRIOR_HALF_LIFE)
             good = p_rank <= max(_PRIOR_GOOD_RANK, float(p_rank.min()))
             num_b, cat_b = np.vstack([num_b, p_num[good]]), np.vstack([cat_b, p_cat[good]])
             w_b = np.concatenate([w_b, p_w[good] * (1.0 - 0.5 * p_rank[good]
@@ -366,6 +375,12 @@ class TPESampler(BaseSampler):
                                        num_b[:, :0], cat_b[:, j:j + 1], w_b,
                                        num_a[:, :0], cat_a[:, j:j + 1], w_a, blend, rng)[1][0]
         return cols.decode(num, cat)
+
+    def _prior_turn(self, n_own: int) -> bool:
+        """Whether the prior shapes this proposal: always, but for every other trial of
+        the start-up, drawn at random as a cold start would (the past study's best region
+        may not be the new task's, and only exploration finds out)."""
+        return not (n_own < self.n_startup_trials and n_own % 2 == 1)
 
     def _prior_arrays(self, cols: _Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                      np.ndarray] | None:

@@ -13,7 +13,7 @@ from tuneforge.space.constraints import ParamConstraint
 from tuneforge.storage.base import Storage, find_study
 from tuneforge.storage.url import open_storage
 from tuneforge.study.study import Study
-from tuneforge.study.warm import WarmStart, as_warm_start, start_warm
+from tuneforge.study.warm import WarmStart, as_warm_start, build_prior, start_warm
 from tuneforge.trial.records import Direction
 
 
@@ -63,6 +63,10 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
     if not isinstance(study_name, str) or not study_name.strip():
         raise ValueError(f"study_name must be a non-empty string, got {study_name!r}")
     store = open_storage(storage)
+    prior = None
+    if warm is not None and not any(r.name == study_name for r in store.list_studies()):
+        # read the sources before the study exists: a bad one leaves nothing behind
+        prior = build_prior(warm, store, exclude=study_name)
     ref = store.create_study(study_name, dirs, exist_ok=load_if_exists)
     if ref.directions != dirs:
         raise DuplicatedStudyError(
@@ -74,7 +78,7 @@ def create_study(study_name: str | None = None, *, direction: Direction | str | 
     _ = study.seed  # store the seed now, so every later process shares it
     record_study_provenance(study)
     if warm is not None:
-        start_warm(study, warm)
+        start_warm(study, warm, prior)
     return study
 
 

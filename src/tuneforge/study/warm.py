@@ -10,7 +10,7 @@ a study reopened with `load_study` gets it back. Nothing is evaluated again unle
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,9 @@ def as_warm_start(value: Any) -> WarmStart:
         return value
     if isinstance(value, (str, WarmSource)) or hasattr(value, "study_name"):
         value = [value]
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
+        raise TypeError(f"warm_start must be a study name, a WarmSource, a Study, a list of "
+                        f"them or a WarmStart, got {type(value).__name__} {value!r:.80}")
     return WarmStart(list(value))
 
 
@@ -145,15 +148,18 @@ def stored_prior(system_attrs: Mapping[str, Any]) -> TransferPrior | None:
     return None if data is None else TransferPrior.from_json(data)
 
 
-def start_warm(study: Study, warm: WarmStart) -> TransferPrior:
+def start_warm(study: Study, warm: WarmStart, prior: TransferPrior | None = None
+               ) -> TransferPrior:
     """Warm-start `study` (create_study calls this): store the prior on it once, hand
     it to the sampler and enqueue the configurations `warm.evaluate` asks for. A study
-    reopened with `load_if_exists` keeps the prior it was first given."""
+    reopened with `load_if_exists` keeps the prior it was first given; `prior` is
+    `build_prior(warm, ...)` when the caller built it already (to check the sources)."""
     existing = stored_prior(study.system_attrs)
     if existing is not None:
         attach(study.sampler, existing)
         return existing
-    prior = build_prior(warm, study.storage, exclude=study.study_name)
+    if prior is None:
+        prior = build_prior(warm, study.storage, exclude=study.study_name)
     study._append([ev.attr_set(None, WARM_ATTR, prior.to_json(), scope="system", once=True)])
     attach(study.sampler, prior)
     if warm.evaluate and warm.space is not None:

@@ -71,6 +71,18 @@ def seed_from(random_state: Any) -> int | None:
                      f"{random_state!r}")
 
 
+def _warm_sources(value: Any) -> Any:
+    """`warm_start` as create_study takes it; False (scikit-learn's "do not reuse the
+    last fit", which its estimator checks set) means none."""
+    if value is False or value is None:
+        return None
+    if value is True:
+        raise ValueError("warm_start=True is scikit-learn's 'reuse the last fit'; a search "
+                         "continues its study through storage= and study_name=, and "
+                         "warm_start= takes past studies to learn from (names, WarmSources)")
+    return value
+
+
 def _check_error_score(value: Any) -> float | str:
     if isinstance(value, str) and value == "raise":
         return value
@@ -122,6 +134,12 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         continues it: its evaluated trials count toward `n_trials` and appear in
         ``cv_results_`` (the study must hold the same estimator class, space, scoring and
         CV splits). `n_jobs` > 1 runs trials in worker processes.
+    warm_start : past studies to start from, as ``create_study(warm_start=...)`` takes
+        them (names in `storage`, ``WarmSource``s such as
+        ``tuneforge.warmstart.similar_studies`` returns, or a ``WarmStart``): their best
+        candidates become the sampler's prior, matched by parameter name, without being
+        cross-validated again (docs: tutorials/warm-start). Single-objective searches only;
+        False or None: none.
 
     Conventions: trials store scores in natural units (the study minimizes an RMSE), but
     ``cv_results_``, ``best_score_``, ``scorer_`` and ``score`` follow scikit-learn's
@@ -139,7 +157,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
                  return_train_score: bool = False, storage: Any = None,
                  study_name: str | None = None, random_state: Any = None,
                  timeout: float | None = None, callbacks: Any = None, verbose: int = 0,
-                 objectives: Any = None) -> None:
+                 objectives: Any = None, warm_start: Any = None) -> None:
         self.estimator = estimator
         self.param_distributions = param_distributions
         self.n_trials = n_trials
@@ -158,6 +176,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.callbacks = callbacks
         self.verbose = verbose
         self.objectives = objectives
+        self.warm_start = warm_start
 
     # -- what the subclasses change ----------------------------------------------------
     def _settings(self) -> SearchSettings:
@@ -202,6 +221,7 @@ class TuneSearchCV(MetaEstimatorMixin, BaseEstimator):
             direction=plan.directions if len(plan.objectives) > 1 else plan.direction,
             sampler=settings.sampler,
             pruner=settings.pruner, seed=settings.seed,
+            warm_start=_warm_sources(getattr(self, "warm_start", None)),
             description=describe(self.estimator, settings.space, plan, splits))
         record_search_task(study, X, y, settings.space, plan.primary,
                            classifier=is_classifier(self.estimator),

@@ -51,12 +51,16 @@ def describe(estimator: Any, space: ParamSpace, plan: ScoringPlan,
 
 def open_search_study(study_name: str | None, storage: Any, *, description: dict[str, Any],
                       direction: str | list[str], sampler: Any, pruner: Any,
-                      seed: int | None) -> Study:
+                      seed: int | None, warm_start: Any = None) -> Study:
     """Create the study, or resume it when it holds the same search (else ValueError);
-    `direction` is a list for several objectives."""
+    `direction` is a list for several objectives; `warm_start` goes to `create_study`."""
     dirs = direction if isinstance(direction, list) else [direction]
+    if warm_start is not None and len(dirs) != 1:
+        raise ValueError(f"warm_start applies to single-objective searches; this one "
+                         f"optimizes {len(dirs)} objectives")
     study = create_study(study_name, directions=dirs, storage=storage, sampler=sampler,
-                         pruner=pruner, load_if_exists=True, seed=seed)
+                         pruner=pruner, load_if_exists=True, seed=seed,
+                         warm_start=warm_start)
     stored = study.user_attrs.get(SEARCH_ATTR)
     if stored is None:
         trials = study.trials
