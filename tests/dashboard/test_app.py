@@ -218,3 +218,13 @@ def test_artifacts_listed_and_served_inside_the_trial_folder_only(tmp_path):
     assert body.status_code == 200 and b"weights" in body.content
     bad = client.get(f"/api/studies/{sid}/trials/0/artifacts/..%2F..%2F..%2Fa.db")
     assert bad.status_code == 404
+
+
+def test_config_says_when_the_start_up_warm_up_is_done(db):
+    storage = CountingStorage(open_storage(db[0], read_only=True))
+    app = create_app(storage, poll_seconds=0.5)
+    client = TestClient(app)
+    assert client.get("/api/config").json()["warm"] is False
+    app.state.warm()  # what `serve` runs in a background thread
+    assert client.get("/api/config").json()["warm"] is True
+    assert storage.reads  # the warm-up loaded the studies

@@ -4,6 +4,7 @@ it. There is no route that writes, runs code or reads a file outside a trial's a
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -90,6 +91,7 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
     app = fastapi.FastAPI(title="tuneforge dashboard", docs_url=None, redoc_url=None,
                           openapi_url=None)
     app.state.hub = hub
+    warmed = threading.Event()  # set when `warm` (below) has loaded every study
     importance_cache: dict[int, tuple[float, int, Any]] = {}
 
     def ok(payload: Any) -> Any:
@@ -150,7 +152,7 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
     @app.get("/api/config")
     def config() -> Any:
         return ok({"poll_seconds": poll_seconds, "wait_seconds": WAIT_SECONDS,
-                   "read_only": True,
+                   "read_only": True, "warm": warmed.is_set(),
                    "storage": storage.url and _redacted(storage.url)})
 
     @app.get("/api/studies")
@@ -290,13 +292,17 @@ def create_app(storage: Storage, *, poll_seconds: float = 1.0) -> Any:
 
     def warm() -> None:
         """Load every study, then build the figure each study page draws first, so
-        that the first visitor waits for neither (serve runs this in the background)."""
-        hub.warm()
-        for ref in hub.refs():
-            try:
-                plot(ref.study_id, "history" if len(ref.directions) == 1 else "pareto")
-            except (TuneforgeError, ValueError):
-                continue  # reported when the study is opened
+        that the first visitor waits for neither (serve runs this in the background);
+        `/api/config` says ``warm: true`` once it is done."""
+        try:
+            hub.warm()
+            for ref in hub.refs():
+                try:
+                    plot(ref.study_id, "history" if len(ref.directions) == 1 else "pareto")
+                except (TuneforgeError, ValueError):
+                    continue  # reported when the study is opened
+        finally:
+            warmed.set()
 
     app.state.warm = warm
 
