@@ -6,7 +6,9 @@ MedianPruner with default settings, "-none" never prunes; "-asha"/"-sha" asynchr
 successive halving and "-hyperband" Hyperband, both with min_resource=1 (one epoch, or
 10 boosting rounds) and reduction_factor=3, Hyperband's max_resource the problem's
 max_steps; "tuneforge-bohb" is Hyperband with the BOHBSampler instead of TPE, and
-"tuneforge-asha-gp" ASHA with the GPSampler (which models the pruned trials). Every
+"tuneforge-asha-gp" ASHA with the GPSampler (which models the pruned trials);
+"tuneforge-asha-gp-auto" the same with `effort="auto"` (proposal work scaled to the
+trials' measured cost, `samplers.gp_effort`). Every
 training step (epoch, or 10 boosting rounds) is timed; the run stops at the first step
 boundary after the budget. Recorded: every reported validation value with its time
 since the start (`trace_t`, `best` = best value so far, internal orientation), trials
@@ -27,6 +29,7 @@ OPTIMIZERS = {"tuneforge-median": ("tuneforge", "median", "tpe"),
               "tuneforge-hyperband": ("tuneforge", "hyperband", "tpe"),
               "tuneforge-bohb": ("tuneforge", "hyperband", "bohb"),
               "tuneforge-asha-gp": ("tuneforge", "asha", "gp"),
+              "tuneforge-asha-gp-auto": ("tuneforge", "asha", "gp-auto"),
               "optuna-median": ("optuna", "median", "tpe"),
               "optuna-none": ("optuna", "none", "tpe"),
               "optuna-sha": ("optuna", "asha", "tpe"),
@@ -48,6 +51,7 @@ def _study(lib: str, prune: str, sampler: str, seed: int,
                   "asha": lambda: tf.SuccessiveHalvingPruner(**sha),
                   "hyperband": lambda: tf.HyperbandPruner(**hb)}[prune]()
         chosen = {"bohb": tf.BOHBSampler, "gp": tf.GPSampler,
+                  "gp-auto": lambda seed: tf.GPSampler(seed=seed, effort="auto"),
                   "tpe": tf.TPESampler}[sampler](seed=seed)
         study = tf.create_study(direction="minimize", sampler=chosen, pruner=pruner, seed=seed)
         return study, tf.TrialPruned

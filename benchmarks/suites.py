@@ -130,7 +130,9 @@ def plan(name: str, *, optimizers: str | None = None, problems: str | None = Non
     suite = SUITES[name]
     want_opt, want_prob = _csv(optimizers), _csv(problems)
     known = {o for g in suite.groups for o in g.optimizers}
-    fidelity_opts = {o for g in SUITES["fidelity"].groups for o in g.optimizers}
+    from benchmarks.fidelity import OPTIMIZERS as FIDELITY_OPTIMIZERS  # any variant
+    fidelity_opts = {o for g in SUITES["fidelity"].groups for o in g.optimizers} | \
+        set(FIDELITY_OPTIMIZERS)
     valid = fidelity_opts if suite.kind == "fidelity" else set(REGISTRY)
     for o in want_opt or []:
         if o not in valid:

@@ -132,6 +132,20 @@ def _duplicates(box: Box, x: FloatArray, avoid: FloatArray | None, tol: float) -
     return near
 
 
+def _best_fresh(box: Box, x: FloatArray, vals: FloatArray, avoid: FloatArray | None,
+                tol: float, chunk: int = 64) -> int:
+    """Index of the best point of x (m, d) by vals (m,) not within `tol` of `avoid` (the
+    best overall when all are): checks candidates best first, a chunk at a time, so the
+    usual case (the best is fresh) costs one chunk, not an (m, a, d) comparison."""
+    order = np.argsort(-vals, kind="stable")
+    for lo in range(0, len(order), chunk):
+        rows = order[lo: lo + chunk]
+        near = _duplicates(box, x[rows], avoid, tol)
+        if not near.all():
+            return int(rows[int(np.argmin(near))])
+    return int(order[0]) if len(order) else 0
+
+
 def _top_unique(x: FloatArray, vals: FloatArray, k: int) -> FloatArray:
     """The k distinct rows of x (m, d) with the highest vals (m,), best first."""
     if k <= 0 or not len(x):
@@ -176,8 +190,7 @@ def maximize(value: ValueFn, value_and_grad: ValueGradFn, box: Box,
                         _top_unique(x[n_global:], vals[n_global:], n_local_starts)])
 
     has_discrete = any(g is not None and len(g) > 1 for g in box.grids)
-    fresh = ~_duplicates(box, x, avoid, tol)
-    pick = int(np.argmax(np.where(fresh, vals, -np.inf) if fresh.any() else vals))
+    pick = _best_fresh(box, x, vals, avoid, tol)
     best_x, best_v = x[pick].copy(), float(vals[pick])
     current = starts
     for _ in range(max_rounds):

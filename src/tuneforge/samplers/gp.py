@@ -21,6 +21,7 @@ by comparing the best acquisition of each branch's model (`gp_family`).
 from __future__ import annotations
 
 import math
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ from tuneforge.samplers.base import (
     sobol_point,
 )
 from tuneforge.samplers.gp_branches import sample_branch
+from tuneforge.samplers.gp_effort import EFFORTS, check_effort, choose_effort, objective_seconds
 from tuneforge.samplers.gp_family import sample_family
 from tuneforge.samplers.gp_model import (
     Layout,
@@ -85,6 +87,13 @@ class GPSampler(BaseSampler):
     - `trust_region`: maximize the acquisition in a TuRBO-style box around the best
       point (`math.trust_region`; its side is the trial's `gp_trust_region`); None: on
       for `TRUST_REGION_MIN_DIMS` or more parameters, all continuous.
+    - `effort`: the work per proposal (`gp_effort`): "full", "reduced", "minimal", or
+      "auto": the most thorough level whose measured proposal time is at most
+      `effort_fraction` of the objective's measured time per trial (for cheap objectives,
+      e.g. under a pruner, where the model would otherwise take most of the wall-clock
+      time; the choice then depends on timings, so proposals are not reproducible). The
+      trial's `gp_effort` attribute says which level ran (and `gp_propose_s`, with
+      "auto", the proposal's seconds).
 
     A study with several objectives is handed to a `MOBOSampler` with these settings
     (one GP per objective, expected hypervolume improvement; `noisy`, `acquisition` and
@@ -104,7 +113,8 @@ class GPSampler(BaseSampler):
                  acquisition: str = "logei", noisy: bool = False,
                  constraints: bool | None = None, beta: float | None = None,
                  max_fit_trials: int = 250, trust_region: bool | None = None,
-                 constraints_func: ConstraintsFunc | None = None) -> None:
+                 constraints_func: ConstraintsFunc | None = None, effort: str = "full",
+                 effort_fraction: float = 0.25) -> None:
         if acquisition not in ("logei", "ucb"):
             raise ValueError(f"GPSampler: acquisition must be 'logei' or 'ucb', "
                              f"got {acquisition!r}")
@@ -112,6 +122,8 @@ class GPSampler(BaseSampler):
             raise ValueError(f"GPSampler: n_startup_trials must be >= 1, got {n_startup_trials}")
         if max_fit_trials < 10:
             raise ValueError(f"GPSampler: max_fit_trials must be >= 10, got {max_fit_trials}")
+        check_effort(effort, effort_fraction)
+        self.effort, self.effort_fraction = effort, effort_fraction
         self.seed = seed
         self.constraints_func = checked_constraints_func(constraints_func, self)
         self.n_startup_trials = n_startup_trials
@@ -172,6 +184,11 @@ class GPSampler(BaseSampler):
             if family is not None:
                 return family
         region = self._use_trust_region(layout)
+        level = self.effort if self.effort != "auto" else choose_effort(
+            objective_seconds(trials, state.effort_log.trial_s), state.effort_log.level_s,
+            self.effort_fraction)
+        state.effort = EFFORTS[level]
+        started = time.perf_counter()
         try:
             with single_blas_thread():
                 x, value, n_train = self._propose(layout, state, trials, trial, x_obs, y_obs,
@@ -180,10 +197,17 @@ class GPSampler(BaseSampler):
         except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
             out = self._sobol(space, trial, "fallback", history)
             return Suggestion(out.params, dict(out.attrs, gp_error=str(exc)[:200]))
+        finally:
+            state.effort = EFFORTS["full"]
+        took = time.perf_counter() - started
+        state.effort_log.record(trial.key, level, took)
         remember_proposal(state, trial.key, x)
         attrs: dict[str, Any] = {"sampler": "GPSampler", "gp_phase": "model",
                                  "acquisition": float(value) if math.isfinite(value) else None,
-                                 "acquisition_function": self.acquisition}
+                                 "acquisition_function": self.acquisition,
+                                 "gp_effort": level}
+        if self.effort == "auto":  # the measured time chose the level: show it
+            attrs["gp_propose_s"] = round(took, 6)
         if n_train < len(y_obs):
             attrs["gp_n_train"] = n_train
         if region:
@@ -347,13 +371,12 @@ class GPSampler(BaseSampler):
         # No extra candidates around the best points (`centres`): they take the L-BFGS-B
         # starts and hold the search in a local minimum (benchmarks/README.md).
         avoid = None if self.noisy else seen
-        n_candidates = 1024 if d <= 10 else 2048
         if region_from is not None:
             x_best, value = _maximize_in_region(acq, gp, x_obs, y_obs, region_from, rng,
-                                                avoid, n_candidates)
+                                                avoid, state.effort.search(d))
         else:
             x_best, value = maximize(acq, acq.value_and_grad, layout.box, rng, avoid=avoid,
-                                     n_candidates=n_candidates)
+                                     **state.effort.search(d))
         return x_best, value, len(idx)
 
     def _use_trust_region(self, layout: Layout) -> bool:
@@ -365,7 +388,7 @@ class GPSampler(BaseSampler):
 
 def _maximize_in_region(acq: Any, gp: GP, x_obs: np.ndarray, y_obs: np.ndarray, start: int,
                         rng: np.random.Generator, avoid: np.ndarray | None,
-                        n_candidates: int) -> tuple[np.ndarray, float]:
+                        search: dict[str, int]) -> tuple[np.ndarray, float]:
     """The acquisition's best point in the trust region around the best observation
     (`math.trust_region`), searched in the region's own unit box."""
     from tuneforge.math.optimize import Box, maximize
@@ -386,8 +409,7 @@ def _maximize_in_region(acq: Any, gp: GP, x_obs: np.ndarray, y_obs: np.ndarray, 
 
     unit = Box([None] * d, np.zeros(d, dtype=bool))
     near = None if avoid is None else (avoid - lo) / width
-    u, val = maximize(value, value_and_grad, unit, rng, avoid=near, tol=1e-7,
-                      n_candidates=n_candidates)
+    u, val = maximize(value, value_and_grad, unit, rng, avoid=near, tol=1e-7, **search)
     return np.clip(lo + u * width, 0.0, 1.0), val
 
 

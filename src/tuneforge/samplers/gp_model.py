@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tuneforge.samplers.gp_effort import EFFORTS, Effort, EffortLog
 from tuneforge.space.distributions import Categorical, Distribution, level_values, n_levels
 from tuneforge.space.encoding import decode_mixed, encode_mixed, to_unit
 from tuneforge.trial.constraints import constraints_of
@@ -72,6 +73,8 @@ class State:
     fits: dict[str, tuple[bytes, GP]] = field(default_factory=dict)    # same data -> same GP
     n_fits: int = 0
     proposals: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
+    effort: Effort = EFFORTS["full"]          # this proposal's work (`gp_effort`)
+    effort_log: EffortLog = field(default_factory=EffortLog)
 
 
 def _fingerprint(x: np.ndarray, y: np.ndarray) -> bytes:
@@ -174,6 +177,11 @@ def fit(state: State, role: str, x: np.ndarray, z: np.ndarray, is_cat: np.ndarra
         return cached[1]
     d = x.shape[1]
     warm = state.thetas.get(role)
+    if warm is not None and state.n_fits % state.effort.refit_every != 0:
+        # a cheaper effort level keeps the last hyperparameters between full refits
+        gp = GP(x, z, warm, is_cat)
+        state.fits[role] = (fp, gp)
+        return gp
     if warm is None:
         starts = [initial_theta(d), prior.mean.copy()]
         maxiter = 200
