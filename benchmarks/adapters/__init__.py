@@ -25,6 +25,13 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
                                   "trust_region": False}),
     # four trials in flight (simulated workers): batch proposals against sequential ones
     "tuneforge-gp-q4": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler", "pending": 4}),
+    # proposal effort levels (samplers.gp_effort): quality per evaluation of the cheaper ones
+    "tuneforge-gp-reduced": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
+                                   "effort": "reduced"}),
+    "tuneforge-gp-minimal": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
+                                   "effort": "minimal"}),
+    "tuneforge-gp-auto": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
+                                "effort": "auto"}),
     "tuneforge-auto-q4": (_TF, {"sampler": "AutoSampler", "pending": 4}),
     "tuneforge-ga": (_TF, {"sampler": "GeneticSampler"}),
     "tuneforge-cmaes": (_TF, {"sampler": "CmaEsSampler"}),

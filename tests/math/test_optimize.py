@@ -91,3 +91,20 @@ def test_non_finite_values_are_survived():
     x, v = maximize(value, value_and_grad, box, np.random.default_rng(4))
     assert np.all(np.isfinite(x)) and np.isfinite(v)
     assert x[1] in (0.25, 0.75)
+
+
+def test_best_fresh_is_the_best_point_away_from_the_avoided_ones():
+    from tuneforge.math.optimize import _best_fresh, _duplicates
+
+    rng = np.random.default_rng(4)
+    box = Box([None, None], np.zeros(2, dtype=bool))
+    x = rng.random((300, 2))
+    vals = rng.normal(size=300)
+    order = np.argsort(-vals)
+    avoid = x[order[:100]] + 1e-9          # the 100 best are taken, spread over 2 chunks
+    fresh = ~_duplicates(box, x, avoid, 1e-7)
+    assert _best_fresh(box, x, vals, avoid, 1e-7) == int(np.argmax(np.where(fresh, vals,
+                                                                             -np.inf)))
+    assert _best_fresh(box, x, vals, avoid, 1e-7) == order[100]
+    assert _best_fresh(box, x, vals, None, 1e-7) == order[0]
+    assert _best_fresh(box, x, vals, x, 1e-7) == order[0]   # all taken: the best overall

@@ -57,6 +57,7 @@ from tuneforge.trial.records import History, TrialRecord, TrialState
 
 if TYPE_CHECKING:  # the model pulls in scipy.optimize/linalg: imported on first use
     from tuneforge.math.gp import GP
+    from tuneforge.samplers.gp_effort import Search
     from tuneforge.samplers.mobo import MOBOSampler
 
 TRUST_REGION_MIN_DIMS = 10   # TuRBO-style region from this many continuous parameters
@@ -388,7 +389,7 @@ class GPSampler(BaseSampler):
 
 def _maximize_in_region(acq: Any, gp: GP, x_obs: np.ndarray, y_obs: np.ndarray, start: int,
                         rng: np.random.Generator, avoid: np.ndarray | None,
-                        search: dict[str, int]) -> tuple[np.ndarray, float]:
+                        search: Search) -> tuple[np.ndarray, float]:
     """The acquisition's best point in the trust region around the best observation
     (`math.trust_region`), searched in the region's own unit box."""
     from tuneforge.math.optimize import Box, maximize

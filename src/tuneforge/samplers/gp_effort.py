@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -33,6 +34,16 @@ _EMA = 0.3              # weight of the newest proposal time in a level's estima
 # before a level was measured, its cost as a share of the full level's (measured on
 # benchmarks/results/gp-cost-profile.json's problems; only a first guess)
 _GUESS_SHARE = {"full": 1.0, "reduced": 0.4, "minimal": 0.2}
+
+
+class Search(TypedDict):
+    """`math.optimize.maximize` keywords set by an effort level."""
+
+    n_candidates: int
+    n_starts: int
+    n_local_starts: int
+    maxiter: int
+    max_rounds: int
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ class Effort:
     maxiter: int          # L-BFGS-B iterations per round
     max_rounds: int       # continuous/discrete alternations
 
-    def search(self, d: int) -> dict[str, int]:
+    def search(self, d: int) -> Search:
         """`maximize` keywords for a d-dimensional space."""
         return {"n_candidates": self.n_candidates * (2 if d > 10 else 1),
                 "n_starts": self.n_starts, "n_local_starts": self.n_local_starts,
@@ -121,5 +132,5 @@ class EffortLog:
             self.trial_s.popitem(last=False)
 
 
-__all__ = ["EFFORTS", "EFFORT_NAMES", "Effort", "EffortLog", "check_effort",
+__all__ = ["EFFORTS", "EFFORT_NAMES", "Effort", "EffortLog", "Search", "check_effort",
            "choose_effort", "objective_seconds"]
