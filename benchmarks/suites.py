@@ -76,6 +76,7 @@ SUITES: dict[str, Suite] = {
     "fidelity": Suite("fidelity", "fidelity", (
         _g(fidelity.NAMES, ["tuneforge-median", "tuneforge-none", "tuneforge-asha",
                             "tuneforge-hyperband", "tuneforge-bohb", "tuneforge-asha-gp",
+                            "tuneforge-asha-gp-auto",
                             "optuna-median",
                             "optuna-none", "optuna-sha", "optuna-hyperband"],
            [120], [15, 30, 60, 120]),
@@ -130,9 +131,7 @@ def plan(name: str, *, optimizers: str | None = None, problems: str | None = Non
     suite = SUITES[name]
     want_opt, want_prob = _csv(optimizers), _csv(problems)
     known = {o for g in suite.groups for o in g.optimizers}
-    from benchmarks.fidelity import OPTIMIZERS as FIDELITY_OPTIMIZERS  # any variant
-    fidelity_opts = {o for g in SUITES["fidelity"].groups for o in g.optimizers} | \
-        set(FIDELITY_OPTIMIZERS)
+    fidelity_opts = {o for g in SUITES["fidelity"].groups for o in g.optimizers}
     valid = fidelity_opts if suite.kind == "fidelity" else set(REGISTRY)
     for o in want_opt or []:
         if o not in valid:

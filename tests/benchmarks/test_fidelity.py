@@ -11,7 +11,8 @@ def test_the_suite_lists_every_fidelity_optimizer():
     assert listed == set(fidelity.OPTIMIZERS)
 
 
-@pytest.mark.parametrize("optimizer", ["tuneforge-asha", "tuneforge-bohb", "optuna-sha"])
+@pytest.mark.parametrize("optimizer", ["tuneforge-asha", "tuneforge-bohb", "optuna-sha",
+                                       "tuneforge-asha-gp-auto"])
 def test_a_pruning_optimizer_runs_and_counts_its_prunes(optimizer):
     require_peers("optuna", "sklearn")
     rec = fidelity.run({"optimizer": optimizer, "problem": "fid-sgd-digits", "seed": 0,
