@@ -31,8 +31,9 @@ from tuneforge.trial.records import TrialRecord, TrialState
 EFFORT_NAMES = ("full", "reduced", "minimal")   # most thorough first
 _RECENT = 20            # trials whose durations set the objective's cost
 _EMA = 0.3              # weight of the newest proposal time in a level's estimate
-# before a level was measured, its cost as a share of the full level's (measured on
-# benchmarks/results/gp-cost-profile.json's problems; only a first guess)
+# before a level was measured, its cost as a share of the full level's: a first guess,
+# replaced by the measurement after one proposal (benchmarks/results/gp-cost-profile.json
+# has 0.3-0.8 for reduced and 0.2-0.5 for minimal)
 _GUESS_SHARE = {"full": 1.0, "reduced": 0.4, "minimal": 0.2}
 
 
