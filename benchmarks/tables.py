@@ -199,7 +199,40 @@ def report(runs: list[dict[str, Any]]) -> str:
         and r.get("seconds") is not None]) else "-" for system in systems)]
         for table in tables]
     lines.append(markdown_table(["table", *systems], seconds))
+    paired = paired_rows(runs)
+    if paired:
+        lines += ["", "tuneforge against each system on the same seeds (the same split; "
+                      "medians above mix seeds): wins-ties-losses, median gain",
+                  markdown_table(["table", "against", "wins-ties-losses", "median gain",
+                                  "seeds"], paired)]
     return "\n".join(lines)
+
+
+def paired_rows(runs: list[dict[str, Any]], ours: str = "tuneforge") -> list[list[Any]]:
+    """Per table and other system: tuneforge's wins, ties and losses over the seeds both
+    scored (the same split), and the median of its per-seed gain (positive: tuneforge is
+    better; accuracy points or RMSE units)."""
+    scored = {(r["table"], r["seed"], r["system"]): r for r in runs
+              if r.get("score") is not None}
+    rows = []
+    for table in dict.fromkeys(r["table"] for r in runs):
+        for system in dict.fromkeys(r["system"] for r in runs):
+            if system == ours:
+                continue
+            gains = []
+            for (t, seed, s), r in scored.items():
+                mine = scored.get((t, seed, ours))
+                if t != table or s != system or mine is None:
+                    continue
+                sign = 1.0 if r.get("task") == "classification" else -1.0
+                gains.append(sign * (mine["score"] - r["score"]))
+            if not gains:
+                continue
+            wins = sum(g > 1e-12 for g in gains)
+            losses = sum(g < -1e-12 for g in gains)
+            rows.append([table, system, f"{wins}-{len(gains) - wins - losses}-{losses}",
+                         f"{median(gains) + 0.0:+.4g}", len(gains)])  # no "-0"
+    return rows
 
 
 if __name__ == "__main__":

@@ -45,3 +45,18 @@ def test_resume_runs_only_what_is_missing(tmp_path: Path, monkeypatch) -> None:
     assert "0.55 n=2" in text and "median wall seconds" in text
     with pytest.raises(SystemExit, match="budget"):
         tables.main([*base[2:], "--budget", "120", "--seeds", "1", "--resume"])
+
+
+def test_the_report_pairs_the_systems_seed_by_seed() -> None:
+    # regression: lower RMSE is better, so tuneforge's gain is the baseline's RMSE minus its own
+    runs = [{"table": "cars", "seed": seed, "system": system, "task": "regression",
+             "score": score, "seconds": 1.0}
+            for seed, (ours, hgb) in enumerate([(2.0, 2.5), (3.0, 2.9), (2.2, 2.2)])
+            for system, score in (("tuneforge", ours), ("hgb-default", hgb))]
+    runs.append({"table": "cars", "seed": 3, "system": "hgb-default", "score": 1.0})
+    rows = tables.paired_rows(runs)  # seed 3 has no tuneforge run: not paired
+    assert rows == [["cars", "hgb-default", "1-1-1", "+0", 3]]
+    assert "wins-ties-losses" in tables.report(runs)
+    acc = [{"table": "t", "seed": 0, "system": s, "task": "classification", "score": v}
+           for s, v in (("tuneforge", 0.8), ("flaml", 0.75))]
+    assert tables.paired_rows(acc) == [["t", "flaml", "1-0-0", "+0.05", 1]]
