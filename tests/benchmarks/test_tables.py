@@ -60,3 +60,15 @@ def test_the_report_pairs_the_systems_seed_by_seed() -> None:
     acc = [{"table": "t", "seed": 0, "system": s, "task": "classification", "score": v}
            for s, v in (("tuneforge", 0.8), ("flaml", 0.75))]
     assert tables.paired_rows(acc) == [["t", "flaml", "1-0-0", "+0.05", 1]]
+
+
+@pytest.mark.slow
+def test_the_fold_pruner_ablation_runs_without_it() -> None:
+    # the same selection with and without the fold pruner (a short budget, a small table)
+    runs = {system: tables.run_one("penguins", 0, system, 6.0)
+            for system in ("tuneforge", "tuneforge-no-fold-pruner")}
+    assert runs["tuneforge-no-fold-pruner"]["fold_pruned"] == 0
+    assert runs["tuneforge"]["fold_pruned"] > 0
+    assert all(r["score"] > 0 and r["trials"] > 3 for r in runs.values())
+    with pytest.raises(ValueError, match="tuneforge-no-fold-pruner"):
+        tables.run_one("penguins", 0, "nope", 6.0)
