@@ -11,6 +11,9 @@ they see the same machine load. Every system is single-threaded (OMP_NUM_THREADS
 FLAML's n_jobs=1, which it passes to LightGBM and XGBoost). Each run records its wall time
 (`seconds`); a run is capped at 12 budgets plus two minutes.
 
+`--systems tuneforge-no-fold-pruner` adds an ablation: tuneforge without the fold pruner
+that its time budget brings (`fold_pruned` counts the trials that pruner stopped).
+
 `--resume` keeps the runs already in `--out` and adds only the missing (table, seed,
 system) runs, so the long 120 s run can be done over several sittings, a few seeds or
 tables at a time (`--seeds 5 --tables adult`); failed runs are retried.
@@ -41,6 +44,9 @@ from benchmarks._env import (
 
 TABLES = ("titanic", "adult", "penguins", "cars", "seattle_weather")
 SYSTEMS = ("tuneforge", "flaml", "hgb-default")
+#: Ablations, run only when named in --systems: tuneforge without the fold pruner that a
+#: time budget brings (`tuneforge.automl.budget.fold_pruner`).
+ABLATIONS = ("tuneforge-no-fold-pruner",)
 
 
 def _split(name: str, seed: int) -> tuple[Any, Any, Any, Any, str]:
@@ -87,12 +93,16 @@ def run_one(table: str, seed: int, system: str, budget: float) -> dict[str, Any]
     X_tr, X_te, y_tr, y_te, task = _split(table, seed)
     start = time.perf_counter()
     info: dict[str, Any] = {}
-    if system == "tuneforge":
+    if system in ("tuneforge", *ABLATIONS):
         from tuneforge.automl import select
+        from tuneforge.pruners import NopPruner
 
-        sel = select(X_tr, y_tr, task=task, time_budget=budget, holdout=None, seed=seed)
+        pruner = NopPruner() if system == "tuneforge-no-fold-pruner" else None
+        sel = select(X_tr, y_tr, task=task, time_budget=budget, holdout=None, seed=seed,
+                     pruner=pruner)
         pred = sel.best_model.predict(X_te)
         info = {"family": sel.best_family, "trials": len(sel.study.trials),
+                "fold_pruned": sum("prune_p_value" in t.system_attrs for t in sel.study.trials),
                 "kept_baseline": bool((sel.baseline or {}).get("kept_baseline"))}
     elif system == "flaml":
         from flaml import AutoML
@@ -112,7 +122,7 @@ def run_one(table: str, seed: int, system: str, budget: float) -> dict[str, Any]
         X_eval = _categories(X_te, like=X_tr)[X_fit.columns]
         pred = model.predict(X_eval)
     else:
-        raise ValueError(f"unknown system {system!r}; systems: {SYSTEMS}")
+        raise ValueError(f"unknown system {system!r}; systems: {SYSTEMS + ABLATIONS}")
     return {"table": table, "seed": seed, "system": system, "budget": budget, "task": task,
             "score": _score(task, y_te, pred), "seconds": time.perf_counter() - start,
             **info}
@@ -199,7 +209,40 @@ def report(runs: list[dict[str, Any]]) -> str:
         and r.get("seconds") is not None]) else "-" for system in systems)]
         for table in tables]
     lines.append(markdown_table(["table", *systems], seconds))
+    paired = paired_rows(runs)
+    if paired:
+        lines += ["", "tuneforge against each system on the same seeds (the same split; "
+                      "medians above mix seeds): wins-ties-losses, median gain",
+                  markdown_table(["table", "against", "wins-ties-losses", "median gain",
+                                  "seeds"], paired)]
     return "\n".join(lines)
+
+
+def paired_rows(runs: list[dict[str, Any]], ours: str = "tuneforge") -> list[list[Any]]:
+    """Per table and other system: tuneforge's wins, ties and losses over the seeds both
+    scored (the same split), and the median of its per-seed gain (positive: tuneforge is
+    better; accuracy points or RMSE units)."""
+    scored = {(r["table"], r["seed"], r["system"]): r for r in runs
+              if r.get("score") is not None}
+    rows = []
+    for table in dict.fromkeys(r["table"] for r in runs):
+        for system in dict.fromkeys(r["system"] for r in runs):
+            if system == ours:
+                continue
+            gains = []
+            for (t, seed, s), r in scored.items():
+                mine = scored.get((t, seed, ours))
+                if t != table or s != system or mine is None:
+                    continue
+                sign = 1.0 if r.get("task") == "classification" else -1.0
+                gains.append(sign * (mine["score"] - r["score"]))
+            if not gains:
+                continue
+            wins = sum(g > 1e-12 for g in gains)
+            losses = sum(g < -1e-12 for g in gains)
+            rows.append([table, system, f"{wins}-{len(gains) - wins - losses}-{losses}",
+                         f"{median(gains) + 0.0:+.4g}", len(gains)])  # no "-0"
+    return rows
 
 
 if __name__ == "__main__":

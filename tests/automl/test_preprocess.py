@@ -131,3 +131,35 @@ def test_boosting_libraries_take_categories_natively_and_string_labels(family: s
     model.fit(X, y)
     assert set(model.predict(X)) <= {"yes", "no"}
     assert str(model.named_steps["prep"].transform(X)["port"].dtype) == "category"
+
+
+def test_dates_at_year_resolution_keep_the_year_and_drop_calendar_noise() -> None:
+    # a model year written as a date ("1970-01-01"): month, day, weekday and day of the
+    # year are constant or derived from the year, so only the year is a feature
+    years = np.arange(1970, 1983).repeat(4)
+    X = pd.DataFrame({"year": [f"{v}-01-01" for v in years], "w": np.arange(years.size)})
+    prep = TablePreprocessor(column_types(X), native=True).fit(X)
+    names = list(prep.get_feature_names_out())
+    assert names == ["w", "year__year"]
+    assert prep.transform(X)["year__year"].tolist() == years.astype(float).tolist()
+    # month resolution: the month too, but still no weekday or day of the year
+    months = pd.DataFrame({"m": pd.date_range("2020-01-01", periods=30, freq="MS")})
+    kept = TablePreprocessor(column_types(months), native=True).fit(months)
+    assert list(kept.get_feature_names_out()) == ["m__year", "m__month"]
+    # daily dates keep every part; one date everywhere still leaves a (constant) year
+    daily = pd.DataFrame({"d": pd.date_range("2020-01-01", periods=400, freq="D")})
+    full = TablePreprocessor(column_types(daily), native=True).fit(daily)
+    assert len(full.get_feature_names_out()) == 5
+    same = pd.DataFrame({"d": ["2020-05-05"] * 6, "x": np.arange(6.0)})
+    one = TablePreprocessor(column_types(same), native=True).fit(same)
+    assert list(one.get_feature_names_out()) == ["x", "d__year"]
+
+
+def test_date_parts_are_chosen_on_the_training_rows_only() -> None:
+    # the parts are decided in fit (inside each fold); transform keeps the same columns
+    # even when new rows vary where the training rows did not
+    train = pd.DataFrame({"d": [f"{v}-01-01" for v in range(2000, 2012)], "x": range(12)})
+    test = pd.DataFrame({"d": ["2020-06-15", "2021-07-03"], "x": [1, 2]})
+    prep = TablePreprocessor(column_types(train), scaler="standard").fit(train)
+    out = prep.transform(test)
+    assert out.shape == (2, 2)  # x and the year, nothing else

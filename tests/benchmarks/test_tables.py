@@ -45,3 +45,30 @@ def test_resume_runs_only_what_is_missing(tmp_path: Path, monkeypatch) -> None:
     assert "0.55 n=2" in text and "median wall seconds" in text
     with pytest.raises(SystemExit, match="budget"):
         tables.main([*base[2:], "--budget", "120", "--seeds", "1", "--resume"])
+
+
+def test_the_report_pairs_the_systems_seed_by_seed() -> None:
+    # regression: lower RMSE is better, so tuneforge's gain is the baseline's RMSE minus its own
+    runs = [{"table": "cars", "seed": seed, "system": system, "task": "regression",
+             "score": score, "seconds": 1.0}
+            for seed, (ours, hgb) in enumerate([(2.0, 2.5), (3.0, 2.9), (2.2, 2.2)])
+            for system, score in (("tuneforge", ours), ("hgb-default", hgb))]
+    runs.append({"table": "cars", "seed": 3, "system": "hgb-default", "score": 1.0})
+    rows = tables.paired_rows(runs)  # seed 3 has no tuneforge run: not paired
+    assert rows == [["cars", "hgb-default", "1-1-1", "+0", 3]]
+    assert "wins-ties-losses" in tables.report(runs)
+    acc = [{"table": "t", "seed": 0, "system": s, "task": "classification", "score": v}
+           for s, v in (("tuneforge", 0.8), ("flaml", 0.75))]
+    assert tables.paired_rows(acc) == [["t", "flaml", "1-0-0", "+0.05", 1]]
+
+
+@pytest.mark.slow
+def test_the_fold_pruner_ablation_runs_without_it() -> None:
+    # the same selection with and without the fold pruner (a short budget, a small table)
+    runs = {system: tables.run_one("penguins", 0, system, 6.0)
+            for system in ("tuneforge", "tuneforge-no-fold-pruner")}
+    assert runs["tuneforge-no-fold-pruner"]["fold_pruned"] == 0
+    assert runs["tuneforge"]["fold_pruned"] > 0
+    assert all(r["score"] > 0 and r["trials"] > 3 for r in runs.values())
+    with pytest.raises(ValueError, match="tuneforge-no-fold-pruner"):
+        tables.run_one("penguins", 0, "nope", 6.0)

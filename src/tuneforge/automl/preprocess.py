@@ -14,7 +14,7 @@ natively (HistGradientBoosting, LightGBM, XGBoost) get pandas categories and NaN
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,9 @@ MAX_LEVELS = 250          # categories kept per column (HistGradientBoosting tak
 CATEGORICAL_LEVELS = 20   # a text column with at most this many levels is categorical ...
 TEXT_SHARE = 0.5          # ... and so is one whose levels are at most this share of its rows
 DATE_PARTS = ("year", "month", "day", "day_of_week", "day_of_year")
+#: Date parts that only mean something when the day varies: for dates at month or year
+#: resolution ("1970-01-01" for a model year) they are a calendar artefact of the year.
+DAY_PARTS = ("day_of_week", "day_of_year")
 NATIVE = ("hgb", "hgb_reg", "lightgbm", "lightgbm_reg", "xgboost", "xgboost_reg")
 
 
@@ -249,6 +252,22 @@ def coerce(X: Any, types: ColumnTypes) -> Any:
     return pd.DataFrame(out, index=X.index)
 
 
+def unused_date_parts(parts: Any, dates: Sequence[str]) -> list[str]:
+    """The date-part columns of `parts` (`coerce`'s output) that carry nothing on these
+    rows: a part with one value (a date's month when every date is in June), and the
+    weekday and day of the year when the day of the month never varies (dates at month or
+    year resolution), where they would only be noise derived from the year."""
+    unused = []
+    for name in dates:
+        cols = {part: f"{name}__{part}" for part in DATE_PARTS}
+        varies = {part: parts[col].nunique(dropna=True) > 1 for part, col in cols.items()}
+        if not any(varies.values()):  # one date everywhere: keep its year, as a column
+            varies["year"] = True
+        unused += [col for part, col in cols.items()
+                   if not varies[part] or (part in DAY_PARTS and not varies["day"])]
+    return unused
+
+
 class CategoryLevels(TransformerMixin, BaseEstimator):
     """Text columns as pandas categories with the levels seen in fit (the `max_levels`
     most frequent, each seen at least `min_count` times); others become missing. What
@@ -336,11 +355,14 @@ class TablePreprocessor(TransformerMixin, BaseEstimator):
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         self.types_ = self.types if self.types is not None else column_types(X)
         Xc = coerce(X, self.types_)
+        self.unused_parts_ = unused_date_parts(Xc, self.types_.datetime)
+        Xc = Xc.drop(columns=self.unused_parts_)
         self.plan_ = self._plan(Xc)
         return self.plan_.fit_transform(Xc, y)
 
     def transform(self, X: Any) -> Any:
-        return self.plan_.transform(coerce(X, self.types_))
+        return self.plan_.transform(coerce(X, self.types_).drop(
+            columns=getattr(self, "unused_parts_", [])))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return self.plan_.get_feature_names_out()

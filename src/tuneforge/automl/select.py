@@ -20,7 +20,12 @@ from typing import Any
 import numpy as np
 
 from tuneforge.automl.baseline import apply_baseline_rule
-from tuneforge.automl.budget import BudgetedObjective, family_order, refit_seconds
+from tuneforge.automl.budget import (
+    BudgetedObjective,
+    family_order,
+    fold_pruner,
+    refit_seconds,
+)
 from tuneforge.automl.families import MODEL_PARAM, Families, resolve_models
 from tuneforge.automl.preprocess import as_frame, column_types, needs_preprocessing
 from tuneforge.automl.quiet import ConvergenceCounter, QuietObjective
@@ -104,8 +109,9 @@ def select(X: Any, y: Any, *, task: str | None = None,
     `time_budget` (seconds) bounds the whole selection, refits included: families run
     cheapest first, an expensive family only while it looks promising, and no trial starts
     that is not expected to finish in time (`tuneforge.automl.budget`); on more than
-    10,000 search rows the default 5 folds become 3. `budget` then defaults to no trial
-    limit; without a time budget it defaults to 50 trials.
+    10,000 search rows the default 5 folds become 3. Without a `pruner`, a trial worse than
+    the best trial on each of its first folds stops there (`budget.fold_pruner`). `budget`
+    then defaults to no trial limit; without a time budget it defaults to 50 trials.
 
     `keep_baseline` (one metric): the library defaults of HistGradientBoosting stay the
     winner unless the CV leader beats them on the same folds by more than one standard
@@ -161,6 +167,8 @@ def select(X: Any, y: Any, *, task: str | None = None,
                                     scoring=scoring, objectives=objectives,
                                     return_train_score=True)
     multi = len(objective.objectives) > 1
+    if pruner is None and time_budget is not None and not multi:
+        pruner = fold_pruner()  # a trial behind the leader fold by fold stops early
     study = create_study(study_name, directions=objective.directions, storage=storage,
                          sampler=sampler if sampler is not None else TPESampler(seed=seed),
                          pruner=pruner, seed=seed, load_if_exists=True, warm_start=warm)
