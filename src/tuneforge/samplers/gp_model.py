@@ -72,6 +72,7 @@ class State:
     fits: dict[str, tuple[bytes, GP]] = field(default_factory=dict)    # same data -> same GP
     n_fits: int = 0
     proposals: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
+    prior_scale: float | None = None   # a warm start's prior-mean weight at the last fit
 
 
 def _fingerprint(x: np.ndarray, y: np.ndarray) -> bytes:
