@@ -11,7 +11,10 @@ own seed), then the target task twice with the same seed and sampler: cold, and 
 its configurations a prior only, none evaluated again). The score is 3-fold CV (shuffled,
 seed 0). Reported per pair and seed: the cold study's best after `budget` trials, and the
 first trial at which the warm study's best is as good, up to 0.1 % of the value (None:
-never within `budget`). The issue's target: at most budget / 2 in most seeds.
+never within `budget`). The issue's target: at most budget / 2 in most seeds. The
+best-so-far curves are kept, and the table's last column says how hard that bar is for
+the sampler itself: how often a cold study of another seed reaches a cold study's final
+best within budget / 2 trials (`cold_vs_cold`).
 
 Pairs (source -> target):
 - `svc-digits`: SVC(C log[1e-3, 1e3], gamma log[1e-5, 10]) error rate; a random half of
@@ -139,17 +142,38 @@ def run_pair(name: str, seed: int, budget: int, kind: str) -> dict[str, Any]:
             "source_best": src.best_value, "cold_best": cold.best_value,
             "warm_best": warm.best_value, "warm_trials_to_cold": reached,
             "similarity": found[0].similarity if found else None,
+            "warm_curve": curve, "cold_curve": cold_curve,
             "warm_at_10": curve[9] if len(curve) >= 10 else None,
             "cold_at_10": cold_curve[9] if len(cold_curve) >= 10 else None,
             "seconds_cold": t_cold, "seconds_warm": t_warm}
 
 
+def reach(curve: list[float], target: float) -> int | None:
+    """The first trial (1-based) at which a best-so-far `curve` (minimized) comes within
+    `REL_TOL` of `target`; None if it never does."""
+    bar = target + REL_TOL * abs(target)
+    return next((i + 1 for i, v in enumerate(curve) if v <= bar), None)
+
+
+def cold_vs_cold(rows: list[dict[str, Any]], budget: int) -> tuple[int, int] | None:
+    """The bar's own difficulty: over ordered pairs of cold studies of one pair and
+    sampler (the same target task, other seeds), how many reach the other's final best
+    within budget / 2 trials, of how many; None without stored curves."""
+    curves = [r["cold_curve"] for r in rows if r.get("cold_curve")]
+    if len(curves) < 2:
+        return None
+    pairs = [(a, b) for a in curves for b in curves if a is not b]
+    hits = sum(1 for a, b in pairs
+               if (n := reach(b, a[-1])) is not None and n <= budget // 2)
+    return hits, len(pairs)
+
+
 def summarize(rows: list[dict[str, Any]], budget: int) -> str:
-    """A markdown table: per pair, trials to reach cold's result per seed and the share
-    of seeds within budget / 2."""
+    """A markdown table: per pair, trials to reach cold's result per seed, the share of
+    seeds within budget / 2, and how often a cold study of another seed does the same."""
     lines = [f"| pair | sampler | cold best @{budget} (median) | warm best @{budget} "
              f"(median) | warm trials to reach cold's @{budget}, per seed | seeds <= "
-             f"{budget // 2} |", "|---|---|---|---|---|---|"]
+             f"{budget // 2} | cold vs cold <= {budget // 2} |", "|---|---|---|---|---|---|---|"]
     keys = sorted({(r["pair"], r["sampler"]) for r in rows})
     for pair, kind in keys:
         rs = sorted((r for r in rows if r["pair"] == pair and r["sampler"] == kind),
@@ -159,7 +183,8 @@ def summarize(rows: list[dict[str, Any]], budget: int) -> str:
         lines.append(f"| {pair} | {kind} | {statistics.median(r['cold_best'] for r in rs):.4g}"
                      f" | {statistics.median(r['warm_best'] for r in rs):.4g} | "
                      f"{', '.join('-' if v is None else str(v) for v in reach)} | "
-                     f"{ok}/{len(rs)} |")
+                     f"{ok}/{len(rs)} | "
+                     f"{'-' if (cc := cold_vs_cold(rs, budget)) is None else f'{cc[0]}/{cc[1]}'} |")
     return "\n".join(lines)
 
 

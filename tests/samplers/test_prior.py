@@ -131,3 +131,18 @@ def test_gp_explores_after_the_transferred_configurations():
     gp.set_prior(_prior_at(3.0, -3.0))
     phases = [t.system_attrs["gp_phase"] for t in _run(gp, 7).trials]
     assert phases == ["prior", "prior", "startup", "startup", "startup", "model", "model"]
+
+
+def test_gp_records_how_much_the_prior_mean_still_weighs():
+    """A prior that ranks the new study's trials right keeps more weight than one whose
+    optimum is the new study's worst corner; each model trial says its weight."""
+    weights = {}
+    for name, prior in (("right", _prior_at(3.0, -3.0)), ("wrong", _prior_at(-5.0, 5.0))):
+        gp = tf.GPSampler(seed=0, n_startup_trials=6)
+        gp.set_prior(prior)
+        model = [t for t in _run(gp, 9).trials if t.system_attrs["gp_phase"] == "model"]
+        assert model and all(0.0 <= t.system_attrs["gp_prior_weight"] <= 1.0 for t in model)
+        weights[name] = model[-1].system_attrs["gp_prior_weight"]
+    assert weights["right"] > weights["wrong"]
+    cold = _run(tf.GPSampler(seed=0, n_startup_trials=6), 8)
+    assert not any("gp_prior_weight" in t.system_attrs for t in cold.trials)

@@ -104,7 +104,8 @@ class GPSampler(BaseSampler):
     the best transferred configurations (two), then half its Sobol start-up (the past
     best region may not be the new one's), then models the residuals of the new study
     from a prior mean fitted to the past studies' ranks, with a weight learned from the
-    new trials and capped by the similarity (`tuneforge.math.gp_prior.learned_scale`).
+    new trials and capped by the similarity (`tuneforge.math.gp_prior.learned_scale`);
+    each model trial records that weight as `gp_prior_weight`.
 
     Kernel hyperparameters are warm-started from the previous trial's fit, kept on the
     instance per study and space; the same sequence of calls gives the same proposals.
@@ -211,6 +212,8 @@ class GPSampler(BaseSampler):
             attrs["gp_propose_s"] = round(took, 6)
         if n_train < len(y_obs):
             attrs["gp_n_train"] = n_train
+        if transferred and state.prior_scale is not None:
+            attrs["gp_prior_weight"] = round(state.prior_scale, 4)
         if region:
             from tuneforge.math.trust_region import improvements, side_length
 
@@ -317,6 +320,7 @@ class GPSampler(BaseSampler):
         x, y = x_obs[idx], y_obs[idx]
         cons = [cons[i] for i in idx]
         state.n_fits += 1
+        state.prior_scale = None
         prior = Prior.default(d, noisy=self.noisy)
         z = warp_outputs(y).z if z_obs is None else z_obs[idx]
         transfer = self._prior_mean(layout, state, prior) if z_obs is None else None
@@ -328,6 +332,7 @@ class GPSampler(BaseSampler):
             mean_gp, similarity = transfer
             m = mean_gp.predict(x)[0]
             scale = learned_scale(z - z.mean(), m - m.mean(), similarity)
+            state.prior_scale = scale
             resid = z - scale * m
             gp = PriorMeanGP(fit(state, "objective", x, resid, layout.is_cat, prior),
                              mean_gp, scale)

@@ -75,6 +75,7 @@ class State:
     proposals: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
     effort: Effort = EFFORTS["full"]          # this proposal's work (`gp_effort`)
     effort_log: EffortLog = field(default_factory=EffortLog)
+    prior_scale: float | None = None   # a warm start's prior-mean weight at the last fit
 
 
 def _fingerprint(x: np.ndarray, y: np.ndarray) -> bytes:
