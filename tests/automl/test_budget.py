@@ -127,3 +127,35 @@ def test_select_returns_within_its_time_budget() -> None:
     assert sel.leaderboard[0]["holdout_score"] is not None
     skipped = [t for t in sel.study.trials if t.user_attrs.get("skipped")]
     assert len(sel.study.trials) > 5 and skipped  # it ran until the budget said stop
+
+
+def test_a_pruned_trials_duration_is_scaled_to_all_folds() -> None:
+    from tuneforge.automl.budget import full_duration
+
+    pruned = TrialRecord(number=0, key="0", state=TrialState.PRUNED, params={},
+                         user_attrs={"cv": {"folds_done": 2}}, datetime_start=0.0,
+                         datetime_complete=3.0)
+    assert full_duration(pruned, 5) == pytest.approx(7.5)
+    assert full_duration(_done(1, "hgb", 0.8, 1.5), 5) == pytest.approx(2.0)  # complete
+
+
+@pytest.mark.slow
+def test_under_a_time_budget_a_trial_behind_on_its_first_folds_stops_there() -> None:
+    """The fold pruner is on by default under a time budget (a trial limit makes the run
+    end by count, not by the clock), and off with an explicit pruner."""
+    from tuneforge.pruners import NopPruner, WilcoxonPruner
+
+    X, y = _titanic(300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sel = select(X, y, models=["hgb", "logreg", "tree", "knn"], time_budget=600,
+                     budget=14, seed=0, holdout=None)
+        off = select(X, y, models=["hgb", "logreg", "tree", "knn"], time_budget=600,
+                     budget=6, seed=0, holdout=None, pruner=NopPruner())
+    assert isinstance(sel.study.pruner, WilcoxonPruner)
+    pruned = [t for t in sel.study.trials if t.state is TrialState.PRUNED]
+    by_folds = [t for t in pruned if "prune_p_value" in t.system_attrs]
+    assert by_folds and all(3 <= t.user_attrs["cv"]["folds_done"] < 5 for t in by_folds)
+    # the other pruned trials are the budget's skips of a family behind the leader
+    assert all(t.user_attrs.get("skipped") for t in pruned if t not in by_folds)
+    assert not any(t.state is TrialState.PRUNED for t in off.study.trials)
