@@ -1,0 +1,48 @@
+"""benchmarks.pairwise: one optimizer against another per problem, with the report's
+units and tie rule."""
+
+import json
+
+import pytest
+
+from benchmarks import pairwise
+
+METRIC = {"name": "log10 regret", "sign": 1, "floor": 1e-8, "tie_abs": 0.1, "tie_rel": 0.0}
+
+
+def _run(optimizer: str, problem: str, seed: int, curve: list[float]) -> dict:
+    return {"optimizer": optimizer, "problem": problem, "seed": seed, "status": "ok",
+            "metric": METRIC, "best": curve, "key": f"{optimizer}|{problem}|{seed}"}
+
+
+def _runs() -> list[dict]:
+    runs = []
+    for seed in range(3):
+        # f1: a far ahead at 2 evaluations; f2: equal at 1, b ahead by 10x later
+        runs += [_run("a", "bbob-f1-d2", seed, [10.0, 0.01]),
+                 _run("b", "bbob-f1-d2", seed, [10.0, 1.0]),
+                 _run("a", "bbob-f2-d5", seed, [1.0, 1.0]),
+                 _run("b", "bbob-f2-d5", seed, [1.05, 0.1])]
+    runs.append(dict(_run("a", "bbob-f2-d5", 3, []), status="error"))  # ignored
+    return runs
+
+
+def test_verdicts_follow_the_shown_units_and_the_tie_rule():
+    first = pairwise.compare(_runs(), "a", "b", 1)
+    assert [(p, v) for p, v, _, _ in first] == [("bbob-f1-d2", "tie"), ("bbob-f2-d5", "tie")]
+    later = pairwise.compare(_runs(), "a", "b", 2)
+    assert [(p, v) for p, v, _, _ in later] == [("bbob-f1-d2", "win"), ("bbob-f2-d5", "loss")]
+    assert later[0][2] == pytest.approx(-2.0) and later[0][3] == pytest.approx(0.0)
+    assert pairwise.compare(_runs(), "a", "b", 50) == later  # past the end: the last value
+
+
+def test_report_names_the_families_with_a_loss(tmp_path, capsys):
+    text = pairwise.report(_runs(), "a", "b", [1, 2])
+    assert "2 problems: 0 wins, 2 ties, 0 losses; families with a loss: none" in text
+    assert "1 wins, 0 ties, 1 losses; families with a loss: bbob-f2" in text
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"format": 1, "suite": "bbob", "runs": _runs()}))
+    pairwise.main([str(path), "--a", "a", "--b", "b", "--at", "2"])
+    assert "| bbob-f2-d5 | 0 | -1 | loss |" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="no runs of 'c'"):
+        pairwise.main([str(path), "--a", "c", "--b", "b"])
