@@ -59,11 +59,16 @@ def env() -> dict[str, str]:
 
 @contextlib.contextmanager
 def served(url: str, *, poll: float = 0.3) -> Iterator[str]:
-    """`tuneforge dashboard --storage url` in its own process; yields its base URL."""
+    """`tuneforge dashboard --storage url` in its own process; yields its base URL. The
+    server's output goes to a file (a pipe nobody reads could fill and stall it) and is
+    printed when the server stops, so a failing test shows the server's tracebacks."""
+    import tempfile
+
     port = _free_port()
+    log = tempfile.NamedTemporaryFile("w+", prefix="dashboard-", suffix=".log")
     proc = subprocess.Popen([sys.executable, "-m", "tuneforge.cli", "dashboard", "--storage",
                              url, "--port", str(port), "--poll", str(poll)], env=env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -73,8 +78,9 @@ def served(url: str, *, poll: float = 0.3) -> Iterator[str]:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read() if proc.stdout else ""
-                    raise AssertionError(f"the dashboard did not start: {out}") from None
+                    log.seek(0)
+                    raise AssertionError(f"the dashboard did not start: {log.read()}") \
+                        from None
                 time.sleep(0.1)
         yield base
     finally:
@@ -84,6 +90,9 @@ def served(url: str, *, poll: float = 0.3) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.seek(0)
+        print(f"--- dashboard server output ({base}) ---\n{log.read()}")
+        log.close()
 
 
 @contextlib.contextmanager
@@ -106,4 +115,7 @@ def console_errors(page: object) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
     page.on("pageerror", lambda e: errors.append(str(e)))  # type: ignore[attr-defined]
+    # the console names no address for a failed request: the response does
+    page.on("response", lambda r: errors.append(f"HTTP {r.status} from {r.url}")  # type: ignore[attr-defined]
+            if r.status >= 500 else None)
     return errors

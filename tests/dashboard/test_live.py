@@ -58,3 +58,33 @@ def test_unknown_study_is_named():
     tf.create_study("a", storage=storage)
     with pytest.raises(StudyNotFoundError, match="no study named 'b'.*'a'"):
         LiveStorage(storage).study("b")
+
+
+def test_a_busy_study_list_gives_the_last_one_read_and_other_errors_still_raise():
+    import pytest
+
+    from tuneforge.exceptions import StorageError
+
+    class Busy(InMemoryStorage):
+        error = None
+
+        def list_studies(self):
+            if self.error is not None:
+                raise StorageError(self.error)
+            return super().list_studies()
+
+    storage = Busy()
+    tf.create_study("s", storage=storage).optimize(lambda t: t.suggest_float("x", 0, 1),
+                                                   n_trials=2)
+    storage.error = "SQLite error on 'x.db': database is locked"
+    with pytest.raises(StorageError, match="locked"):  # nothing read yet: said so
+        LiveStorage(storage).refs()
+    storage.error = None
+    hub = LiveStorage(storage, min_interval=0.0)
+    assert [r.name for r in hub.refs()] == ["s"]
+    storage.error = "SQLite error on 'x.db': database is locked"
+    assert [r.name for r in hub.refs()] == ["s"]        # a writer's moment: the last list
+    assert len(hub.study("s").trials()) == 2            # and a study can still be opened
+    storage.error = "SQLite error on 'x.db': file is not a database"
+    with pytest.raises(StorageError, match="not a database"):
+        hub.refs()

@@ -177,18 +177,28 @@ class LiveStorage:
         self.min_interval = min_interval
         self._studies: dict[str, LiveStudy] = {}
         self._lock = threading.Lock()
+        self._refs: Sequence[StudyRef] | None = None
 
     def refs(self) -> Sequence[StudyRef]:
-        return self.storage.list_studies()
+        """The storage's studies. A writer holding the file for a moment (SQLite's
+        checkpoint when a writing process exits) gives the last list read instead of an
+        error, as a loaded study keeps its trials (`LiveStudy.refresh`)."""
+        try:
+            self._refs = self.storage.list_studies()
+        except StorageError as exc:
+            if self._refs is None or not _transient(exc):
+                raise
+        return self._refs
 
     def study(self, name: str) -> LiveStudy:
         """The live study `name`, brought up to date."""
         with self._lock:
             live = self._studies.get(name)
             if live is None:
-                ref = next((r for r in self.storage.list_studies() if r.name == name), None)
+                refs = self.refs()
+                ref = next((r for r in refs if r.name == name), None)
                 if ref is None:
-                    known = ", ".join(repr(r.name) for r in self.storage.list_studies())
+                    known = ", ".join(repr(r.name) for r in refs)
                     raise StudyNotFoundError(f"no study named {name!r} "
                                              f"(studies: {known or 'none'})")
                 live = self._studies[name] = LiveStudy(self.storage, ref)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -159,6 +160,7 @@ def build(kind: str, trials: list[TrialRecord], directions: Any, *, objective: i
     from tuneforge.viz import history as vh
     from tuneforge.viz import params as vp
 
+    warm_up()  # plotly's lazy imports, once and in one thread (see `warm_up`)
     dirs = tuple(directions)
     if data is None and kind != "importance":
         if features is None:
@@ -196,14 +198,40 @@ def build(kind: str, trials: list[TrialRecord], directions: Any, *, objective: i
     raise ValueError(f"unknown plot {kind!r}; plots are {', '.join(sorted({*SINGLE, *MULTI}))}")
 
 
+_WARM_LOCK = threading.Lock()
+_warmed = False
+
+
 def warm_up() -> None:
     """Import plotly and build one tiny figure of each trace type the pages use, so the
-    first page a user opens does not pay for plotly's lazy imports."""
-    from tuneforge.viz._plotly import go
+    first page a user opens does not pay for plotly's lazy imports. `build` calls it
+    first too. Plotly's validators look pandas up in `sys.modules` without importing
+    it, so while another server thread is importing pandas (for importance, say) a
+    figure could see it half-initialized and fail (an error 500 on the slice plot):
+    pandas, when installed, is imported here, before any figure is built."""
+    global _warmed
+    if _warmed:
+        return
+    with _WARM_LOCK:
+        if _warmed:
+            return
+        import contextlib
 
-    g = go()
-    for trace in (g.Scatter, g.Scattergl, g.Bar, g.Parcoords, g.Contour, g.Scatter3d):
-        figure_json(g.Figure(trace()))
+        import numpy as np
+
+        with contextlib.suppress(ImportError):
+            import pandas  # noqa: F401
+        from plotly.subplots import make_subplots
+
+        from tuneforge.viz._plotly import go
+
+        g = go()
+        for trace in (g.Scatter, g.Scattergl, g.Bar, g.Parcoords, g.Contour, g.Scatter3d):
+            figure_json(g.Figure(trace()))
+        fig = make_subplots(rows=1, cols=2, shared_yaxes=True)
+        fig.add_trace(g.Scatter(x=np.arange(3.0), y=np.arange(3.0)), row=1, col=1)
+        figure_json(fig)
+        _warmed = True
 
 
 def figure_json(fig: Any) -> str:
