@@ -103,7 +103,8 @@ def run_one(table: str, seed: int, system: str, budget: float) -> dict[str, Any]
         pred = sel.best_model.predict(X_te)
         info = {"family": sel.best_family, "trials": len(sel.study.trials),
                 "fold_pruned": sum("prune_p_value" in t.system_attrs for t in sel.study.trials),
-                "kept_baseline": bool((sel.baseline or {}).get("kept_baseline"))}
+                "kept_baseline": bool((sel.baseline or {}).get("kept_baseline")),
+                "blend": bool((sel.blend or {}).get("chosen"))}
     elif system == "flaml":
         from flaml import AutoML
 

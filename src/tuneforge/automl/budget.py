@@ -111,11 +111,12 @@ class BudgetedObjective:
     `deadline` is when the whole selection must end; the search stops early enough to
     refit the leader (or a newcomer that beats it) by then, `margin` seconds to spare.
     `refit_scale` is the search rows over a fold's training rows (k / (k - 1) for k
-    folds)."""
+    folds). `blend_limit` (seconds): also keep free the check of the leader averaged with
+    the baseline (`automl.blend`: both CVs again, both refits) when it costs at most this."""
 
     def __init__(self, objective: Any, deadline: float, n_rows: int,
                  metric: Any, families: Sequence[str], *, refit_scale: float = 1.25,
-                 margin: float = 0.0) -> None:
+                 margin: float = 0.0, blend_limit: float = 0.0) -> None:
         self.objective = objective
         self.deadline = deadline
         self.n_rows = n_rows
@@ -123,6 +124,7 @@ class BudgetedObjective:
         self.families = list(families)
         self.refit_scale = refit_scale
         self.margin = margin
+        self.blend_limit = blend_limit
         self.n_folds = len(getattr(objective, "splits", ())) or 1
         objective.deadline = deadline - margin
 
@@ -138,8 +140,10 @@ class BudgetedObjective:
         durations: dict[str, list[float]] = {}
         refits: dict[str, list[float]] = {}
         best: dict[str, tuple[float, float]] = {}
-        done: list[tuple[float, float]] = []  # (score, refit seconds) of complete trials
+        # (score, refit seconds, full duration) of complete trials
+        done: list[tuple[float, float, float]] = []
         baseline = math.nan  # refit seconds of the first baseline trial (its defaults)
+        baseline_cv = math.nan  # and its duration
         for t in history:
             if t.user_attrs.get(SKIP_ATTR) or t.duration is None:
                 continue
@@ -153,13 +157,17 @@ class BudgetedObjective:
                 value = t.values[0]
                 if f not in best or self.metric.is_better(value, best[f][0]):
                     best[f] = (value, sem if isinstance(sem, (int, float)) else 0.0)
-                done.append((value, refit))
+                done.append((value, refit, full_duration(t, self.n_folds)))
                 if f in FIRST and math.isnan(baseline):
-                    baseline = refit
+                    baseline, baseline_cv = refit, full_duration(t, self.n_folds)
         # kept free at the end: the refit of the leader and of the baseline (either wins)
         sign = 1.0 if self.metric.greater_is_better else -1.0
-        leader_refit = max(done, key=lambda d: sign * d[0], default=(math.nan, math.nan))[1]
+        _, leader_refit, leader_cv = max(done, key=lambda d: sign * d[0],
+                                         default=(math.nan, math.nan, math.nan))
         reserve = max((r for r in (leader_refit, baseline) if math.isfinite(r)), default=0.0)
+        blend = leader_refit + baseline + leader_cv + baseline_cv  # NaN if one is unknown
+        if math.isfinite(blend) and blend <= self.blend_limit:
+            reserve = blend
         own_refit = statistics.median(refits[family]) if family in refits else reserve
         end = self.deadline - self.margin
         self.objective.deadline = end - max(reserve, own_refit)  # no fold past this

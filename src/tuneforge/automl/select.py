@@ -11,6 +11,7 @@ against the CV noise.
 from __future__ import annotations
 
 import copy
+import math
 import secrets
 import time
 import warnings
@@ -20,6 +21,15 @@ from typing import Any
 import numpy as np
 
 from tuneforge.automl.baseline import apply_baseline_rule
+from tuneforge.automl.blend import (
+    BLEND,
+    BLEND_SHARE,
+    blend_row,
+    build_blend,
+    is_blend,
+    partner,
+    weigh_blend,
+)
 from tuneforge.automl.budget import (
     BudgetedObjective,
     family_order,
@@ -78,7 +88,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
            n_jobs: int = 1, show_progress: bool = False,
            callbacks: Sequence[Callable[[Study, Any], None]] = (),
            objectives: Sequence[str] | None = None,
-           keep_baseline: bool = True,
+           keep_baseline: bool = True, blend: bool = True,
            warm_start: WarmStart | Sequence[Any] | str | None = None) -> Selection:
     """Compare model families (preset names, default: every available preset of the task)
     with `budget` trials of one study, and return the leaderboard and the refitted winner.
@@ -118,6 +128,12 @@ def select(X: Any, y: Any, *, task: str | None = None,
     error of the paired difference (`tuneforge.automl.baseline`): a lead within the noise
     of many compared families is not worth the risk. ``Selection.baseline`` says what
     was decided.
+
+    `blend` (one metric): the CV winner averaged with those HistGradientBoosting defaults
+    (class probabilities, or predictions) is cross-validated on the same folds and
+    becomes the winner, family ``"blend"``, when its mean beats both (`automl.blend`);
+    ``Selection.blend`` says what was weighed. Under a time budget the check is kept free
+    only when it costs at most 15 % of the budget.
 
     `warm_start` (past study names in `storage`, `WarmSource`s or studies, or a
     `WarmStart`; as `create_study` takes them) gives the sampler the best trials of past
@@ -192,7 +208,9 @@ def select(X: Any, y: Any, *, task: str | None = None,
         k = len(objective.splits)
         run = BudgetedObjective(objective, deadline, len(y_search), objective.metric,
                                 families.names, refit_scale=k / (k - 1) if k > 1 else 1.0,
-                                margin=margin)
+                                margin=margin,
+                                blend_limit=BLEND_SHARE * (deadline - started)
+                                if blend and not multi else 0.0)
         left = deadline - margin - time.time()
         timeout = left if timeout is None else min(timeout, left)
         if timeout <= 0:
@@ -207,6 +225,10 @@ def select(X: Any, y: Any, *, task: str | None = None,
     if rows[0]["cv_score"] is None:
         raise TuneforgeError(f"study {study.study_name!r}: no trial completed; "
                              f"{_failures(study)}")
+    k = len(objective.splits)
+    scale = k / (k - 1) if k > 1 else 1.0
+    by_number = {t.number: t for t in study.trials}
+    ranked = [by_number[r["trial"]] for r in rows if r["trial"] in by_number]  # CV order
     decision = None
     if keep_baseline and not multi:
         decision = apply_baseline_rule(
@@ -214,14 +236,25 @@ def select(X: Any, y: Any, *, task: str | None = None,
             lambda t: trial_row(t, families, objective.metric))
         if decision is not None:
             study.set_user_attr(BASELINE_ATTR, decision)
+    blended = None
+    default = _defaults_trial(study)
+    left = math.inf if deadline is None else deadline - margin - time.time()
+    member = None if default is None else partner(ranked, default, families, task, left,
+                                                  k, scale)
+    if blend and not multi and member is not None and default is not None:
+        blended = weigh_blend(member, default, families=families, objective=objective,
+                              task=task, refit_scale=scale, leader=ranked[0],
+                              deadline=None if deadline is None else deadline - margin)
+        if blended is not None:
+            study.set_user_attr(BLEND, blended)
+            if blended["chosen"]:
+                rows.insert(0, blend_row(blended, objective.metric.name))
     fit_flags(rows, objective.metric)
-    k = len(objective.splits)
-    scale = k / (k - 1) if k > 1 else 1.0
     best_model = _refit_and_score(rows, families, objective.metric, X_search, y_search,
                                   None if split is None else split.holdout(X, y),
                                   deadline=None if deadline is None else deadline - margin,
                                   refit_times={t.number: refit_seconds(t, scale)
-                                               for t in study.trials})
+                                               for t in study.trials}, task=task)
     gap = None
     if multi:
         knee = study.knee_trial()
@@ -251,7 +284,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
                           "holdout_score": r.get("holdout_score")} for r in rows]})
     return Selection(study=study, task=task, metric=objective.metric, families=families,
                      leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split,
-                     columns=columns, baseline=decision)
+                     columns=columns, baseline=decision, blend=blended)
 
 
 def _check_target(X: Any, y: Any, task: str | None, *, holdout: float | None, seed: int,
@@ -376,31 +409,37 @@ def _check_resume(study: Study, config: dict[str, Any]) -> None:
 def _refit_and_score(rows: list[dict[str, Any]], families: Families, metric: Any,
                      X: Any, y: Any, holdout: tuple[Any, Any] | None,
                      deadline: float | None = None,
-                     refit_times: dict[int, float] | None = None) -> Any:
+                     refit_times: dict[int, float] | None = None,
+                     task: str = "classification") -> Any:
     """Refit the winner (and, with a hold-out, every family's best that is expected to
-    finish before the `deadline`, its time from `refit_times` by trial number) on the
-    search rows; fill in the hold-out scores; return the fitted winner."""
+    finish before the `deadline`, its time from `refit_times` by trial number; a blend's
+    is its members') on the search rows; fill in the hold-out scores; return the fitted
+    winner."""
     winner = None
+    times = refit_times or {}
     for i, row in enumerate(rows):
-        if row["trial"] is None or (holdout is None and i > 0):
+        blended = is_blend(row)
+        if (row["trial"] is None and not blended) or (holdout is None and i > 0):
             continue
-        expected = (refit_times or {}).get(row["trial"], 0.0)
-        expected = expected if expected == expected else 0.0  # NaN: not measured
+        trials = [m["trial"] for m in row["params"]["members"]] if blended else [row["trial"]]
+        expected = sum(v for v in (times.get(n, 0.0) for n in trials) if v == v)  # NaN: 0
         if i > 0 and deadline is not None and time.time() + expected > deadline:
             row["error"] = "not refitted: the time budget ran out"
             continue
         counter = ConvergenceCounter()
         try:
             with counter:
-                model = families.build_family(row["family"], row["params"]).fit(X, y)
+                model = (build_blend(families, row["params"]["members"], task) if blended
+                         else families.build_family(row["family"], row["params"])).fit(X, y)
             if counter.count:
                 row["convergence_warnings"] = counter.count
             if holdout is not None:
                 row["holdout_score"] = float(metric(model, *holdout))
         except Exception as exc:
             if i == 0:
-                raise TuneforgeError(f"refitting the best model {row['family']!r} (trial "
-                                     f"{row['trial']}) on the search rows failed: "
+                raise TuneforgeError(f"refitting the best model {row['family']!r} ("
+                                     f"{row.get('blend') or 'trial ' + str(row['trial'])}) "
+                                     f"on the search rows failed: "
                                      f"{type(exc).__name__}: {exc}") from exc
             row["error"] = f"{type(exc).__name__}: {exc}"
             continue
@@ -432,6 +471,14 @@ def _shape(X: Any, y: Any) -> tuple[int, int]:
     if len(y) != shape[0]:
         raise ValueError(f"X has {shape[0]} rows but y has {len(y)}")
     return int(shape[0]), int(shape[1])
+
+
+def _defaults_trial(study: Study) -> Any:
+    """The COMPLETE trial of the baseline family's library defaults, or None."""
+    from tuneforge.automl.baseline import BASELINES
+
+    return next((t for t in study.trials if t.user_attrs.get(DEFAULT_ATTR) in BASELINES
+                 and t.state is TrialState.COMPLETE), None)
 
 
 def _failures(study: Study) -> str:

@@ -136,6 +136,8 @@ class Selection:
     columns: ColumnTypes | None = None
     # the CV winner weighed against the default baseline (`tuneforge.automl.baseline`)
     baseline: dict[str, Any] | None = None
+    # the winner averaged with the baseline's defaults, as weighed (`tuneforge.automl.blend`)
+    blend: dict[str, Any] | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -161,8 +163,12 @@ class Selection:
         e.g. to refit on every row once the hold-out check is done."""
         if family is None and self.choice is not None:
             return self.families.build_family(self.choice["family"], self.choice["params"])
+        from tuneforge.automl.blend import build_blend, is_blend
+
         family = family or self.best_family
         for row in self.leaderboard:
+            if row["family"] == family and is_blend(row):
+                return build_blend(self.families, row["params"]["members"], self.task)
             if row["family"] == family and row["trial"] is not None:
                 return self.families.build_family(family, row["params"])
         raise KeyError(f"model {family!r} has no complete trial; families with one: "
@@ -188,6 +194,8 @@ class Selection:
         for i, row in enumerate(self.leaderboard, 1):
             trials = str(row["trials"]) + (f" ({row['failed']} failed)" if row["failed"] else "")
             params = ", ".join(f"{k}={_short(v)}" for k, v in row["params"].items())
+            if row.get("blend"):  # an average of two trials, named
+                trials, params = "-", str(row["blend"])
             others = [_num(row.get("cv_recorded", {}).get(m)) for m in recorded]
             table.add_row(str(i), plain(row["family"]), trials,
                           _num(row["cv_score"], row["cv_sem"]), _num(row["holdout_score"]),
@@ -233,6 +241,7 @@ class Selection:
             "holdout": None if self.holdout_split is None else self.holdout_split.to_json(),
             "columns": None if self.columns is None else self.columns.to_json(),
             "baseline": None if self.baseline is None else dict(self.baseline),
+            "blend": None if self.blend is None else dict(self.blend),
         }
 
 
