@@ -561,14 +561,19 @@ def run(config: Annotated[Path, typer.Argument(
     for note in selection.notes:  # the table's columns left out, and why
         console.print(plain(f"note: {note}"))
     if selection.columns is not None and selection.best_model is not None:
-        steps = getattr(selection.best_model, "steps", [])
-        console.print(plain("pipeline: " + " -> ".join(type(step).__name__
-                                                       for _, step in steps)))
+        models = [m for _, m in getattr(selection.best_model, "estimators", [])] \
+            or [selection.best_model]  # a blend: each member's pipeline
+        for model in models:
+            steps = getattr(model, "steps", [])
+            console.print(plain("pipeline: " + " -> ".join(type(step).__name__
+                                                           for _, step in steps)))
     if selection.gap is not None:
         style = "bold yellow" if selection.gap.overtuned else "green"
         console.print(plain(f"hold-out check: {selection.gap.message}", style=style))
     best = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                      for k, v in selection.best_params.items())
+    if selection.leaderboard and selection.leaderboard[0].get("blend"):
+        best = str(selection.leaderboard[0]["blend"])  # the members, by trial
     console.print(plain(f"best: {selection.best_family} ({best})"))
     stopped = selection.study.user_attrs.get("stopped_by")
     if cfg.stopping is not None and isinstance(stopped, dict):

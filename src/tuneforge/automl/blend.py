@@ -108,7 +108,7 @@ def weigh_blend(member: TrialRecord, default: TrialRecord, *, families: Families
         return None
     metric = objective.metric
     n_folds = len(objective.splits)
-    rivals = {"winner": member, "defaults": default}
+    rivals = {"partner": member, "defaults": default}
     if leader is not None and leader.number not in (member.number, default.number):
         rivals["leader"] = leader
     folds = {k: fold_scores(t, metric.name) for k, t in rivals.items()}
