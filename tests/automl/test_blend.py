@@ -60,6 +60,26 @@ def test_blend_wins_when_it_beats_both_members_on_the_same_folds():
     assert sel.study.user_attrs[BLEND]["chosen"] is True
 
 
+def test_a_blend_winner_is_checked_on_the_holdout_and_named_in_the_report():
+    from tuneforge.report import build_report
+
+    X, y = _step_and_slope(0)
+    X2, y2 = _step_and_slope(1)  # more rows, so the hold-out keeps a blend-friendly search
+    X, y = np.vstack([X, X2]), np.concatenate([y, y2])
+    sel = select(X, y, models=["hgb_reg", "ridge"], budget=2, cv=3, seed=0)
+    if sel.best_family != BLEND:
+        pytest.fail(f"expected the blend to win on this data; blend: {sel.blend}")
+    top = sel.leaderboard[0]
+    assert top["holdout_score"] is not None and sel.gap is not None
+    assert sel.gap.holdout_score == pytest.approx(top["holdout_score"])
+    check = sel.study.user_attrs["holdout_check"]
+    assert check["family"] == BLEND and "hgb_reg (trial" in check["trial"]
+    page = build_report(sel.study.trials, tuple(sel.study.directions),
+                        study_name=sel.study.study_name, study_attrs=sel.study.user_attrs,
+                        importance=False)
+    assert "ridge (trial" in page
+
+
 def test_blend_is_not_chosen_when_one_model_is_far_better():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(240, 4))

@@ -278,10 +278,11 @@ def select(X: Any, y: Any, *, task: str | None = None,
             warnings.warn(f"model selection ({top['family']}): {gap.message}",
                           OvertuningWarning, stacklevel=2)
         study.set_user_attr(HOLDOUT_ATTR, {  # read back by the dashboard and the report
-            **gap.to_json(), "family": top["family"], "trial": top["trial"],
+            **gap.to_json(), "family": top["family"], "trial": _trial_of(top),
             "message": gap.message,
-            "families": [{"family": r["family"], "trial": r["trial"], "cv_score": r["cv_score"],
-                          "holdout_score": r.get("holdout_score")} for r in rows]})
+            "families": [{"family": r["family"], "trial": _trial_of(r),
+                          "cv_score": r["cv_score"], "holdout_score": r.get("holdout_score")}
+                         for r in rows]})
     return Selection(study=study, task=task, metric=objective.metric, families=families,
                      leaderboard=rows, best_model=best_model, gap=gap, holdout_split=split,
                      columns=columns, baseline=decision, blend=blended)
@@ -471,6 +472,11 @@ def _shape(X: Any, y: Any) -> tuple[int, int]:
     if len(y) != shape[0]:
         raise ValueError(f"X has {shape[0]} rows but y has {len(y)}")
     return int(shape[0]), int(shape[1])
+
+
+def _trial_of(row: dict[str, Any]) -> Any:
+    """A leaderboard row's trial number, or for a blend its members ('hgb (trial 0) + ...')."""
+    return row["trial"] if row["trial"] is not None or not is_blend(row) else row["blend"]
 
 
 def _defaults_trial(study: Study) -> Any:
