@@ -141,6 +141,8 @@ def test_run_the_example_end_to_end(example: Path, tmp_path: Path) -> None:
         holdout = float(cells[4])
         assert 0.5 < cv <= 1 and 0.5 < holdout <= 1
     assert "hold-out check: accuracy: CV" in out
+    blend = next(t for t in out.splitlines() if t.startswith("blend of "))  # always weighed
+    assert "hgb (trial" in blend and ("chosen," in blend or "not chosen," in blend)
     assert f"study 'wine-models' stored in {url}" in out
     stored = tf.load_study("wine-models", storage=url)
     assert len(stored.trials) == 3
