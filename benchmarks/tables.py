@@ -104,7 +104,8 @@ def run_one(table: str, seed: int, system: str, budget: float) -> dict[str, Any]
         info = {"family": sel.best_family, "trials": len(sel.study.trials),
                 "fold_pruned": sum("prune_p_value" in t.system_attrs for t in sel.study.trials),
                 "kept_baseline": bool((sel.baseline or {}).get("kept_baseline")),
-                "blend": bool((sel.blend or {}).get("chosen"))}
+                "blend": bool((sel.blend or {}).get("chosen")),
+                "blend_reason": (sel.blend or {}).get("reason")}
     elif system == "flaml":
         from flaml import AutoML
 
