@@ -157,7 +157,7 @@ def weigh_blend(member: TrialRecord, default: TrialRecord, *, families: Families
     return decision
 
 
-def blend_row(decision: dict[str, Any], metric_name: str) -> dict[str, Any]:
+def blend_row(decision: dict[str, Any]) -> dict[str, Any]:
     """The leaderboard row of a chosen blend (ranked first)."""
     members = [dict(m, params=dict(m["params"])) for m in decision["members"]]
     return {"family": BLEND, "trials": 0, "failed": 0, "trial": None,

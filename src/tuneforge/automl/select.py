@@ -129,11 +129,12 @@ def select(X: Any, y: Any, *, task: str | None = None,
     of many compared families is not worth the risk. ``Selection.baseline`` says what
     was decided.
 
-    `blend` (one metric): the CV winner averaged with those HistGradientBoosting defaults
-    (class probabilities, or predictions) is cross-validated on the same folds and
-    becomes the winner, family ``"blend"``, when its mean beats both (`automl.blend`);
-    ``Selection.blend`` says what was weighed. Under a time budget the check is kept free
-    only when it costs at most 15 % of the budget.
+    `blend` (one metric): the CV winner (for a classification, the best trial whose model
+    gives class probabilities) averaged with those HistGradientBoosting defaults (class
+    probabilities, or predictions) is cross-validated on the same folds and becomes the
+    winner, family ``"blend"``, when its mean beats both and the CV leader's
+    (`automl.blend`); ``Selection.blend`` says what was weighed. Under a time budget the
+    check is kept free only when it costs at most 15 % of the budget.
 
     `warm_start` (past study names in `storage`, `WarmSource`s or studies, or a
     `WarmStart`; as `create_study` takes them) gives the sampler the best trials of past
@@ -237,18 +238,18 @@ def select(X: Any, y: Any, *, task: str | None = None,
         if decision is not None:
             study.set_user_attr(BASELINE_ATTR, decision)
     blended = None
-    default = _defaults_trial(study)
-    left = math.inf if deadline is None else deadline - margin - time.time()
-    member = None if default is None else partner(ranked, default, families, task, left,
-                                                  k, scale)
-    if blend and not multi and member is not None and default is not None:
-        blended = weigh_blend(member, default, families=families, objective=objective,
-                              task=task, refit_scale=scale, leader=ranked[0],
-                              deadline=None if deadline is None else deadline - margin)
+    default = _defaults_trial(study) if blend and not multi else None
+    if default is not None:
+        left = math.inf if deadline is None else deadline - margin - time.time()
+        member = partner(ranked, default, families, task, left, k, scale)
+        blended = None if member is None else weigh_blend(
+            member, default, families=families, objective=objective, task=task,
+            refit_scale=scale, leader=ranked[0],
+            deadline=None if deadline is None else deadline - margin)
         if blended is not None:
             study.set_user_attr(BLEND, blended)
             if blended["chosen"]:
-                rows.insert(0, blend_row(blended, objective.metric.name))
+                rows.insert(0, blend_row(blended))
     fit_flags(rows, objective.metric)
     best_model = _refit_and_score(rows, families, objective.metric, X_search, y_search,
                                   None if split is None else split.holdout(X, y),
