@@ -148,3 +148,26 @@ def test_partner_skips_models_without_probabilities_and_those_too_slow_to_check(
     assert partner([svr, hgb], hgb, reg, "regression") is svr
     assert partner([_trial(1, "svr", state=TrialState.PRUNED), hgb], hgb, reg,
                    "regression") is None
+
+
+def test_a_blend_too_slow_for_the_time_left_is_recorded_as_not_weighed(monkeypatch):
+    import importlib
+
+    import tuneforge.automl.blend as blend_module
+
+    select_module = importlib.import_module("tuneforge.automl.select")  # not the function
+
+    def dear(*args: object, **kwargs: object) -> float:
+        return 1e6  # no check of any partner fits in the time budget
+
+    monkeypatch.setattr(blend_module, "blend_cost", dear)
+    monkeypatch.setattr(select_module, "blend_cost", dear)
+    X, y = _step_and_slope()
+    sel = select(X, y, models=["hgb_reg", "ridge"], budget=2, time_budget=60, cv=3, seed=0,
+                 holdout=None)
+    decision = sel.blend
+    assert decision is not None and not decision["chosen"]
+    assert decision["reason"].startswith("not weighed: its check takes about 1000000.0 s")
+    assert {m["model"] for m in decision["members"]} == {"hgb_reg", "ridge"}
+    assert decision["fold_scores"] is None and sel.best_family != BLEND
+    assert sel.study.user_attrs[BLEND]["reason"] == decision["reason"]

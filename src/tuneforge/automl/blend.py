@@ -114,17 +114,11 @@ def weigh_blend(member: TrialRecord, default: TrialRecord, *, families: Families
     folds = {k: fold_scores(t, metric.name) for k, t in rivals.items()}
     if any(v is None or len(v) != n_folds for v in folds.values()):
         return None  # a trial without every fold: no comparison on the same folds
-    members = []
-    for t in (member, default):
-        family, params = families.unprefix(t.params)
-        members.append({"model": family, "trial": t.number, "params": params})
-    decision: dict[str, Any] = {"members": members, "chosen": False, "cv_score": None,
-                                "cv_sem": None, "train_score": None, "fold_scores": None}
     cost = blend_cost(member, default, n_folds, refit_scale)
     if deadline is not None and (not math.isfinite(cost) or time.time() + cost > deadline):
-        decision["reason"] = (f"not weighed: its check takes about {cost:.1f} s, more than "
-                              "the time left")
-        return decision
+        return not_weighed(member, default, families,
+                           f"its check takes about {cost:.1f} s, more than the time left")
+    decision = not_weighed(member, default, families, "")
 
     def on_fold(i: int, res: CVResult) -> None:
         fold = (sum(res.fit_times) + sum(res.score_times)) / max(res.n_done, 1)
@@ -134,7 +128,8 @@ def weigh_blend(member: TrialRecord, default: TrialRecord, *, families: Families
     started = time.perf_counter()
     try:
         with ConvergenceCounter():
-            res = run_cv(build_blend(families, members, task), objective.X, objective.y,
+            res = run_cv(build_blend(families, decision["members"], task), objective.X,
+                         objective.y,
                          splits=objective.splits, metrics={metric.name: metric},
                          return_train_score=True, on_fold=on_fold)
     except Exception as exc:  # a failed or late blend leaves the single winner
@@ -155,6 +150,17 @@ def weigh_blend(member: TrialRecord, default: TrialRecord, *, families: Families
         "reason": (f"its CV mean beats {whom} on the same folds" if chosen else
                    f"its CV mean does not beat {whom} on the same folds")})
     return decision
+
+
+def not_weighed(member: TrialRecord, default: TrialRecord, families: Families,
+                reason: str) -> dict[str, Any]:
+    """The record of a blend of `member` and `default` that was not checked, and why."""
+    members = []
+    for t in (member, default):
+        family, params = families.unprefix(t.params)
+        members.append({"model": family, "trial": t.number, "params": params})
+    return {"members": members, "chosen": False, "cv_score": None, "cv_sem": None,
+            "train_score": None, "fold_scores": None, "reason": f"not weighed: {reason}"}
 
 
 def blend_row(decision: dict[str, Any]) -> dict[str, Any]:
@@ -178,5 +184,5 @@ def is_blend(row: dict[str, Any]) -> bool:
 
 
 __all__ = ["BLEND", "BLEND_SHARE", "MEMBERS", "blend_cost", "blend_estimator", "blend_row",
-           "build_blend", "describe", "gives_proba", "is_blend", "member_name", "partner",
-           "weigh_blend"]
+           "build_blend", "describe", "gives_proba", "is_blend", "member_name", "not_weighed",
+           "partner", "weigh_blend"]

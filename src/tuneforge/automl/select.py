@@ -24,9 +24,11 @@ from tuneforge.automl.baseline import apply_baseline_rule
 from tuneforge.automl.blend import (
     BLEND,
     BLEND_SHARE,
+    blend_cost,
     blend_row,
     build_blend,
     is_blend,
+    not_weighed,
     partner,
     weigh_blend,
 )
@@ -242,10 +244,16 @@ def select(X: Any, y: Any, *, task: str | None = None,
     if default is not None:
         left = math.inf if deadline is None else deadline - margin - time.time()
         member = partner(ranked, default, families, task, left, k, scale)
-        blended = None if member is None else weigh_blend(
-            member, default, families=families, objective=objective, task=task,
-            refit_scale=scale, leader=ranked[0],
-            deadline=None if deadline is None else deadline - margin)
+        best = partner(ranked, default, families, task) if member is None else None
+        if best is not None:  # a partner, but no check of one fits in the time left
+            blended = not_weighed(best, default, families, (
+                f"its check takes about {blend_cost(best, default, k, scale):.1f} s, more "
+                f"than the {max(left, 0.0):.1f} s left"))
+        elif member is not None:
+            blended = weigh_blend(
+                member, default, families=families, objective=objective, task=task,
+                refit_scale=scale, leader=ranked[0],
+                deadline=None if deadline is None else deadline - margin)
         if blended is not None:
             study.set_user_attr(BLEND, blended)
             if blended["chosen"]:
