@@ -137,8 +137,8 @@ def weigh_blend(member: TrialRecord, default: TrialRecord, *, families: Families
         return decision
     scores = [float(v) for v in res.test_scores[metric.name]]
     mean, sem = res.mean(), res.sem()
-    leads = {k: paired_lead(scores, v or [], metric.greater_is_better)[0]
-             for k, v in folds.items()}
+    leads = {k: paired_lead(scores, v, metric.greater_is_better)[0]
+             for k, v in folds.items() if v is not None}  # all are: checked above
     chosen = all(v > 0 for v in leads.values())
     whom = "both members'" if len(leads) == 2 else "both members' and the CV leader's"
     decision.update({
