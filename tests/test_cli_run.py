@@ -141,8 +141,16 @@ def test_run_the_example_end_to_end(example: Path, tmp_path: Path) -> None:
         holdout = float(cells[4])
         assert 0.5 < cv <= 1 and 0.5 < holdout <= 1
     assert "hold-out check: accuracy: CV" in out
-    blend = next(t for t in out.splitlines() if t.startswith("blend of "))  # always weighed
-    assert "hgb (trial" in blend and ("chosen," in blend or "not chosen," in blend)
+    blend = next(t for t in out.splitlines() if t.startswith("blend "))  # always weighed
+    stored_blend = tf.load_study("wine-models", storage=url).user_attrs["blend"]
+    if stored_blend["chosen"]:  # its members, weighted, and the winner's row on top
+        assert blend.startswith("blend of ") and ": chosen," in blend
+        assert _row_of_family(out, "blend")[0] == "1"
+    else:  # the candidates it was weighed over (the defaults of hgb among them)
+        assert blend.startswith("blend weighed over ") and "not chosen," in blend
+        assert "hgb (trial" in blend
+    assert all(f"{m['model']} (trial {m['trial']})" in blend
+               for m in stored_blend["members" if stored_blend["chosen"] else "candidates"])
     assert f"study 'wine-models' stored in {url}" in out
     stored = tf.load_study("wine-models", storage=url)
     assert len(stored.trials) == 3

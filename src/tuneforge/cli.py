@@ -567,12 +567,15 @@ def run(config: Annotated[Path, typer.Argument(
             steps = getattr(model, "steps", [])
             console.print(plain("pipeline: " + " -> ".join(type(step).__name__
                                                            for _, step in steps)))
-    if selection.blend is not None:  # the winner averaged with the defaults, as weighed
+    if selection.blend is not None:  # the weighted average of the best trials, as weighed
         from tuneforge.automl.blend import describe
 
         blend = selection.blend
         score = "" if blend.get("cv_score") is None else f", CV {blend['cv_score']:.4g}"
-        console.print(plain(f"blend of {describe(blend['members'])}"
+        weighed = blend["members"] if blend["chosen"] else \
+            blend.get("candidates", blend["members"])
+        console.print(plain(f"blend {'of' if blend['chosen'] else 'weighed over'} "
+                            f"{describe(weighed)}"
                             f"{score}: {'chosen' if blend['chosen'] else 'not chosen'}, "
                             f"{blend.get('reason', '')}"))
     if selection.gap is not None:

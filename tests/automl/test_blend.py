@@ -1,5 +1,6 @@
-"""The CV winner averaged with HistGradientBoosting's defaults wins only when it beats both on
-the search's own folds, and the blend is refitted, scored and rebuilt like any winner."""
+"""A weighted average of the best trials (greedy ensemble selection on the search's own folds)
+wins only when it beats every member and the CV leader there, and the blend is refitted,
+scored and rebuilt like any winner."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from tuneforge.automl import select
-from tuneforge.automl.blend import BLEND, blend_cost, build_blend, partner
+from tuneforge.automl.blend import BLEND, affordable, blend_cost, build_blend, candidates
 from tuneforge.automl.families import Families, resolve_models
 from tuneforge.trial.records import TrialRecord, TrialState
 
@@ -47,11 +48,14 @@ def test_blend_wins_when_it_beats_both_members_on_the_same_folds():
     # the blend beats each member's own CV mean, which the leaderboard shows below it
     assert all(top["cv_score"] < r["cv_score"] for r in sel.leaderboard[1:])
     assert {m["model"] for m in sel.best_params["members"]} == {"hgb_reg", "ridge"}
-    # the fitted winner is the average of its two members, refitted on the search rows
+    weights = [m["weight"] for m in sel.best_params["members"]]
+    assert sum(weights) == pytest.approx(1.0) and all(0 < w < 1 for w in weights)
+    # the fitted winner is the weighted average of its members, refitted on the search rows
     members = sel.best_model.estimators_
     assert len(members) == 2
     np.testing.assert_allclose(sel.best_model.predict(X),
-                               np.mean([m.predict(X) for m in members], axis=0))
+                               np.average([m.predict(X) for m in members], axis=0,
+                                          weights=weights))
     fresh = sel.new_estimator()  # unfitted, the same two members
     assert [n for n, _ in fresh.estimators] == [n for n, _ in sel.best_model.estimators]
     assert not hasattr(fresh, "estimators_")
@@ -86,8 +90,10 @@ def test_blend_is_not_chosen_when_one_model_is_far_better():
     y = X @ np.array([3.0, -2.0, 1.0, 0.5]) + 0.1 * rng.normal(size=240)  # linear
     sel = select(X, y, models=["hgb_reg", "ridge"], budget=2, cv=3, seed=0)
     assert sel.blend is not None and not sel.blend["chosen"]
-    assert sel.blend["leads"]["partner"] < 0  # worse than ridge alone
-    assert "does not beat" in sel.blend["reason"]
+    # greedy selection found no average better than ridge alone on the folds
+    assert [m["model"] for m in sel.blend["members"]] == ["ridge"]
+    assert {m["model"] for m in sel.blend["candidates"]} == {"hgb_reg", "ridge"}
+    assert "no average of two or more beats" in sel.blend["reason"]
     assert sel.best_family == "ridge"
     assert all(r["family"] != BLEND for r in sel.leaderboard)
 
@@ -118,7 +124,7 @@ def test_blend_of_a_table_with_text_labels_predicts_the_labels():
     assert set(model.predict(frame)) == {"yes", "no"}
     proba = model.predict_proba(frame)
     members = [m.predict_proba(frame) for m in model.estimators_]
-    np.testing.assert_allclose(proba, np.mean(members, axis=0))
+    np.testing.assert_allclose(proba, np.average(members, axis=0, weights=model.weights))
 
 
 def _trial(number: int, family: str, *, state: TrialState = TrialState.COMPLETE,
@@ -129,25 +135,49 @@ def _trial(number: int, family: str, *, state: TrialState = TrialState.COMPLETE,
                        datetime_start=1000.0, datetime_complete=1000.0 + duration)
 
 
-def test_partner_skips_models_without_probabilities_and_those_too_slow_to_check():
-    families = Families(resolve_models(["svc", "logreg", "hgb"], "classification"))
+def test_candidates_skip_models_without_probabilities_and_affordable_keeps_what_fits():
+    families = Families(resolve_models(["svc", "logreg", "hgb", "knn"], "classification"))
     default = _trial(0, "hgb")
     svc, logreg = _trial(1, "svc"), _trial(2, "logreg", duration=30.0)
-    # an SVC gives no probabilities to average: the next best trial is the partner
-    assert partner([svc, logreg, default], default, families, "classification") is logreg
-    # its blend's check (both CVs again, both refits) must fit in the time left
-    cost = blend_cost(logreg, default, 5, 1.25)
-    assert math.isfinite(cost) and cost > 31.0
-    assert partner([svc, logreg, default], default, families, "classification",
-                   seconds=cost - 1) is None
-    assert partner([svc, logreg, default], default, families, "classification",
-                   seconds=cost + 1) is logreg
-    # a regression averages predictions: any model will do
+    knn = _trial(3, "knn")
+    # an SVC gives no probabilities to average; the defaults come right after the best
+    pool = candidates([svc, logreg, knn, default], default, families, "classification")
+    assert [t.number for t in pool] == [2, 0, 3]
+    assert [t.number for t in candidates([logreg, knn], default, families,
+                                         "classification", limit=2)] == [2, 0]
+    # the check (CVs again, refits) of a prefix of the pool must fit in the time left
+    two = blend_cost(pool[:2], 5, 1.25)
+    assert math.isfinite(two) and two > blend_cost(pool[:1], 5, 1.25) > 30.0
+    assert affordable(pool, two - 0.1) == pool[:1]
+    assert affordable(pool, two + 0.1) == pool[:2]
+    assert affordable(pool, math.inf) == pool
+    # a regression averages predictions: any model will do; only COMPLETE trials
     reg = Families(resolve_models(["svr", "hgb_reg"], "regression"))
     svr, hgb = _trial(1, "svr"), _trial(0, "hgb_reg")
-    assert partner([svr, hgb], hgb, reg, "regression") is svr
-    assert partner([_trial(1, "svr", state=TrialState.PRUNED), hgb], hgb, reg,
-                   "regression") is None
+    assert candidates([svr, hgb], hgb, reg, "regression") == [svr, hgb]
+    assert candidates([_trial(1, "svr", state=TrialState.PRUNED), hgb], hgb, reg,
+                      "regression") == [hgb]
+
+
+def test_fold_scores_of_the_blend_are_those_of_the_refitted_average():
+    """The greedy search scores averages of stored fold predictions; the same weighted
+    VotingRegressor fitted on each fold must score exactly that."""
+    from tuneforge.automl.splits import splitter
+    from tuneforge.evaluate.cv import make_splits
+
+    X, y = _step_and_slope(2)
+    sel = select(X, y, models=["hgb_reg", "ridge", "knn_reg"], budget=4, cv=3, seed=0,
+                 holdout=None)
+    decision = sel.blend
+    assert decision is not None and decision["fold_scores"] is not None
+    splits = make_splits(splitter(3, "regression", 0), X, y)
+    refitted = []
+    for train, test in splits:
+        model = build_blend(sel.families, decision["members"], "regression")
+        refitted.append(sel.metric(model.fit(X[train], y[train]), X[test], y[test]))
+    np.testing.assert_allclose(decision["fold_scores"], refitted, rtol=1e-9)
+    # and every candidate's own CV mean is recorded beside it
+    assert all(isinstance(m["cv_score"], float) for m in decision["candidates"])
 
 
 def test_a_blend_too_slow_for_the_time_left_is_recorded_as_not_weighed(monkeypatch):

@@ -1,46 +1,59 @@
-"""Average the CV winner with HistGradientBoosting's defaults when that beats both on its folds.
+"""A weighted average of the best trials, chosen greedily on the search's own folds.
 
-The default-baseline rule (`tuneforge.automl.baseline`) can only pick one of the two; on
-small tables the winner of many noisy CV means is often a lucky one, and the defaults are
-often a little worse. Two models whose errors differ, averaged (their predictions, or their
-class probabilities), usually do at least as well as the better one. That is checked, not
-assumed: the average is cross-validated on the very folds of the search and chosen only
-when its mean beats both members' means there. Its members are scikit-learn's
-VotingRegressor and soft-voting VotingClassifier.
+A selection over many families picks the best of many noisy CV means, and on small tables
+that winner is often a lucky one. Models whose errors differ, averaged (their predictions,
+or their class probabilities), usually beat the best of them. So after the search the best
+trial of each family, and HistGradientBoosting's defaults, are cross-validated again on
+the very folds of the search, keeping each fold's predictions; greedy ensemble selection
+(`tuneforge.math.ensemble`, Caruana et al. 2004) then picks which of them to average and
+with what weights. The average is chosen only when it has two members or more and its CV
+mean beats every member's and the CV leader's on the same folds. It is scikit-learn's
+VotingRegressor, or a soft-voting VotingClassifier, with those weights.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from tuneforge.automl.baseline import fold_scores, paired_lead
 from tuneforge.automl.budget import full_duration, refit_seconds
+from tuneforge.math.ensemble import greedy_ensemble
 from tuneforge.trial.records import TrialRecord, TrialState
 
 if TYPE_CHECKING:
     from tuneforge.automl.families import Families
 
 BLEND = "blend"        # the leaderboard row's family, and the study user attr
-MEMBERS = "members"    # the blend row's key (and best_params key): its two members
-#: Under a time budget, the blend's check (the two members' CV again, then their refits) is
-#: kept free during the search only when it costs at most this share of the budget; a
-#: dearer check would take too much from the search, so it is left out.
+MEMBERS = "members"    # the blend row's key (and best_params key): its members
+#: Under a time budget, the blend's check (its candidates' CV again, then their refits) is
+#: kept free during the search only up to this share of the budget; candidates whose check
+#: would not fit are left out, best-ranked first in.
 BLEND_SHARE = 0.15
+#: At most this many candidates (the best trial of each family, in CV order, and the
+#: defaults) are cross-validated again.
+MAX_CANDIDATES = 8
+#: Greedy additions (with replacement): weights are multiples of 1 / ROUNDS.
+ROUNDS = 20
 
 
-def blend_estimator(members: Sequence[tuple[str, Any]], task: str) -> Any:
-    """An unfitted average of `members` ((name, estimator) pairs): predictions averaged for
-    a regression, class probabilities (soft voting) for a classification."""
+def blend_estimator(members: Sequence[tuple[str, Any]], task: str,
+                    weights: Sequence[float] | None = None) -> Any:
+    """An unfitted average of `members` ((name, estimator) pairs), weighted by `weights`
+    (None: equal): predictions for a regression, class probabilities for a classification."""
+    w = None if weights is None else [float(v) for v in weights]
     if task == "classification":
         from sklearn.ensemble import VotingClassifier
 
-        return VotingClassifier(list(members), voting="soft")
+        return VotingClassifier(list(members), voting="soft", weights=w)
     from sklearn.ensemble import VotingRegressor
 
-    return VotingRegressor(list(members))
+    return VotingRegressor(list(members), weights=w)
 
 
 def member_name(member: dict[str, Any]) -> str:
@@ -49,17 +62,20 @@ def member_name(member: dict[str, Any]) -> str:
 
 
 def build_blend(families: Families, members: Sequence[dict[str, Any]], task: str) -> Any:
-    """The unfitted blend of member dicts (``model``, ``trial``, ``params``)."""
+    """The unfitted blend of member dicts (``model``, ``trial``, ``params``, and an optional
+    ``weight``; equal weights when none has one)."""
+    weights = [m.get("weight") for m in members]
     return blend_estimator([(member_name(m), families.build_family(m["model"], m["params"]))
-                            for m in members], task)
+                            for m in members], task,
+                           None if all(w is None for w in weights)
+                           else [1.0 if w is None else float(w) for w in weights])
 
 
-def blend_cost(winner: TrialRecord, default: TrialRecord, n_folds: int,
-               refit_scale: float) -> float:
-    """Seconds the blend's check is expected to take: both members' CV again, then the
-    refit of both on every search row (NaN when a member's times are unknown)."""
+def blend_cost(trials: Sequence[TrialRecord], n_folds: int, refit_scale: float) -> float:
+    """Seconds the check of these candidates is expected to take: their CV again, then
+    their refits on every search row (NaN when a candidate's times are unknown)."""
     cost = 0.0
-    for t in (winner, default):
+    for t in trials:
         if t.duration is None:
             return math.nan
         cost += full_duration(t, n_folds) + refit_seconds(t, refit_scale)
@@ -73,99 +89,206 @@ def gives_proba(families: Families, trial: TrialRecord) -> bool:
     return hasattr(families.build_family(family, params), "predict_proba")
 
 
-def partner(ranked: Sequence[TrialRecord], default: TrialRecord, families: Families,
-            task: str, seconds: float = math.inf, n_folds: int = 5,
-            refit_scale: float = 1.25) -> TrialRecord | None:
-    """The trial to average with the defaults: the best-ranked COMPLETE trial other than
-    the defaults whose blend can be checked in `seconds` (`blend_cost`), and for a
-    classification gives probabilities."""
-    for t in ranked:
-        if t.number == default.number or t.state is not TrialState.COMPLETE:
-            continue
-        if math.isfinite(seconds) and not blend_cost(t, default, n_folds,
-                                                     refit_scale) <= seconds:
-            continue
-        if task != "classification" or gives_proba(families, t):
-            return t
-    return None
+def candidates(ranked: Sequence[TrialRecord], default: TrialRecord, families: Families,
+               task: str, limit: int = MAX_CANDIDATES) -> list[TrialRecord]:
+    """The trials to weigh: the COMPLETE ones of `ranked` (each family's best, in CV
+    order) and the `default` trial, at most `limit`; for a classification only those whose
+    model gives probabilities. The defaults come right after the best trial."""
+    def usable(t: TrialRecord) -> bool:
+        return t.state is TrialState.COMPLETE and (
+            task != "classification" or gives_proba(families, t))
+
+    out = [t for t in ranked if t.number != default.number and usable(t)]
+    if usable(default):
+        out.insert(min(1, len(out)), default)
+    return out[:limit]
 
 
-def weigh_blend(member: TrialRecord, default: TrialRecord, *, families: Families,
-                objective: Any, task: str, deadline: float | None = None,
-                refit_scale: float = 1.25,
-                leader: TrialRecord | None = None) -> dict[str, Any] | None:
-    """Cross-validate the average of `member` (the CV winner, see `partner`) and the
-    defaults trial on the search's folds (`objective.splits`) and decide whether it
-    replaces the winner: only when its mean beats both members' means, and the CV
-    `leader`'s when that is another trial. Returns what was weighed (None: nothing to
-    weigh, e.g. the member is the defaults trial); the blend is not chosen, with the
-    reason, when its check would pass the `deadline` or its fit fails."""
+def affordable(pool: Sequence[TrialRecord], seconds: float, n_folds: int = 5,
+               refit_scale: float = 1.25) -> list[TrialRecord]:
+    """The longest prefix of `pool` whose check (`blend_cost`) fits in `seconds`."""
+    if not math.isfinite(seconds):
+        return list(pool)
+    out: list[TrialRecord] = []
+    for t in pool:
+        if not blend_cost([*out, t], n_folds, refit_scale) <= seconds:
+            break
+        out.append(t)
+    return out
+
+
+def _fold_predictions(model: Any, X: Any, task: str, classes: np.ndarray) -> np.ndarray:
+    """Predictions (regression) or class probabilities in the order of `classes`."""
+    if task != "classification":
+        return np.asarray(model.predict(X), dtype=float)
+    proba = np.asarray(model.predict_proba(X), dtype=float)
+    out = np.zeros((proba.shape[0], len(classes)))
+    index = {c: i for i, c in enumerate(classes.tolist())}
+    for j, c in enumerate(np.asarray(model.classes_).tolist()):
+        out[:, index[c]] = proba[:, j]
+    return out
+
+
+def _stand_in(pred: np.ndarray, task: str, classes: np.ndarray) -> Any:
+    """A fitted-looking estimator that returns `pred`, so the study's own metric (a
+    scikit-learn scorer) scores an average of stored predictions without refitting."""
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+    if task == "classification":
+        class _Proba(ClassifierMixin, BaseEstimator):
+            classes_ = classes
+
+            def __sklearn_is_fitted__(self) -> bool:
+                return True
+
+            def predict_proba(self, X: Any) -> np.ndarray:
+                return pred
+
+            def predict(self, X: Any) -> np.ndarray:
+                return classes[np.argmax(pred, axis=1)]
+
+        return _Proba()
+
+    class _Values(RegressorMixin, BaseEstimator):
+        def __sklearn_is_fitted__(self) -> bool:
+            return True
+
+        def predict(self, X: Any) -> np.ndarray:
+            return pred
+
+    return _Values()
+
+
+class _Predictions:
+    """Each candidate's train and test predictions on every fold, and the metric of any
+    weighted average of them, per fold."""
+
+    def __init__(self, objective: Any, task: str) -> None:
+        from sklearn.utils import _safe_indexing
+
+        self.task = task
+        self.metric = objective.metric
+        self.classes = np.unique(np.asarray(objective.y)) if task == "classification" \
+            else np.empty(0)
+        self.folds = [(_safe_indexing(objective.X, tr), _safe_indexing(objective.y, tr),
+                       _safe_indexing(objective.X, te), _safe_indexing(objective.y, te))
+                      for tr, te in objective.splits]
+        self.test: list[list[np.ndarray]] = []   # [candidate][fold]
+        self.train: list[list[np.ndarray]] = []
+
+    def add(self, build: Callable[[], Any], on_fold: Callable[[int], None]) -> None:
+        """Cross-validate one candidate (`build()` gives it unfitted), keeping predictions."""
+        test, train = [], []
+        for i, (X_tr, y_tr, X_te, _) in enumerate(self.folds):
+            model = build().fit(X_tr, y_tr)
+            test.append(_fold_predictions(model, X_te, self.task, self.classes))
+            train.append(_fold_predictions(model, X_tr, self.task, self.classes))
+            on_fold(i)
+        self.test.append(test)
+        self.train.append(train)
+
+    def scores(self, weights: np.ndarray, train: bool = False) -> list[float]:
+        """The metric, per fold, of the average of the candidates with these weights."""
+        preds = self.train if train else self.test
+        w = np.asarray(weights, float) / float(np.sum(weights))
+        out = []
+        for f, (X_tr, y_tr, X_te, y_te) in enumerate(self.folds):
+            avg = sum(w[c] * preds[c][f] for c in range(len(preds)) if w[c] > 0)
+            model = _stand_in(np.asarray(avg), self.task, self.classes)
+            out.append(float(self.metric(model, X_tr, y_tr) if train
+                             else self.metric(model, X_te, y_te)))
+        return out
+
+
+def weigh_blend(pool: Sequence[TrialRecord], *, families: Families, objective: Any,
+                task: str, deadline: float | None = None, refit_scale: float = 1.25,
+                leader: TrialRecord | None = None,
+                rounds: int = ROUNDS) -> dict[str, Any] | None:
+    """Cross-validate the `pool` (see `candidates`, `affordable`) again on the search's
+    folds (`objective.splits`), pick the weighted average greedily on those folds, and
+    decide whether it replaces the winner: only when it has two members or more and its
+    mean beats every member's and the CV `leader`'s (its recorded folds). Returns what was
+    weighed (None: fewer than two candidates, or the leader lacks a fold); the blend is not
+    chosen, with the reason, when its check would pass the `deadline` or a fit fails."""
     from tuneforge.automl.quiet import ConvergenceCounter
-    from tuneforge.evaluate.cv import CVResult, run_cv
 
-    if member.number == default.number or member.state is not TrialState.COMPLETE \
-            or default.state is not TrialState.COMPLETE:
+    pool = [t for t in pool if t.state is TrialState.COMPLETE]
+    if len(pool) < 2:
         return None
     metric = objective.metric
     n_folds = len(objective.splits)
-    rivals = {"partner": member, "defaults": default}
-    if leader is not None and leader.number not in (member.number, default.number):
-        rivals["leader"] = leader
-    folds = {k: fold_scores(t, metric.name) for k, t in rivals.items()}
-    if any(v is None or len(v) != n_folds for v in folds.values()):
-        return None  # a trial without every fold: no comparison on the same folds
-    cost = blend_cost(member, default, n_folds, refit_scale)
+    recorded = None
+    if leader is not None:
+        recorded = fold_scores(leader, metric.name)
+        if recorded is None or len(recorded) != n_folds:
+            return None  # the leader without every fold: no comparison on the same folds
+    cost = blend_cost(pool, n_folds, refit_scale)
     if deadline is not None and (not math.isfinite(cost) or time.time() + cost > deadline):
-        return not_weighed(member, default, families,
+        return not_weighed(pool, families,
                            f"its check takes about {cost:.1f} s, more than the time left")
-    decision = not_weighed(member, default, families, "")
-
-    def on_fold(i: int, res: CVResult) -> None:
-        fold = (sum(res.fit_times) + sum(res.score_times)) / max(res.n_done, 1)
-        if deadline is not None and i + 1 < n_folds and time.time() + fold > deadline:
-            raise TimeoutError(f"the time budget ran out after fold {i}")
-
+    decision = not_weighed(pool, families, "")
+    sign = 1.0 if metric.greater_is_better else -1.0
     started = time.perf_counter()
     try:
+        preds = _Predictions(objective, task)
         with ConvergenceCounter():
-            res = run_cv(build_blend(families, decision["members"], task), objective.X,
-                         objective.y,
-                         splits=objective.splits, metrics={metric.name: metric},
-                         return_train_score=True, on_fold=on_fold)
+            for c, member in enumerate(decision["candidates"]):
+                fold_time = full_duration(pool[c], n_folds) / max(n_folds, 1)
+
+                def on_fold(i: int, fold_time: float = fold_time) -> None:
+                    if deadline is not None and time.time() + fold_time > deadline:
+                        raise TimeoutError(f"the time budget ran out after fold {i}")
+
+                preds.add(partial(families.build_family, member["model"], member["params"]),
+                          on_fold)
+        own = [preds.scores(np.eye(len(pool))[c]) for c in range(len(pool))]
+        counts, _ = greedy_ensemble(lambda w: sign * float(np.mean(preds.scores(w))),
+                                    len(pool), rounds)
+        scores = preds.scores(counts.astype(float))
+        train = preds.scores(counts.astype(float), train=True)
     except Exception as exc:  # a failed or late blend leaves the single winner
         decision["reason"] = f"not weighed: {type(exc).__name__}: {exc}"
         return decision
-    scores = [float(v) for v in res.test_scores[metric.name]]
-    mean, sem = res.mean(), res.sem()
-    leads = {k: paired_lead(scores, v, metric.greater_is_better)[0]
-             for k, v in folds.items() if v is not None}  # all are: checked above
-    chosen = all(v > 0 for v in leads.values())
-    whom = "both members'" if len(leads) == 2 else "both members' and the CV leader's"
+    members = [dict(m, weight=int(n) / int(counts.sum()))
+               for m, n in zip(decision["candidates"], counts, strict=True) if n > 0]
+    for m, s in zip(decision["candidates"], own, strict=True):
+        m["cv_score"] = float(np.mean(s))
+    leads = {describe([m]): paired_lead(scores, own[i], metric.greater_is_better)[0]
+             for i, m in enumerate(decision["candidates"]) if counts[i] > 0}
+    if leader is not None and recorded is not None:
+        leads[f"CV leader {leader.params.get('model')} (trial {leader.number}, as recorded)"] \
+            = paired_lead(scores, recorded, metric.greater_is_better)[0]
+    chosen = len(members) > 1 and all(v > 0 for v in leads.values())
+    mean = float(np.mean(scores))
+    sem = float(np.std(scores, ddof=1) / math.sqrt(len(scores))) if len(scores) > 1 \
+        else math.nan
     decision.update({
-        "cv_score": mean, "cv_sem": sem if math.isfinite(sem) else None,
-        "train_score": float(sum(res.train_scores[metric.name])
-                             / len(res.train_scores[metric.name])),
-        "fold_scores": scores, "leads": leads, "chosen": chosen,
-        "seconds": time.perf_counter() - started,
-        "reason": (f"its CV mean beats {whom} on the same folds" if chosen else
-                   f"its CV mean does not beat {whom} on the same folds")})
+        MEMBERS: members, "cv_score": mean, "cv_sem": sem if math.isfinite(sem) else None,
+        "train_score": float(np.mean(train)), "fold_scores": scores, "leads": leads,
+        "chosen": chosen, "seconds": time.perf_counter() - started,
+        "reason": ("its CV mean beats every member's and the CV leader's on the same folds"
+                   if chosen else "no average of two or more beats the best single one on "
+                   "the same folds" if len(members) < 2 else
+                   "its CV mean does not beat every member's and the CV leader's on the "
+                   "same folds")})
     return decision
 
 
-def not_weighed(member: TrialRecord, default: TrialRecord, families: Families,
+def not_weighed(pool: Sequence[TrialRecord], families: Families,
                 reason: str) -> dict[str, Any]:
-    """The record of a blend of `member` and `default` that was not checked, and why."""
-    members = []
-    for t in (member, default):
+    """The record of a blend of the `pool` that was not checked, and why."""
+    pool_members = []
+    for t in pool:
         family, params = families.unprefix(t.params)
-        members.append({"model": family, "trial": t.number, "params": params})
-    return {"members": members, "chosen": False, "cv_score": None, "cv_sem": None,
-            "train_score": None, "fold_scores": None, "reason": f"not weighed: {reason}"}
+        pool_members.append({"model": family, "trial": t.number, "params": params})
+    return {MEMBERS: [dict(m) for m in pool_members], "candidates": pool_members,
+            "chosen": False, "cv_score": None, "cv_sem": None, "train_score": None,
+            "fold_scores": None, "reason": f"not weighed: {reason}"}
 
 
 def blend_row(decision: dict[str, Any]) -> dict[str, Any]:
     """The leaderboard row of a chosen blend (ranked first)."""
-    members = [dict(m, params=dict(m["params"])) for m in decision["members"]]
+    members = [dict(m, params=dict(m["params"])) for m in decision[MEMBERS]]
     return {"family": BLEND, "trials": 0, "failed": 0, "trial": None,
             "cv_score": decision["cv_score"], "cv_sem": decision["cv_sem"],
             "train_score": decision["train_score"], "holdout_score": None,
@@ -174,8 +297,14 @@ def blend_row(decision: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(members: Sequence[dict[str, Any]]) -> str:
-    """'hgb_reg (trial 0) + extra_trees_reg (trial 12)'."""
-    return " + ".join(f"{m['model']} (trial {m['trial']})" for m in members)
+    """'hgb_reg (trial 0) + extra_trees_reg (trial 12)', with weights when they differ:
+    '0.6 × hgb_reg (trial 0) + 0.4 × mlp_reg (trial 7)'."""
+    weights = {m.get("weight") for m in members}
+    def one(m: dict[str, Any]) -> str:
+        name = f"{m['model']} (trial {m['trial']})"
+        return name if len(weights) < 2 or m.get("weight") is None else \
+            f"{m['weight']:.2g} × {name}"
+    return " + ".join(one(m) for m in members)
 
 
 def is_blend(row: dict[str, Any]) -> bool:
@@ -183,6 +312,6 @@ def is_blend(row: dict[str, Any]) -> bool:
     return bool(row.get("family") == BLEND and MEMBERS in (row.get("params") or {}))
 
 
-__all__ = ["BLEND", "BLEND_SHARE", "MEMBERS", "blend_cost", "blend_estimator", "blend_row",
-           "build_blend", "describe", "gives_proba", "is_blend", "member_name", "not_weighed",
-           "partner", "weigh_blend"]
+__all__ = ["BLEND", "BLEND_SHARE", "MAX_CANDIDATES", "MEMBERS", "ROUNDS", "affordable",
+           "blend_cost", "blend_estimator", "blend_row", "build_blend", "candidates",
+           "describe", "gives_proba", "is_blend", "member_name", "not_weighed", "weigh_blend"]

@@ -111,8 +111,9 @@ class BudgetedObjective:
     `deadline` is when the whole selection must end; the search stops early enough to
     refit the leader (or a newcomer that beats it) by then, `margin` seconds to spare.
     `refit_scale` is the search rows over a fold's training rows (k / (k - 1) for k
-    folds). `blend_limit` (seconds): also keep free the check of the leader averaged with
-    the baseline (`automl.blend`: both CVs again, both refits) when it costs at most this."""
+    folds). `blend_limit` (seconds): also keep free, up to this, the check of the blend
+    (`automl.blend`: the baseline's defaults and the best trial of each family, best
+    first, cross-validated again and refitted), as many of them as fit."""
 
     def __init__(self, objective: Any, deadline: float, n_rows: int,
                  metric: Any, families: Sequence[str], *, refit_scale: float = 1.25,
@@ -140,6 +141,7 @@ class BudgetedObjective:
         durations: dict[str, list[float]] = {}
         refits: dict[str, list[float]] = {}
         best: dict[str, tuple[float, float]] = {}
+        best_cost: dict[str, float] = {}  # CV again + refit of each family's best
         # (score, refit seconds, full duration) of complete trials
         done: list[tuple[float, float, float]] = []
         baseline = math.nan  # refit seconds of the first baseline trial (its defaults)
@@ -157,6 +159,7 @@ class BudgetedObjective:
                 value = t.values[0]
                 if f not in best or self.metric.is_better(value, best[f][0]):
                     best[f] = (value, sem if isinstance(sem, (int, float)) else 0.0)
+                    best_cost[f] = full_duration(t, self.n_folds) + refit
                 done.append((value, refit, full_duration(t, self.n_folds)))
                 if f in FIRST and math.isnan(baseline):
                     baseline, baseline_cv = refit, full_duration(t, self.n_folds)
@@ -167,6 +170,12 @@ class BudgetedObjective:
         reserve = max((r for r in (leader_refit, baseline) if math.isfinite(r)), default=0.0)
         blend = leader_refit + baseline + leader_cv + baseline_cv  # NaN if one is unknown
         if math.isfinite(blend) and blend <= self.blend_limit:
+            # the leader and the defaults first, then the other families' best, best first
+            for f in sorted(best, key=lambda f: -sign * best[f][0])[1:]:
+                more = blend + best_cost[f]
+                if not (math.isfinite(more) and more <= self.blend_limit):
+                    break
+                blend = more
             reserve = blend
         own_refit = statistics.median(refits[family]) if family in refits else reserve
         end = self.deadline - self.margin

@@ -24,12 +24,13 @@ from tuneforge.automl.baseline import apply_baseline_rule
 from tuneforge.automl.blend import (
     BLEND,
     BLEND_SHARE,
+    affordable,
     blend_cost,
     blend_row,
     build_blend,
+    candidates,
     is_blend,
     not_weighed,
-    partner,
     weigh_blend,
 )
 from tuneforge.automl.budget import (
@@ -131,12 +132,13 @@ def select(X: Any, y: Any, *, task: str | None = None,
     of many compared families is not worth the risk. ``Selection.baseline`` says what
     was decided.
 
-    `blend` (one metric): the CV winner (for a classification, the best trial whose model
-    gives class probabilities) averaged with those HistGradientBoosting defaults (class
-    probabilities, or predictions) is cross-validated on the same folds and becomes the
-    winner, family ``"blend"``, when its mean beats both and the CV leader's
-    (`automl.blend`); ``Selection.blend`` says what was weighed. Under a time budget the
-    check is kept free only when it costs at most 15 % of the budget.
+    `blend` (one metric): the best trial of each family and those HistGradientBoosting
+    defaults (for a classification, those whose model gives class probabilities) are
+    cross-validated again on the same folds, and greedy ensemble selection picks a
+    weighted average of them (class probabilities, or predictions); it becomes the
+    winner, family ``"blend"``, when it has two members or more and its mean beats every
+    member's and the CV leader's (`automl.blend`); ``Selection.blend`` says what was
+    weighed. Under a time budget the check is kept free only up to 15 % of the budget.
 
     `warm_start` (past study names in `storage`, `WarmSource`s or studies, or a
     `WarmStart`; as `create_study` takes them) gives the sampler the best trials of past
@@ -243,15 +245,15 @@ def select(X: Any, y: Any, *, task: str | None = None,
     default = _defaults_trial(study) if blend and not multi else None
     if default is not None:
         left = math.inf if deadline is None else deadline - margin - time.time()
-        member = partner(ranked, default, families, task, left, k, scale)
-        best = partner(ranked, default, families, task) if member is None else None
-        if best is not None:  # a partner, but no check of one fits in the time left
-            blended = not_weighed(best, default, families, (
-                f"its check takes about {blend_cost(best, default, k, scale):.1f} s, more "
+        pool = candidates(ranked, default, families, task)
+        fits = affordable(pool, left, k, scale)
+        if len(pool) >= 2 and len(fits) < 2:  # candidates, but no check fits in the time
+            blended = not_weighed(pool[:2], families, (
+                f"its check takes about {blend_cost(pool[:2], k, scale):.1f} s, more "
                 f"than the {max(left, 0.0):.1f} s left"))
-        elif member is not None:
+        elif len(fits) >= 2:
             blended = weigh_blend(
-                member, default, families=families, objective=objective, task=task,
+                fits, families=families, objective=objective, task=task,
                 refit_scale=scale, leader=ranked[0],
                 deadline=None if deadline is None else deadline - margin)
         if blended is not None:

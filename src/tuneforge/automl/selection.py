@@ -136,7 +136,7 @@ class Selection:
     columns: ColumnTypes | None = None
     # the CV winner weighed against the default baseline (`tuneforge.automl.baseline`)
     baseline: dict[str, Any] | None = None
-    # the winner averaged with the baseline's defaults, as weighed (`tuneforge.automl.blend`)
+    # a weighted average of the best trials, as weighed (`tuneforge.automl.blend`)
     blend: dict[str, Any] | None = None
 
     @property
@@ -194,7 +194,7 @@ class Selection:
         for i, row in enumerate(self.leaderboard, 1):
             trials = str(row["trials"]) + (f" ({row['failed']} failed)" if row["failed"] else "")
             params = ", ".join(f"{k}={_short(v)}" for k, v in row["params"].items())
-            if row.get("blend"):  # an average of two trials, named
+            if row.get("blend"):  # a weighted average of trials, named
                 trials, params = "-", str(row["blend"])
             others = [_num(row.get("cv_recorded", {}).get(m)) for m in recorded]
             table.add_row(str(i), plain(row["family"]), trials,
