@@ -201,3 +201,111 @@ def test_a_blend_too_slow_for_the_time_left_is_recorded_as_not_weighed(monkeypat
     assert {m["model"] for m in decision["members"]} == {"hgb_reg", "ridge"}
     assert decision["fold_scores"] is None and sel.best_family != BLEND
     assert sel.study.user_attrs[BLEND]["reason"] == decision["reason"]
+
+
+def test_candidates_whose_check_would_pass_the_deadline_are_left_out(monkeypatch):
+    """Under a deadline the candidates are checked best first; one whose CV would not
+    finish in time is left out (and named), and the next ones are still weighed."""
+    import time
+    from types import SimpleNamespace
+
+    import tuneforge.automl.blend as blend_module
+    from tuneforge.automl.blend import weigh_blend
+    from tuneforge.automl.splits import splitter
+    from tuneforge.evaluate.cv import make_splits
+
+    X, y = _step_and_slope(3)
+    sel = select(X, y, models=["ridge", "hgb_reg", "knn_reg"], budget=3, cv=3, seed=0,
+                 holdout=None, blend=False)
+    by_family = {t.params["model"]: t for t in sel.study.trials}
+    pool = [by_family["ridge"], by_family["knn_reg"], by_family["hgb_reg"]]
+    real = blend_module.full_duration
+
+    def slow_knn(trial: TrialRecord, n_folds: int) -> float:
+        return 1e6 if trial.params["model"] == "knn_reg" else real(trial, n_folds)
+
+    monkeypatch.setattr(blend_module, "full_duration", slow_knn)
+    monkeypatch.setattr(blend_module, "blend_cost", lambda *a, **k: 0.0)  # let it start
+    objective = SimpleNamespace(X=X, y=y, metric=sel.metric,
+                                splits=make_splits(splitter(3, "regression", 0), X, y))
+    decision = weigh_blend(pool, families=sel.families, objective=objective,
+                           task="regression", deadline=time.time() + 600)
+    assert decision is not None and decision["fold_scores"] is not None
+    assert [m["model"] for m in decision["candidates"]] == ["ridge", "hgb_reg"]
+    assert [m["model"] for m in decision["late"]] == ["knn_reg"]
+    assert "knn_reg (trial" in decision["reason"]
+    assert "would not have finished in time" in decision["reason"]
+    # with only one candidate in time there is nothing to average: not weighed, and why
+    decision = weigh_blend([pool[1], pool[0]], families=sel.families, objective=objective,
+                           task="regression", deadline=time.time() + 600)
+    assert decision is not None and decision["fold_scores"] is None
+    assert decision["reason"] == ("not weighed: TimeoutError: only 1 of 2 candidates could "
+                                  "be checked in the time left")
+
+
+def test_the_search_keeps_each_familys_best_fold_predictions_so_nothing_is_fitted_again(
+        monkeypatch):
+    import tuneforge.automl.blend as blend_module
+
+    def no_refit(self: object, *args: object, **kwargs: object) -> None:
+        raise AssertionError("a candidate was cross-validated again")
+
+    monkeypatch.setattr(blend_module._Predictions, "add", no_refit)
+    X, y = _step_and_slope(4)
+    sel = select(X, y, models=["hgb_reg", "ridge", "knn_reg"], budget=9, cv=3, seed=0,
+                 holdout=None)
+    decision = sel.blend
+    assert decision is not None and decision["fold_scores"] is not None, decision
+    # each candidate's own CV mean, from the kept predictions, is the one it recorded
+    recorded = {t.number: t.values[0] for t in sel.study.trials if t.values}
+    for m in decision["candidates"]:
+        assert m["cv_score"] == pytest.approx(recorded[m["trial"]], rel=1e-9)
+    if decision["chosen"]:  # the refitted average's in-sample score is its train score
+        top = sel.leaderboard[0]
+        assert top["train_score"] == pytest.approx(sel.metric(sel.best_model, X, y))
+        assert top["fit"] in ("ok", "over-fitting", "under-fitting")
+
+
+def test_fold_predictions_keep_the_best_of_each_family_and_every_defaults_trial():
+    from types import SimpleNamespace
+
+    from tuneforge.automl.blend import FoldPredictions
+
+    class Model:
+        classes_ = np.array(["a", "b"])
+
+        def __init__(self, p: float) -> None:
+            self.p = p
+
+        def predict_proba(self, X: np.ndarray) -> np.ndarray:
+            return np.tile([1 - self.p, self.p], (len(X), 1))
+
+    store = FoldPredictions("classification", ["b", "a", "b"], 2, True, "default")
+
+    def run(number: int, family: str, value: float, default: bool = False,
+            folds: int = 2) -> None:
+        trial = SimpleNamespace(number=number, params={"model": family},
+                                user_attrs={"default": family} if default else {})
+        for i in range(folds):
+            store.fold(trial, i, Model(value), np.zeros((3, 1)))
+        if folds == 2:
+            store.done(trial, value)
+        store.discard(trial)
+
+    run(0, "hgb", 0.6, default=True)
+    run(1, "hgb", 0.7)            # hgb's best now; the defaults stay
+    run(2, "hgb", 0.65)           # not its best: dropped
+    run(3, "logreg", 0.5)
+    run(4, "logreg", 0.8)         # replaces trial 3
+    run(5, "logreg", 0.9, folds=1)  # pruned after one fold: nothing kept
+    assert sorted(store.kept) == [0, 1, 4]
+    assert 1 in store and 2 not in store and not store._open
+    np.testing.assert_allclose(store.kept[4][1], np.tile([0.2, 0.8], (3, 1)))
+    # a copy sent to a worker process (as optimize(n_jobs=k) sends it) keeps nothing
+    import cloudpickle
+
+    copy = cloudpickle.loads(cloudpickle.dumps(store))
+    assert not copy.active and not copy.kept
+    run_copy = SimpleNamespace(number=9, params={"model": "hgb"}, user_attrs={})
+    copy.fold(run_copy, 0, Model(0.5), np.zeros((3, 1)))
+    assert not copy._open

@@ -116,8 +116,13 @@ def test_time_budget_stops_cleanly_at_the_deadline() -> None:
 def test_cost_prediction_uses_measured_times() -> None:
     assert np.isnan(predicted_seconds("svc", {}, 100))
     assert predicted_seconds("logreg", {"logreg": [1.0, 3.0]}, 100) == 2.0
-    # unmeasured families scale from the cheapest measured one by their cost ratio
-    assert predicted_seconds("rf", {"logreg": [1.0]}, 100) == pytest.approx(8.0 ** 0.5)
+    # unmeasured families scale from the measured ones by their full cost ratio (rf is 8
+    # times logreg, 4 times hgb): the median of those predictions
+    assert predicted_seconds("rf", {"logreg": [1.0]}, 100) == pytest.approx(8.0)
+    assert predicted_seconds("rf", {"logreg": [1.0], "hgb": [1.0, 1.0],
+                                    "tree": [0.5]}, 100) == pytest.approx(8.0)
+    assert predicted_seconds("rf", {"logreg": [1.0], "hgb": [1.5]}, 100) == \
+        pytest.approx((8.0 + 6.0) / 2)
     assert family_order(["svc", "rf", "logreg"], 100) == ["logreg", "svc", "rf"]
     assert family_order(["svc", "logreg", "hgb"], 100) == ["hgb", "logreg", "svc"]
 

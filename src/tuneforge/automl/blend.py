@@ -14,8 +14,9 @@ VotingRegressor, or a soft-voting VotingClassifier, with those weights.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -71,14 +72,17 @@ def build_blend(families: Families, members: Sequence[dict[str, Any]], task: str
                            else [1.0 if w is None else float(w) for w in weights])
 
 
-def blend_cost(trials: Sequence[TrialRecord], n_folds: int, refit_scale: float) -> float:
-    """Seconds the check of these candidates is expected to take: their CV again, then
-    their refits on every search row (NaN when a candidate's times are unknown)."""
+def blend_cost(trials: Sequence[TrialRecord], n_folds: int, refit_scale: float,
+               stored: Container[int] = ()) -> float:
+    """Seconds the check of these candidates is expected to take: their CV again (not
+    for those whose fold predictions are `stored`, by trial number), then their refits on
+    every search row (NaN when a candidate's times are unknown)."""
     cost = 0.0
     for t in trials:
         if t.duration is None:
             return math.nan
-        cost += full_duration(t, n_folds) + refit_seconds(t, refit_scale)
+        cost += (0.0 if t.number in stored else full_duration(t, n_folds)) \
+            + refit_seconds(t, refit_scale)
     return cost
 
 
@@ -105,13 +109,13 @@ def candidates(ranked: Sequence[TrialRecord], default: TrialRecord, families: Fa
 
 
 def affordable(pool: Sequence[TrialRecord], seconds: float, n_folds: int = 5,
-               refit_scale: float = 1.25) -> list[TrialRecord]:
+               refit_scale: float = 1.25, stored: Container[int] = ()) -> list[TrialRecord]:
     """The longest prefix of `pool` whose check (`blend_cost`) fits in `seconds`."""
     if not math.isfinite(seconds):
         return list(pool)
     out: list[TrialRecord] = []
     for t in pool:
-        if not blend_cost([*out, t], n_folds, refit_scale) <= seconds:
+        if not blend_cost([*out, t], n_folds, refit_scale, stored) <= seconds:
             break
         out.append(t)
     return out
@@ -159,9 +163,88 @@ def _stand_in(pred: np.ndarray, task: str, classes: np.ndarray) -> Any:
     return _Values()
 
 
+class FoldPredictions:
+    """Keeps, during the search, the test-fold predictions (class probabilities for a
+    classification) of each family's best complete trial and of every defaults trial, so
+    that the blend's check fits none of them again. `CrossValObjective.keep` feeds it.
+    Thread-safe; a copy sent to a worker process keeps nothing (the check then
+    cross-validates those candidates again)."""
+
+    def __init__(self, task: str, y: Any, n_folds: int, greater_is_better: bool,
+                 default_attr: str, family_param: str = "model") -> None:
+        self.task = task
+        self.classes = np.unique(np.asarray(y)) if task == "classification" \
+            else np.empty(0)
+        self.n_folds = n_folds
+        self.sign = 1.0 if greater_is_better else -1.0
+        self.default_attr = default_attr
+        self.family_param = family_param
+        self.active = True
+        self.kept: dict[int, list[np.ndarray]] = {}  # trial number -> predictions per fold
+        self._open: dict[int, dict[int, np.ndarray]] = {}
+        self._best: dict[str, tuple[float, int]] = {}
+        self._defaults: set[int] = set()
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "active": False, "kept": {}, "_open": {}, "_best": {},
+                "_defaults": set(), "_lock": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def __contains__(self, number: object) -> bool:
+        return number in self.kept
+
+    def fold(self, trial: Any, i: int, model: Any, X_test: Any) -> None:
+        """Fold `i` of `trial` is fitted: keep its predictions until the trial ends."""
+        if not self.active:
+            return
+        try:  # never a reason for the trial to fail: without them, the check refits it
+            pred = _fold_predictions(model, X_test, self.task, self.classes)
+        except Exception:  # e.g. a classifier without predict_proba (an SVC): not kept
+            return
+        with self._lock:
+            self._open.setdefault(trial.number, {})[i] = pred
+
+    def done(self, trial: Any, value: float) -> None:
+        """`trial` completed every fold with CV mean `value`: keep its predictions if it
+        is its family's best so far or runs a family's defaults."""
+        if not self.active:
+            return
+        try:
+            default = bool((getattr(trial, "user_attrs", None) or {}).get(self.default_attr))
+            family = str(trial.params.get(self.family_param))
+        except Exception:  # never a reason for the trial to fail
+            self.discard(trial)
+            return
+        with self._lock:
+            folds = self._open.pop(trial.number, None)
+            if folds is None or len(folds) != self.n_folds or not math.isfinite(value):
+                return
+            keep = default
+            previous = self._best.get(family)
+            if previous is None or self.sign * value > self.sign * previous[0]:
+                self._best[family] = (value, trial.number)
+                keep = True
+                if previous is not None and previous[1] not in self._defaults:
+                    self.kept.pop(previous[1], None)
+            if default:
+                self._defaults.add(trial.number)
+            if keep:
+                self.kept[trial.number] = [folds[f] for f in range(self.n_folds)]
+
+    def discard(self, trial: Any) -> None:
+        """Forget what a trial that did not complete (pruned, failed) left."""
+        if self.active:
+            with self._lock:
+                self._open.pop(trial.number, None)
+
+
 class _Predictions:
-    """Each candidate's train and test predictions on every fold, and the metric of any
-    weighted average of them, per fold."""
+    """Each candidate's test predictions on every fold, and the metric of any weighted
+    average of them, per fold."""
 
     def __init__(self, objective: Any, task: str) -> None:
         from sklearn.utils import _safe_indexing
@@ -174,36 +257,31 @@ class _Predictions:
                        _safe_indexing(objective.X, te), _safe_indexing(objective.y, te))
                       for tr, te in objective.splits]
         self.test: list[list[np.ndarray]] = []   # [candidate][fold]
-        self.train: list[list[np.ndarray]] = []
 
     def add(self, build: Callable[[], Any], on_fold: Callable[[int], None]) -> None:
         """Cross-validate one candidate (`build()` gives it unfitted), keeping predictions."""
-        test, train = [], []
+        test = []
         for i, (X_tr, y_tr, X_te, _) in enumerate(self.folds):
             model = build().fit(X_tr, y_tr)
             test.append(_fold_predictions(model, X_te, self.task, self.classes))
-            train.append(_fold_predictions(model, X_tr, self.task, self.classes))
             on_fold(i)
         self.test.append(test)
-        self.train.append(train)
 
-    def scores(self, weights: np.ndarray, train: bool = False) -> list[float]:
+    def scores(self, weights: np.ndarray) -> list[float]:
         """The metric, per fold, of the average of the candidates with these weights."""
-        preds = self.train if train else self.test
         w = np.asarray(weights, float) / float(np.sum(weights))
         out = []
-        for f, (X_tr, y_tr, X_te, y_te) in enumerate(self.folds):
-            avg = sum(w[c] * preds[c][f] for c in range(len(preds)) if w[c] > 0)
-            model = _stand_in(np.asarray(avg), self.task, self.classes)
-            out.append(float(self.metric(model, X_tr, y_tr) if train
-                             else self.metric(model, X_te, y_te)))
+        for f, (_, _, X_te, y_te) in enumerate(self.folds):
+            avg = sum(w[c] * self.test[c][f] for c in range(len(self.test)) if w[c] > 0)
+            out.append(float(self.metric(_stand_in(np.asarray(avg), self.task, self.classes),
+                                         X_te, y_te)))
         return out
 
 
 def weigh_blend(pool: Sequence[TrialRecord], *, families: Families, objective: Any,
                 task: str, deadline: float | None = None, refit_scale: float = 1.25,
-                leader: TrialRecord | None = None,
-                rounds: int = ROUNDS) -> dict[str, Any] | None:
+                leader: TrialRecord | None = None, rounds: int = ROUNDS,
+                stored: FoldPredictions | None = None) -> dict[str, Any] | None:
     """Cross-validate the `pool` (see `candidates`, `affordable`) again on the search's
     folds (`objective.splits`), pick the weighted average greedily on those folds, and
     decide whether it replaces the winner: only when it has two members or more and its
@@ -222,7 +300,8 @@ def weigh_blend(pool: Sequence[TrialRecord], *, families: Families, objective: A
         recorded = fold_scores(leader, metric.name)
         if recorded is None or len(recorded) != n_folds:
             return None  # the leader without every fold: no comparison on the same folds
-    cost = blend_cost(pool, n_folds, refit_scale)
+    kept: Container[int] = () if stored is None else stored
+    cost = blend_cost(pool, n_folds, refit_scale, kept)
     if deadline is not None and (not math.isfinite(cost) or time.time() + cost > deadline):
         return not_weighed(pool, families,
                            f"its check takes about {cost:.1f} s, more than the time left")
@@ -231,21 +310,44 @@ def weigh_blend(pool: Sequence[TrialRecord], *, families: Families, objective: A
     started = time.perf_counter()
     try:
         preds = _Predictions(objective, task)
+        refits = 0.0  # the refits of the candidates kept so far, should they be the members
+        checked: list[int] = []
         with ConvergenceCounter():
             for c, member in enumerate(decision["candidates"]):
+                refit = refit_seconds(pool[c], refit_scale)
+                if stored is not None and pool[c].number in stored:
+                    preds.test.append(stored.kept[pool[c].number])  # fitted in the search
+                    checked.append(c)
+                    refits += refit
+                    continue
                 fold_time = full_duration(pool[c], n_folds) / max(n_folds, 1)
+                if deadline is not None and \
+                        time.time() + fold_time * n_folds + refits + refit > deadline:
+                    continue  # this one's check would not finish in time: the next?
 
-                def on_fold(i: int, fold_time: float = fold_time) -> None:
-                    if deadline is not None and time.time() + fold_time > deadline:
+                def on_fold(i: int, fold_time: float = fold_time,
+                            refits: float = refits + refit) -> None:
+                    if deadline is not None and i + 1 < n_folds \
+                            and time.time() + fold_time + refits > deadline:
                         raise TimeoutError(f"the time budget ran out after fold {i}")
 
-                preds.add(partial(families.build_family, member["model"], member["params"]),
-                          on_fold)
+                try:
+                    preds.add(partial(families.build_family, member["model"],
+                                      member["params"]), on_fold)
+                except TimeoutError:  # time is up: weigh the candidates checked so far
+                    break
+                checked.append(c)
+                refits += refit
+        if len(checked) < 2:
+            raise TimeoutError(f"only {len(checked)} of {len(pool)} candidates could be "
+                               "checked in the time left")
+        late = [m for c, m in enumerate(decision["candidates"]) if c not in checked]
+        pool = [pool[c] for c in checked]
+        decision["candidates"] = [decision["candidates"][c] for c in checked]
         own = [preds.scores(np.eye(len(pool))[c]) for c in range(len(pool))]
         counts, _ = greedy_ensemble(lambda w: sign * float(np.mean(preds.scores(w))),
                                     len(pool), rounds)
         scores = preds.scores(counts.astype(float))
-        train = preds.scores(counts.astype(float), train=True)
     except Exception as exc:  # a failed or late blend leaves the single winner
         decision["reason"] = f"not weighed: {type(exc).__name__}: {exc}"
         return decision
@@ -264,13 +366,16 @@ def weigh_blend(pool: Sequence[TrialRecord], *, families: Families, objective: A
         else math.nan
     decision.update({
         MEMBERS: members, "cv_score": mean, "cv_sem": sem if math.isfinite(sem) else None,
-        "train_score": float(np.mean(train)), "fold_scores": scores, "leads": leads,
+        "train_score": None, "fold_scores": scores, "leads": leads,  # set at the refit
         "chosen": chosen, "seconds": time.perf_counter() - started,
         "reason": ("its CV mean beats every member's and the CV leader's on the same folds"
                    if chosen else "no average of two or more beats the best single one on "
                    "the same folds" if len(members) < 2 else
                    "its CV mean does not beat every member's and the CV leader's on the "
-                   "same folds")})
+                   "same folds")
+        + (f"; left out, their check would not have finished in time: {describe(late)}"
+           if late else "")})
+    decision["late"] = late
     return decision
 
 
@@ -312,6 +417,7 @@ def is_blend(row: dict[str, Any]) -> bool:
     return bool(row.get("family") == BLEND and MEMBERS in (row.get("params") or {}))
 
 
-__all__ = ["BLEND", "BLEND_SHARE", "MAX_CANDIDATES", "MEMBERS", "ROUNDS", "affordable",
+__all__ = ["BLEND", "BLEND_SHARE", "MAX_CANDIDATES", "MEMBERS", "ROUNDS", "FoldPredictions",
+           "affordable",
            "blend_cost", "blend_estimator", "blend_row", "build_blend", "candidates",
            "describe", "gives_proba", "is_blend", "member_name", "not_weighed", "weigh_blend"]

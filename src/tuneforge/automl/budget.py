@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
 from tuneforge.automl.families import MODEL_PARAM
@@ -35,7 +35,7 @@ RELATIVE_COST = {"logreg": 1.0, "ridge": 0.5, "lasso": 1.0, "elasticnet": 1.0,
                  "hgb": 2.0, "hgb_reg": 2.0, "lightgbm": 2.0, "lightgbm_reg": 2.0,
                  "xgboost": 4.0, "xgboost_reg": 4.0, "rf": 8.0, "rf_reg": 8.0,
                  "extra_trees": 6.0, "extra_trees_reg": 6.0, "svc": 6.0, "svr": 6.0,
-                 "mlp": 12.0, "mlp_reg": 12.0}
+                 "mlp": 30.0, "mlp_reg": 30.0}
 QUADRATIC = frozenset({"svc", "svr", "knn", "knn_reg"})
 EXPENSIVE = 4.0      # a family this many times the cheapest's cost is "expensive"
 #: Tried before the cheapest: HistGradientBoosting's defaults are the strongest baseline per
@@ -81,16 +81,16 @@ def family_order(names: Sequence[str], n_rows: int) -> list[str]:
 
 def predicted_seconds(family: str, durations: dict[str, list[float]], n_rows: int) -> float:
     """A trial's expected duration: the median of the family's finished trials, else the
-    measured families' medians scaled by the square root of the cost ratio (a fit's fixed
-    costs, such as preprocessing, do not grow with the model's), the lowest of them; NaN
-    before any trial."""
+    median over the measured families of their medians scaled by the cost ratio; NaN
+    before any trial. The ratio is applied in full (not damped): a family never measured
+    is better thought dear than cheap, since one started that cannot finish overruns the
+    budget (an MLP's first fit on Adult took 26 s where a damped ratio predicted 3)."""
     own = durations.get(family)
     if own:
         return float(statistics.median(own))
-    known = [statistics.median(v) * math.sqrt(relative_cost(family, n_rows)
-                                               / relative_cost(f, n_rows))
+    known = [statistics.median(v) * relative_cost(family, n_rows) / relative_cost(f, n_rows)
              for f, v in durations.items() if v]
-    return min(known) if known else math.nan
+    return float(statistics.median(known)) if known else math.nan
 
 
 def refit_seconds(trial: Any, scale: float) -> float:
@@ -113,11 +113,14 @@ class BudgetedObjective:
     `refit_scale` is the search rows over a fold's training rows (k / (k - 1) for k
     folds). `blend_limit` (seconds): also keep free, up to this, the check of the blend
     (`automl.blend`: the baseline's defaults and the best trial of each family, best
-    first, cross-validated again and refitted), as many of them as fit."""
+    first, cross-validated again and refitted), as many of them as fit; a trial whose fold
+    predictions are `stored` (by number, `automl.blend.FoldPredictions`) costs only its
+    refit there."""
 
     def __init__(self, objective: Any, deadline: float, n_rows: int,
                  metric: Any, families: Sequence[str], *, refit_scale: float = 1.25,
-                 margin: float = 0.0, blend_limit: float = 0.0) -> None:
+                 margin: float = 0.0, blend_limit: float = 0.0,
+                 stored: Container[int] | None = None) -> None:
         self.objective = objective
         self.deadline = deadline
         self.n_rows = n_rows
@@ -126,6 +129,7 @@ class BudgetedObjective:
         self.refit_scale = refit_scale
         self.margin = margin
         self.blend_limit = blend_limit
+        self.stored: Container[int] = () if stored is None else stored
         self.n_folds = len(getattr(objective, "splits", ())) or 1
         objective.deadline = deadline - margin
 
@@ -142,7 +146,7 @@ class BudgetedObjective:
         refits: dict[str, list[float]] = {}
         best: dict[str, tuple[float, float]] = {}
         best_cost: dict[str, float] = {}  # CV again + refit of each family's best
-        # (score, refit seconds, full duration) of complete trials
+        # (score, refit seconds, full duration, or none when its predictions are stored)
         done: list[tuple[float, float, float]] = []
         baseline = math.nan  # refit seconds of the first baseline trial (its defaults)
         baseline_cv = math.nan  # and its duration
@@ -152,6 +156,7 @@ class BudgetedObjective:
             f = t.params.get(MODEL_PARAM)
             durations.setdefault(f, []).append(full_duration(t, self.n_folds))
             refit = refit_seconds(t, self.refit_scale)
+            again = 0.0 if t.number in self.stored else full_duration(t, self.n_folds)
             if math.isfinite(refit):
                 refits.setdefault(f, []).append(refit)
             if t.state is TrialState.COMPLETE and t.values:
@@ -159,10 +164,10 @@ class BudgetedObjective:
                 value = t.values[0]
                 if f not in best or self.metric.is_better(value, best[f][0]):
                     best[f] = (value, sem if isinstance(sem, (int, float)) else 0.0)
-                    best_cost[f] = full_duration(t, self.n_folds) + refit
-                done.append((value, refit, full_duration(t, self.n_folds)))
+                    best_cost[f] = again + refit
+                done.append((value, refit, again))
                 if f in FIRST and math.isnan(baseline):
-                    baseline, baseline_cv = refit, full_duration(t, self.n_folds)
+                    baseline, baseline_cv = refit, again
         # kept free at the end: the refit of the leader and of the baseline (either wins)
         sign = 1.0 if self.metric.greater_is_better else -1.0
         _, leader_refit, leader_cv = max(done, key=lambda d: sign * d[0],

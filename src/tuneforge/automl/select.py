@@ -24,6 +24,7 @@ from tuneforge.automl.baseline import apply_baseline_rule
 from tuneforge.automl.blend import (
     BLEND,
     BLEND_SHARE,
+    FoldPredictions,
     affordable,
     blend_cost,
     blend_row,
@@ -188,6 +189,11 @@ def select(X: Any, y: Any, *, task: str | None = None,
                                     scoring=scoring, objectives=objectives,
                                     return_train_score=True)
     multi = len(objective.objectives) > 1
+    stored = None
+    if blend and not multi:  # each family's best fold predictions, for the blend's check
+        stored = FoldPredictions(task, objective.y, len(objective.splits),
+                                 objective.metric.greater_is_better, DEFAULT_ATTR)
+        objective.keep = stored
     if pruner is None and time_budget is not None and not multi:
         pruner = fold_pruner()  # a trial behind the leader fold by fold stops early
     study = create_study(study_name, directions=objective.directions, storage=storage,
@@ -215,7 +221,7 @@ def select(X: Any, y: Any, *, task: str | None = None,
                                 families.names, refit_scale=k / (k - 1) if k > 1 else 1.0,
                                 margin=margin,
                                 blend_limit=BLEND_SHARE * (deadline - started)
-                                if blend and not multi else 0.0)
+                                if blend and not multi else 0.0, stored=stored)
         left = deadline - margin - time.time()
         timeout = left if timeout is None else min(timeout, left)
         if timeout <= 0:
@@ -245,27 +251,28 @@ def select(X: Any, y: Any, *, task: str | None = None,
     default = _defaults_trial(study) if blend and not multi else None
     if default is not None:
         left = math.inf if deadline is None else deadline - margin - time.time()
+        kept = stored if stored is not None else ()
         pool = candidates(ranked, default, families, task)
-        fits = affordable(pool, left, k, scale)
+        fits = affordable(pool, left, k, scale, kept)
         if len(pool) >= 2 and len(fits) < 2:  # candidates, but no check fits in the time
             blended = not_weighed(pool[:2], families, (
-                f"its check takes about {blend_cost(pool[:2], k, scale):.1f} s, more "
-                f"than the {max(left, 0.0):.1f} s left"))
+                f"its check takes about {blend_cost(pool[:2], k, scale, kept):.1f} s, "
+                f"more than the {max(left, 0.0):.1f} s left"))
         elif len(fits) >= 2:
             blended = weigh_blend(
                 fits, families=families, objective=objective, task=task,
-                refit_scale=scale, leader=ranked[0],
+                refit_scale=scale, leader=ranked[0], stored=stored,
                 deadline=None if deadline is None else deadline - margin)
         if blended is not None:
             study.set_user_attr(BLEND, blended)
             if blended["chosen"]:
                 rows.insert(0, blend_row(blended))
-    fit_flags(rows, objective.metric)
     best_model = _refit_and_score(rows, families, objective.metric, X_search, y_search,
                                   None if split is None else split.holdout(X, y),
                                   deadline=None if deadline is None else deadline - margin,
                                   refit_times={t.number: refit_seconds(t, scale)
                                                for t in study.trials}, task=task)
+    fit_flags(rows, objective.metric)  # after the refit, which gives a blend its train score
     gap = None
     if multi:
         knee = study.knee_trial()
@@ -445,6 +452,8 @@ def _refit_and_score(rows: list[dict[str, Any]], families: Families, metric: Any
                          else families.build_family(row["family"], row["params"])).fit(X, y)
             if counter.count:
                 row["convergence_warnings"] = counter.count
+            if blended and row.get("train_score") is None:  # the refitted average, in-sample
+                row["train_score"] = float(metric(model, X, y))
             if holdout is not None:
                 row["holdout_score"] = float(metric(model, *holdout))
         except Exception as exc:

@@ -98,12 +98,15 @@ def _subset(X: Any, idx: np.ndarray) -> Any:
 def run_cv(estimator: Any, X: Any, y: Any, *, splits: Sequence[tuple[np.ndarray, np.ndarray]],
            metrics: Mapping[str, Metric], fit_params: Mapping[str, Any] | None = None,
            return_train_score: bool = False, error_score: Any = "raise",
-           on_fold: Callable[[int, CVResult], None] | None = None) -> CVResult:
+           on_fold: Callable[[int, CVResult], None] | None = None,
+           on_model: Callable[[int, Any, Any], None] | None = None) -> CVResult:
     """Fit a clone of `estimator` on each split and score it with every metric.
 
     `on_fold(i, result)` runs after fold i (0-based) and may raise (e.g. TrialPruned) to
-    stop early. `error_score`: "raise" re-raises a failing fit; a number records that score
-    for every metric of the fold and a FitFailedWarning, as scikit-learn does.
+    stop early; before it, `on_model(i, fitted, X_test)` sees each fold's fitted model (to
+    keep its predictions, `automl.blend`). `error_score`: "raise" re-raises a failing
+    fit; a number records that score for every metric of the fold and a
+    FitFailedWarning, as scikit-learn does.
     """
     _require_sklearn()
     from sklearn.base import clone
@@ -150,6 +153,8 @@ def run_cv(estimator: Any, X: Any, y: Any, *, splits: Sequence[tuple[np.ndarray,
                     result.train_scores[m].append(metric(model, X_tr, y_tr))
             result.fit_times.append(fit_time)
             result.score_times.append(time.perf_counter() - t1)
+            if on_model is not None:
+                on_model(i, model, X_te)
         if on_fold is not None:
             on_fold(i, result)
     return result
@@ -241,6 +246,8 @@ class CrossValObjective:
         self.error_score = error_score
         self.return_train_score = return_train_score
         self.deadline: float | None = None  # no fold starts that would end after this time.time()
+        # keeps complete trials' test-fold predictions (`automl.blend.FoldPredictions`)
+        self.keep: Any = None
 
     @property
     def direction(self) -> str:
@@ -325,10 +332,19 @@ class CrossValObjective:
                 raise TrialPruned(f"the time budget ran out after fold {i}: the next fold "
                                   f"would end past the deadline")
 
-        res = run_cv(model, self.X, self.y, splits=self.splits, metrics=self.metrics,
-                     fit_params=self.fit_params, error_score=self.error_score,
-                     return_train_score=self.return_train_score,
-                     on_fold=on_fold if hasattr(trial, "report") else None)
+        keep = self.keep
+        try:
+            res = run_cv(model, self.X, self.y, splits=self.splits, metrics=self.metrics,
+                         fit_params=self.fit_params, error_score=self.error_score,
+                         return_train_score=self.return_train_score,
+                         on_fold=on_fold if hasattr(trial, "report") else None,
+                         on_model=None if keep is None else
+                         lambda i, fitted, X_te: keep.fold(trial, i, fitted, X_te))
+            if keep is not None and not res.errors:
+                keep.done(trial, res.mean(primary))
+        finally:
+            if keep is not None:
+                keep.discard(trial)  # a pruned or failed trial's folds
         _store(trial, res, self.metric)
         if len(self.objectives) > 1:
             return tuple(res.mean(m) for m in self.objectives)
