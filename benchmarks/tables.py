@@ -22,6 +22,9 @@ tables at a time (`--seeds 5 --tables adult`); failed runs are retried.
     python -m benchmarks.tables --budget 120 --seeds 5 --resume \
         --out benchmarks/results/tables-120s.json
     python -m benchmarks.tables report benchmarks/results/tables-30s.json
+
+`--first-seed` splits a run between processes (`--first-seed 3 --seeds 5`: seeds 3 and 4);
+`report` reads several files as one run.
 """
 
 from __future__ import annotations
@@ -134,6 +137,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budget", type=float, default=30.0)
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="run seeds first-seed .. seeds-1 (to split a run between "
+                             "processes; `report` takes their files together)")
     parser.add_argument("--tables", default=",".join(TABLES))
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--out", default=None)
@@ -149,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     runs = previous_runs(args.out, args.budget) if args.resume and args.out else []
     done = {(r["table"], r["seed"], r["system"]) for r in runs}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.seeds):
         for table in args.tables.split(","):
             for system in args.systems.split(","):
                 if (table, seed, system) in done:
@@ -249,7 +255,10 @@ def paired_rows(runs: list[dict[str, Any]], ours: str = "tuneforge") -> list[lis
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "report":
-        with open(sys.argv[2]) as f:
-            print(report(json.load(f)["runs"]))
+        runs = []
+        for path in sys.argv[2:]:  # several files (a run split between processes) merge
+            with open(path) as f:
+                runs += json.load(f)["runs"]
+        print(report(runs))
     else:
         main()
