@@ -146,10 +146,11 @@ class BudgetedObjective:
         refits: dict[str, list[float]] = {}
         best: dict[str, tuple[float, float]] = {}
         best_cost: dict[str, float] = {}  # CV again + refit of each family's best
-        # (score, refit seconds, full duration, or none when its predictions are stored)
+        # (score, refit seconds, seconds to cross-validate it again: 0 when its fold
+        # predictions are stored) of complete trials
         done: list[tuple[float, float, float]] = []
         baseline = math.nan  # refit seconds of the first baseline trial (its defaults)
-        baseline_cv = math.nan  # and its duration
+        baseline_cv = math.nan  # and its CV again (0 when stored)
         for t in history:
             if t.user_attrs.get(SKIP_ATTR) or t.duration is None:
                 continue

@@ -133,13 +133,14 @@ def select(X: Any, y: Any, *, task: str | None = None,
     of many compared families is not worth the risk. ``Selection.baseline`` says what
     was decided.
 
-    `blend` (one metric): the best trial of each family and those HistGradientBoosting
-    defaults (for a classification, those whose model gives class probabilities) are
-    cross-validated again on the same folds, and greedy ensemble selection picks a
-    weighted average of them (class probabilities, or predictions); it becomes the
-    winner, family ``"blend"``, when it has two members or more and its mean beats every
-    member's and the CV leader's (`automl.blend`); ``Selection.blend`` says what was
-    weighed. Under a time budget the check is kept free only up to 15 % of the budget.
+    `blend` (one metric): the search keeps the fold predictions of the best trial of
+    each family and of those HistGradientBoosting defaults (for a classification, those
+    whose model gives class probabilities), and greedy ensemble selection picks, on the
+    same folds, a weighted average of them (class probabilities, or predictions); it
+    becomes the winner, family ``"blend"``, when it has two members or more and its mean
+    beats every member's and the CV leader's (`automl.blend`); ``Selection.blend`` says
+    what was weighed. Under a time budget the check (the members' refits, and the CV of
+    any candidate whose predictions were not kept) is kept free up to 15 % of the budget.
 
     `warm_start` (past study names in `storage`, `WarmSource`s or studies, or a
     `WarmStart`; as `create_study` takes them) gives the sampler the best trials of past
