@@ -572,8 +572,7 @@ def run(config: Annotated[Path, typer.Argument(
 
         blend = selection.blend
         score = "" if blend.get("cv_score") is None else f", CV {blend['cv_score']:.4g}"
-        weighed = blend["members"] if blend["chosen"] else \
-            blend.get("candidates", blend["members"])
+        weighed = blend["members" if blend["chosen"] else "candidates"]
         console.print(plain(f"blend {'of' if blend['chosen'] else 'weighed over'} "
                             f"{describe(weighed)}"
                             f"{score}: {'chosen' if blend['chosen'] else 'not chosen'}, "

@@ -13,6 +13,7 @@ VotingRegressor, or a soft-voting VotingClassifier, with those weights.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -133,34 +134,47 @@ def _fold_predictions(model: Any, X: Any, task: str, classes: np.ndarray) -> np.
     return out
 
 
-def _stand_in(pred: np.ndarray, task: str, classes: np.ndarray) -> Any:
-    """A fitted-looking estimator that returns `pred`, so the study's own metric (a
-    scikit-learn scorer) scores an average of stored predictions without refitting."""
+@functools.cache
+def _stand_in_types() -> tuple[type, type]:
+    """The stand-in estimator classes (`_stand_in`), made once: scikit-learn is imported
+    only when a blend is weighed."""
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-    if task == "classification":
-        class _Proba(ClassifierMixin, BaseEstimator):
-            classes_ = classes
+    class Proba(ClassifierMixin, BaseEstimator):
+        def __init__(self, pred: np.ndarray, classes: np.ndarray) -> None:
+            self.pred, self.classes = pred, classes
 
-            def __sklearn_is_fitted__(self) -> bool:
-                return True
+        @property
+        def classes_(self) -> np.ndarray:
+            return self.classes
 
-            def predict_proba(self, X: Any) -> np.ndarray:
-                return pred
+        def __sklearn_is_fitted__(self) -> bool:
+            return True
 
-            def predict(self, X: Any) -> np.ndarray:
-                return classes[np.argmax(pred, axis=1)]
+        def predict_proba(self, X: Any) -> np.ndarray:
+            return self.pred
 
-        return _Proba()
+        def predict(self, X: Any) -> np.ndarray:
+            return self.classes[np.argmax(self.pred, axis=1)]
 
-    class _Values(RegressorMixin, BaseEstimator):
+    class Values(RegressorMixin, BaseEstimator):
+        def __init__(self, pred: np.ndarray) -> None:
+            self.pred = pred
+
         def __sklearn_is_fitted__(self) -> bool:
             return True
 
         def predict(self, X: Any) -> np.ndarray:
-            return pred
+            return self.pred
 
-    return _Values()
+    return Proba, Values
+
+
+def _stand_in(pred: np.ndarray, task: str, classes: np.ndarray) -> Any:
+    """A fitted-looking estimator that returns `pred`, so the study's own metric (a
+    scikit-learn scorer) scores an average of stored predictions without refitting."""
+    proba, values = _stand_in_types()
+    return proba(pred, classes) if task == "classification" else values(pred)
 
 
 class FoldPredictions:
@@ -286,8 +300,9 @@ def weigh_blend(pool: Sequence[TrialRecord], *, families: Families, objective: A
     folds (`objective.splits`), pick the weighted average greedily on those folds, and
     decide whether it replaces the winner: only when it has two members or more and its
     mean beats every member's and the CV `leader`'s (its recorded folds). Returns what was
-    weighed (None: fewer than two candidates, or the leader lacks a fold); the blend is not
-    chosen, with the reason, when its check would pass the `deadline` or a fit fails."""
+    weighed (None: fewer than two candidates, or the leader lacks a fold). Under a
+    `deadline`, a candidate whose check would not finish in time is left out and named;
+    the blend is not chosen, with the reason, when fewer than two are left or a fit fails."""
     from tuneforge.automl.quiet import ConvergenceCounter
 
     pool = [t for t in pool if t.state is TrialState.COMPLETE]
@@ -300,11 +315,6 @@ def weigh_blend(pool: Sequence[TrialRecord], *, families: Families, objective: A
         recorded = fold_scores(leader, metric.name)
         if recorded is None or len(recorded) != n_folds:
             return None  # the leader without every fold: no comparison on the same folds
-    kept: Container[int] = () if stored is None else stored
-    cost = blend_cost(pool, n_folds, refit_scale, kept)
-    if deadline is not None and (not math.isfinite(cost) or time.time() + cost > deadline):
-        return not_weighed(pool, families,
-                           f"its check takes about {cost:.1f} s, more than the time left")
     decision = not_weighed(pool, families, "")
     sign = 1.0 if metric.greater_is_better else -1.0
     started = time.perf_counter()
