@@ -10,6 +10,14 @@ wins/ties/losses of `a` against `b` and the problems that are not wins, with eac
 (a BBOB function over its dimensions) marked where `a` loses on any of its problems. For
 targets such as "the GA no worse than random search on any BBOB family at 100
 evaluations, and better at 300" (issue 20).
+
+`--reach N` asks another question: how many evaluations `a` needs to reach what `b`
+reached after N (`reach`): per problem, the first evaluation count at which a's median
+best-so-far (over the seeds both ran) is as good as b's median after N, under the same
+tie rule. For targets such as "with 4 workers, the batch reaches the sequential run's
+100-evaluation regret in at most 30 % more evaluations" (issue 20):
+
+    python -m benchmarks.pairwise FILE --a tuneforge-gp-q4 --b tuneforge-gp --reach 100
 """
 
 from __future__ import annotations
@@ -60,6 +68,66 @@ def compare(runs: Sequence[dict[str, Any]], a: str, b: str, at: int
     return out
 
 
+def reach(runs: Sequence[dict[str, Any]], a: str, b: str, at: int
+          ) -> list[tuple[str, int | None, float, float]]:
+    """(problem, evaluations `a` needs, b's median after `at`, a's median at its last
+    evaluation) per problem both ran: the first n at which the median over the common
+    seeds of a's best after n is as good as b's median after `at` (better, or tied
+    under the report's rule); None when a's runs never get there."""
+    curves: dict[tuple[str, str], dict[int, list[float]]] = {}
+    metrics: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        if r["optimizer"] in (a, b) and r.get("status") == "ok" and r.get("best"):
+            curves.setdefault((r["problem"], r["optimizer"]), {})[r["seed"]] = \
+                [float(v) for v in r["best"]]
+            metrics[r["problem"]] = r["metric"]
+    out: list[tuple[str, int | None, float, float]] = []
+    for problem in sorted(metrics, key=_problem_order):
+        mine, theirs = curves.get((problem, a), {}), curves.get((problem, b), {})
+        seeds = sorted(set(mine) & set(theirs))
+        if not seeds:
+            continue
+        m = metrics[problem]
+        target = median(shown(m, theirs[s][min(at, len(theirs[s])) - 1]) for s in seeds)
+        length = max(len(mine[s]) for s in seeds)
+        needed, last = None, math.nan
+        for n in range(1, length + 1):
+            last = median(shown(m, mine[s][min(n, len(mine[s])) - 1]) for s in seeds)
+            if loss(m, last) <= loss(m, target) or tied(m, last, target):
+                needed = n
+                break
+        out.append((problem, needed, target, last))
+    return out
+
+
+def reach_report(runs: Sequence[dict[str, Any]], a: str, b: str, at: int,
+                 slack: float = 0.3) -> str:
+    """Markdown: how many problems `a` reaches b's `at`-evaluation median within
+    (1 + slack) * at evaluations, per dimension, then the problems it does not."""
+    rows = reach(runs, a, b, at)
+    limit = int(round((1 + slack) * at))
+    within = [r for r in rows if r[1] is not None and r[1] <= limit]
+    dims = sorted({int(p.rsplit("-d", 1)[1]) for p, *_ in rows if re.search(r"-d\d+$", p)})
+    lines = [f"## evaluations {a} needs to reach {b}'s median after {at}", "",
+             f"{len(rows)} problems: {len(within)} within {limit} evaluations "
+             f"({100 * len(within) / max(len(rows), 1):.0f} %)."]
+    for d in dims:
+        sub = [r for r in rows if r[0].endswith(f"-d{d}")]
+        ok = sum(1 for r in sub if r[1] is not None and r[1] <= limit)
+        lines.append(f"- d = {d}: {ok} of {len(sub)}")
+    needs = sorted(r[1] / at for r in rows if r[1] is not None)
+    if needs:
+        lines.append(f"- median ratio of evaluations (problems reached): "
+                     f"{median(needs):.2f}")
+    rest = [r for r in rows if r[1] is None or r[1] > limit]
+    if rest:
+        lines += ["", f"| problem | {b} after {at} | {a} needs | {a} at its end |",
+                  "|---|---|---|---|"]
+        lines += [f"| {p} | {_fmt(t)} | {'never' if n is None else n} | {_fmt(v)} |"
+                  for p, n, t, v in rest]
+    return "\n".join(lines)
+
+
 def family(problem: str) -> str:
     """"bbob-f21-d2" -> "bbob-f21" (a problem without a dimension is its own family)."""
     return re.sub(r"-d\d+$", "", problem)
@@ -99,6 +167,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--a", required=True, help="the optimizer to judge")
     p.add_argument("--b", required=True, help="the one it is compared with")
     p.add_argument("--at", default="100,300", help="evaluation counts, comma list")
+    p.add_argument("--reach", type=int, default=None,
+                   help="instead: evaluations a needs to reach b's median after this many")
+    p.add_argument("--slack", type=float, default=0.3,
+                   help="with --reach: the share of extra evaluations counted as within")
     args = p.parse_args(argv)
     runs = [r for f in args.files for r in load(f)["runs"]]
     names = {r["optimizer"] for r in runs}
@@ -106,6 +178,9 @@ def main(argv: list[str] | None = None) -> None:
         if name not in names:
             raise SystemExit(f"no runs of {name!r} in {', '.join(args.files)}; "
                              f"optimizers there: {', '.join(sorted(names))}")
+    if args.reach is not None:
+        print(reach_report(runs, args.a, args.b, args.reach, args.slack))
+        return
     print(report(runs, args.a, args.b, [int(x) for x in args.at.split(",")]))
 
 

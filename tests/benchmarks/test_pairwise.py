@@ -46,3 +46,21 @@ def test_report_names_the_families_with_a_loss(tmp_path, capsys):
     assert "| bbob-f2-d5 | 0 | -1 | loss |" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="no runs of 'c'"):
         pairwise.main([str(path), "--a", "c", "--b", "b"])
+
+
+def test_reach_counts_the_evaluations_to_the_other_optimizers_median():
+    runs = []
+    for seed in range(3):
+        # b reaches 1e-2 at evaluation 2; a gets there at 4 on f1, never on f2
+        runs += [_run("b", "bbob-f1-d2", seed, [1.0, 1e-2, 1e-2]),
+                 _run("a", "bbob-f1-d2", seed, [1.0, 0.5, 0.1, 1e-2 * 1.2]),
+                 _run("b", "bbob-f2-d5", seed, [1.0, 1e-3]),
+                 _run("a", "bbob-f2-d5", seed, [1.0, 0.5, 0.1])]
+    rows = pairwise.reach(runs, "a", "b", 2)
+    assert [(p, n) for p, n, _, _ in rows] == [("bbob-f1-d2", 4), ("bbob-f2-d5", None)]
+    assert rows[1][2] == pytest.approx(-3.0) and rows[1][3] == pytest.approx(-1.0)
+    text = pairwise.reach_report(runs, "a", "b", 2, slack=1.0)
+    assert "2 problems: 1 within 4 evaluations (50 %)." in text
+    assert "- d = 2: 1 of 1" in text and "- d = 5: 0 of 1" in text
+    assert "| bbob-f2-d5 | -3 | never | -1 |" in text
+    assert "within 3 evaluations" in pairwise.reach_report(runs, "a", "b", 2, slack=0.5)
