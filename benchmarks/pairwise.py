@@ -18,6 +18,12 @@ tie rule. For targets such as "with 4 workers, the batch reaches the sequential 
 100-evaluation regret in at most 30 % more evaluations" (issue 20):
 
     python -m benchmarks.pairwise FILE --a tuneforge-gp-q4 --b tuneforge-gp --reach 100
+
+With `--eval-seconds T --workers-a 4` the same question is asked in wall-clock time
+(`finish_times`): each evaluation takes T seconds on one of the run's workers, and the
+proposals, whose measured times the runs keep (`gap_s`), are made one at a time by one
+driver. It gives the seconds a needs to reach b's median after N evaluations, against
+the seconds b took to make them.
 """
 
 from __future__ import annotations
@@ -128,6 +134,82 @@ def reach_report(runs: Sequence[dict[str, Any]], a: str, b: str, at: int,
     return "\n".join(lines)
 
 
+def finish_times(gaps: Sequence[float], eval_s: float, workers: int) -> list[float]:
+    """When each evaluation ends, in the order the run told them (oldest first), if each
+    takes `eval_s` seconds on one of `workers` workers and one driver makes the
+    proposals, the i-th taking `gaps[i]` seconds (a worker waits for a proposal, and a
+    proposal for a free worker)."""
+    free = [0.0] * max(1, workers)   # when each worker is next free
+    driver, out = 0.0, []
+    for gap in gaps:
+        w = min(range(len(free)), key=free.__getitem__)
+        start = max(driver, free[w]) + float(gap)
+        driver = start
+        free[w] = start + eval_s
+        out.append(free[w])
+    return sorted(out)
+
+
+def reach_time(runs: Sequence[dict[str, Any]], a: str, b: str, at: int, eval_s: float,
+               workers_a: int, workers_b: int = 1
+               ) -> list[tuple[str, float | None, float]]:
+    """(problem, seconds `a` needs, seconds `b` needs) to reach b's median after `at`
+    evaluations, with `eval_s` seconds per evaluation and each run's own proposal times:
+    the first time at which the median over common seeds of a's best so far is as good
+    (None: never); b's time is the median over seeds of its `at`-th evaluation's end."""
+    rows: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+    metrics: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        if r["optimizer"] in (a, b) and r.get("status") == "ok" and r.get("best") \
+                and r.get("gap_s"):
+            rows.setdefault((r["problem"], r["optimizer"]), {})[r["seed"]] = r
+            metrics[r["problem"]] = r["metric"]
+    out: list[tuple[str, float | None, float]] = []
+    for problem in sorted(metrics, key=_problem_order):
+        mine, theirs = rows.get((problem, a), {}), rows.get((problem, b), {})
+        seeds = sorted(set(mine) & set(theirs))
+        if not seeds:
+            continue
+        m = metrics[problem]
+        target = median(shown(m, theirs[s]["best"][min(at, len(theirs[s]["best"])) - 1])
+                        for s in seeds)
+        spent = median(finish_times(theirs[s]["gap_s"][:at], eval_s, workers_b)[-1]
+                       for s in seeds)
+        curves = {s: (finish_times(mine[s]["gap_s"], eval_s, workers_a),
+                      [shown(m, v) for v in mine[s]["best"]]) for s in seeds}
+        needed = None
+        for t in sorted({t for times, _ in curves.values() for t in times}):
+            now = median(_best_at(times, best, t) for times, best in curves.values())
+            if loss(m, now) <= loss(m, target) or tied(m, now, target):
+                needed = t
+                break
+        out.append((problem, needed, spent))
+    return out
+
+
+def time_report(runs: Sequence[dict[str, Any]], a: str, b: str, at: int, eval_s: float,
+                workers_a: int) -> str:
+    """Markdown: a's wall-clock time to reach b's `at`-evaluation median as a share of
+    b's time for those evaluations, per problem summarized."""
+    rows = reach_time(runs, a, b, at, eval_s, workers_a)
+    shares = [n / spent for _, n, spent in rows if n is not None and spent > 0]
+    never = [p for p, n, _ in rows if n is None]
+    lines = [f"## wall-clock: {a} on {workers_a} workers against {b} on one, "
+             f"{eval_s:g} s per evaluation", "",
+             f"{len(rows)} problems; {a} reaches {b}'s median after {at} evaluations on "
+             f"{len(shares)}, in a median {median(shares):.2f} of {b}'s time"
+             if shares else f"{len(rows)} problems; {a} reaches it on none",
+             f"- sooner than {b} on {sum(1 for x in shares if x < 1)}; never on "
+             f"{len(never)}{': ' + ', '.join(never) if never else ''}"]
+    return "\n".join(lines)
+
+
+def _best_at(times: Sequence[float], best: Sequence[float], t: float) -> float:
+    """The best value told by time t (inf before the first)."""
+    done = sum(1 for x in times if x <= t)
+    return float(best[min(done, len(best)) - 1]) if done else math.inf
+
+
 def family(problem: str) -> str:
     """"bbob-f21-d2" -> "bbob-f21" (a problem without a dimension is its own family)."""
     return re.sub(r"-d\d+$", "", problem)
@@ -171,6 +253,10 @@ def main(argv: list[str] | None = None) -> None:
                    help="instead: evaluations a needs to reach b's median after this many")
     p.add_argument("--slack", type=float, default=0.3,
                    help="with --reach: the share of extra evaluations counted as within")
+    p.add_argument("--eval-seconds", type=float, default=None,
+                   help="with --reach: also in wall-clock time, this many s per evaluation")
+    p.add_argument("--workers-a", type=int, default=4,
+                   help="with --eval-seconds: a's workers (b has one)")
     args = p.parse_args(argv)
     runs = [r for f in args.files for r in load(f)["runs"]]
     names = {r["optimizer"] for r in runs}
@@ -180,6 +266,9 @@ def main(argv: list[str] | None = None) -> None:
                              f"optimizers there: {', '.join(sorted(names))}")
     if args.reach is not None:
         print(reach_report(runs, args.a, args.b, args.reach, args.slack))
+        if args.eval_seconds is not None:
+            print("\n" + time_report(runs, args.a, args.b, args.reach, args.eval_seconds,
+                                      args.workers_a))
         return
     print(report(runs, args.a, args.b, [int(x) for x in args.at.split(",")]))
 

@@ -25,9 +25,6 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
                                   "trust_region": False}),
     # four trials in flight (simulated workers): batch proposals against sequential ones
     "tuneforge-gp-q4": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler", "pending": 4}),
-    # the same with local penalization instead of the kriging believer (math.penalize)
-    "tuneforge-gp-q4-lp": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler", "pending": 4,
-                                 "batch": "penalize"}),
     # proposal effort levels (samplers.gp_effort): quality per evaluation of the cheaper ones
     "tuneforge-gp-reduced": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
                                    "effort": "reduced"}),

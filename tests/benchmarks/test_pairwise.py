@@ -64,3 +64,28 @@ def test_reach_counts_the_evaluations_to_the_other_optimizers_median():
     assert "- d = 2: 1 of 1" in text and "- d = 5: 0 of 1" in text
     assert "| bbob-f2-d5 | -3 | never | -1 |" in text
     assert "within 3 evaluations" in pairwise.reach_report(runs, "a", "b", 2, slack=0.5)
+
+
+def test_finish_times_share_one_driver_between_the_workers():
+    # one worker: proposal, evaluation, proposal, evaluation...
+    assert pairwise.finish_times([1, 1, 1], 10, 1) == [11, 22, 33]
+    # two workers: the second proposal is made while the first evaluation runs
+    assert pairwise.finish_times([1, 1, 1, 1], 10, 2) == [11, 12, 22, 23]
+    # a slow driver is the bottleneck whatever the workers
+    assert pairwise.finish_times([5, 5, 5], 1, 4) == [6, 11, 16]
+
+
+def test_reach_time_counts_wall_clock_seconds_with_workers():
+    runs = []
+    for seed in range(3):
+        # b: 1 worker, reaches 1e-2 at its 2nd evaluation (t = 22); a: 4 workers, the
+        # same value at its 4th evaluation, which ends at t = 14 with 4 workers
+        runs += [dict(_run("b", "bbob-f1-d2", seed, [1.0, 1e-2]), gap_s=[1, 1]),
+                 dict(_run("a", "bbob-f1-d2", seed, [1.0, 0.5, 0.1, 1e-2]),
+                      gap_s=[1, 1, 1, 1])]
+    rows = pairwise.reach_time(runs, "a", "b", 2, eval_s=10, workers_a=4)
+    assert rows == [("bbob-f1-d2", 14.0, 22.0)]
+    one = pairwise.reach_time(runs, "a", "b", 2, eval_s=10, workers_a=1)
+    assert one == [("bbob-f1-d2", 44.0, 22.0)]
+    text = pairwise.time_report(runs, "a", "b", 2, 10, 4)
+    assert "reaches b's median after 2 evaluations on 1, in a median 0.64 of b's time" in text

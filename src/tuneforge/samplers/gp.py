@@ -60,7 +60,6 @@ if TYPE_CHECKING:  # the model pulls in scipy.optimize/linalg: imported on first
     from tuneforge.samplers.gp_effort import Search
     from tuneforge.samplers.mobo import MOBOSampler
 
-BATCH_RULES = ("believer", "penalize")  # how proposals account for running trials
 TRUST_REGION_MIN_DIMS = 10   # TuRBO-style region from this many continuous parameters
 _MAX_STATES = 32         # (study, space) model states kept per sampler instance: a
                          # family choice keeps two per branch (see `gp_family`)
@@ -117,7 +116,7 @@ class GPSampler(BaseSampler):
                  constraints: bool | None = None, beta: float | None = None,
                  max_fit_trials: int = 250, trust_region: bool | None = None,
                  constraints_func: ConstraintsFunc | None = None, effort: str = "full",
-                 effort_fraction: float = 0.25, batch: str = "believer") -> None:
+                 effort_fraction: float = 0.25) -> None:
         if acquisition not in ("logei", "ucb"):
             raise ValueError(f"GPSampler: acquisition must be 'logei' or 'ucb', "
                              f"got {acquisition!r}")
@@ -126,10 +125,6 @@ class GPSampler(BaseSampler):
         if max_fit_trials < 10:
             raise ValueError(f"GPSampler: max_fit_trials must be >= 10, got {max_fit_trials}")
         check_effort(effort, effort_fraction)
-        if batch not in BATCH_RULES:
-            raise ValueError(f"GPSampler: batch must be one of {', '.join(BATCH_RULES)}, "
-                             f"got {batch!r}")
-        self.batch = batch
         self.effort, self.effort_fraction = effort, effort_fraction
         self.seed = seed
         self.constraints_func = checked_constraints_func(constraints_func, self)
@@ -219,9 +214,8 @@ class GPSampler(BaseSampler):
             attrs["gp_n_train"] = n_train
         if transferred and state.prior_scale is not None:
             attrs["gp_prior_weight"] = round(state.prior_scale, 4)
-        if state.pending:  # running trials, fantasized or penalized (`batch`)
+        if state.pending:  # running trials, fantasized at the model's mean
             attrs["gp_pending"] = state.pending
-            attrs["gp_batch"] = state.pending_rule
         if region:
             from tuneforge.math.trust_region import improvements, side_length
 
@@ -329,7 +323,7 @@ class GPSampler(BaseSampler):
         cons = [cons[i] for i in idx]
         state.n_fits += 1
         state.prior_scale = None
-        state.pending, state.pending_rule = 0, "believer"
+        state.pending = 0
         prior = Prior.default(d, noisy=self.noisy)
         z = warp_outputs(y).z if z_obs is None else z_obs[idx]
         transfer = self._prior_mean(layout, state, prior) if z_obs is None else None
@@ -363,17 +357,10 @@ class GPSampler(BaseSampler):
         if incumbent is not None:
             best = incumbent
 
-        # pending (RUNNING), failed and pruned points: kriging believer fantasies (or,
-        # with batch="penalize", hammers around the pending ones: `math.penalize`)
+        # pending (RUNNING), failed and pruned points: kriging believer fantasies
         pend, fail = fantasy_points(layout, state, trials, trial, single=True)
         seen = np.vstack([x_obs, pend, fail])
         state.pending = len(pend)
-        hammers = None
-        if len(pend) and self.batch == "penalize" and self.acquisition == "logei" \
-                and best is not None:
-            hammers = gp.predict(pend)  # the model's belief at each, before any fantasy
-            pend = pend[:0]
-            state.pending_rule = "penalize"
         if len(pend) or len(fail):
             xp = np.vstack([pend, fail]) if len(fail) else pend
             mean_p, _ = gp.predict(xp)
@@ -389,13 +376,7 @@ class GPSampler(BaseSampler):
                 best = min(best, float(mean_p[: len(pend)][ok].min()))
 
         beta = self.beta if self.beta is not None else ucb_beta(len(y), d)
-        acq: Any = Acquisition(gp, best, kind=self.acquisition, beta=beta, constraints=cgps)
-        if hammers is not None and best is not None:  # (best: for mypy, checked above)
-            from tuneforge.math.penalize import Penalized, lipschitz
-
-            centres = seen[len(x_obs): len(x_obs) + len(hammers[0])]
-            lip = lipschitz(gp, np.vstack([x, rng.random((256, d))]))
-            acq = Penalized(acq, centres, hammers[0], np.sqrt(hammers[1]), best, lip)
+        acq = Acquisition(gp, best, kind=self.acquisition, beta=beta, constraints=cgps)
         # A deterministic objective gains nothing from a point it has already seen.
         # No extra candidates around the best points (`centres`): they take the L-BFGS-B
         # starts and hold the search in a local minimum (benchmarks/README.md).

@@ -76,8 +76,7 @@ class State:
     effort: Effort = EFFORTS["full"]          # this proposal's work (`gp_effort`)
     effort_log: EffortLog = field(default_factory=EffortLog)
     prior_scale: float | None = None   # a warm start's prior-mean weight at the last fit
-    pending: int = 0                   # running trials that shaped the last proposal
-    pending_rule: str = "believer"     # and how: fantasized, or penalized around
+    pending: int = 0                   # running trials fantasized for the last proposal
 
 
 def _fingerprint(x: np.ndarray, y: np.ndarray) -> bytes:
