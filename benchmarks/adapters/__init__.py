@@ -23,8 +23,9 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
     # ablation: the GP without its trust region at d >= 10 (benchmarks/README.md)
     "tuneforge-gp-global": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
                                   "trust_region": False}),
-    # four trials in flight (simulated workers): batch proposals against sequential ones
+    # four (two) trials in flight (simulated workers): batch proposals against sequential ones
     "tuneforge-gp-q4": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler", "pending": 4}),
+    "tuneforge-gp-q2": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler", "pending": 2}),
     # proposal effort levels (samplers.gp_effort): quality per evaluation of the cheaper ones
     "tuneforge-gp-reduced": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
                                    "effort": "reduced"}),
