@@ -31,7 +31,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from statistics import median
 from typing import Any
 
@@ -49,26 +49,35 @@ def best_after(record: dict[str, Any], at: int) -> float | None:
     return float(curve[min(at, len(curve)) - 1])
 
 
+def paired(runs: Sequence[dict[str, Any]], a: str, b: str,
+           pick: Callable[[dict[str, Any]], Any]
+           ) -> Iterator[tuple[str, dict[str, Any], dict[int, Any], dict[int, Any]]]:
+    """(problem, metric, a's picks, b's picks by seed) per problem both ran, in problem
+    order, each restricted to the seeds both have; `pick(run)` is what is kept of a run
+    (None: the run is left out)."""
+    table: dict[tuple[str, str], dict[int, Any]] = {}
+    metrics: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        v = pick(r) if r["optimizer"] in (a, b) else None
+        if v is not None:
+            table.setdefault((r["problem"], r["optimizer"]), {})[r["seed"]] = v
+            metrics[r["problem"]] = r["metric"]
+    for problem in sorted(metrics, key=_problem_order):
+        mine, theirs = table.get((problem, a), {}), table.get((problem, b), {})
+        seeds = sorted(set(mine) & set(theirs))
+        if seeds:
+            yield (problem, metrics[problem], {s: mine[s] for s in seeds},
+                   {s: theirs[s] for s in seeds})
+
+
 def compare(runs: Sequence[dict[str, Any]], a: str, b: str, at: int
             ) -> list[tuple[str, str, float, float]]:
     """(problem, "win" | "tie" | "loss" of `a`, a's median, b's median) per problem that
     both ran, on the seeds both finished; medians in shown units."""
-    table: dict[tuple[str, str], dict[int, float]] = {}
-    metrics: dict[str, dict[str, Any]] = {}
-    for r in runs:
-        v = best_after(r, at)
-        if v is not None and r["optimizer"] in (a, b):
-            table.setdefault((r["problem"], r["optimizer"]), {})[r["seed"]] = v
-            metrics[r["problem"]] = r["metric"]
     out = []
-    for problem in sorted(metrics, key=_problem_order):
-        mine, theirs = table.get((problem, a), {}), table.get((problem, b), {})
-        seeds = sorted(set(mine) & set(theirs))
-        if not seeds:
-            continue
-        m = metrics[problem]
-        ma = median(shown(m, mine[s]) for s in seeds)
-        mb = median(shown(m, theirs[s]) for s in seeds)
+    for problem, m, mine, theirs in paired(runs, a, b, lambda r: best_after(r, at)):
+        ma = median(shown(m, v) for v in mine.values())
+        mb = median(shown(m, v) for v in theirs.values())
         verdict = "tie" if tied(m, ma, mb) else "win" if loss(m, ma) < loss(m, mb) else "loss"
         out.append((problem, verdict, ma, mb))
     return out
@@ -80,25 +89,16 @@ def reach(runs: Sequence[dict[str, Any]], a: str, b: str, at: int
     evaluation) per problem both ran: the first n at which the median over the common
     seeds of a's best after n is as good as b's median after `at` (better, or tied
     under the report's rule); None when a's runs never get there."""
-    curves: dict[tuple[str, str], dict[int, list[float]]] = {}
-    metrics: dict[str, dict[str, Any]] = {}
-    for r in runs:
-        if r["optimizer"] in (a, b) and r.get("status") == "ok" and r.get("best"):
-            curves.setdefault((r["problem"], r["optimizer"]), {})[r["seed"]] = \
-                [float(v) for v in r["best"]]
-            metrics[r["problem"]] = r["metric"]
+    def curve(r: dict[str, Any]) -> list[float] | None:
+        ok = r.get("status") == "ok" and r.get("best")
+        return [float(v) for v in r["best"]] if ok else None
+
     out: list[tuple[str, int | None, float, float]] = []
-    for problem in sorted(metrics, key=_problem_order):
-        mine, theirs = curves.get((problem, a), {}), curves.get((problem, b), {})
-        seeds = sorted(set(mine) & set(theirs))
-        if not seeds:
-            continue
-        m = metrics[problem]
-        target = median(shown(m, theirs[s][min(at, len(theirs[s])) - 1]) for s in seeds)
-        length = max(len(mine[s]) for s in seeds)
+    for problem, m, mine, theirs in paired(runs, a, b, curve):
+        target = median(shown(m, c[min(at, len(c)) - 1]) for c in theirs.values())
         needed, last = None, math.nan
-        for n in range(1, length + 1):
-            last = median(shown(m, mine[s][min(n, len(mine[s])) - 1]) for s in seeds)
+        for n in range(1, max(len(c) for c in mine.values()) + 1):
+            last = median(shown(m, c[min(n, len(c)) - 1]) for c in mine.values())
             if loss(m, last) <= loss(m, target) or tied(m, last, target):
                 needed = n
                 break
@@ -157,29 +157,20 @@ def reach_time(runs: Sequence[dict[str, Any]], a: str, b: str, at: int, eval_s: 
     evaluations, with `eval_s` seconds per evaluation and each run's own proposal times:
     the first time at which the median over common seeds of a's best so far is as good
     (None: never); b's time is the median over seeds of its `at`-th evaluation's end."""
-    rows: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
-    metrics: dict[str, dict[str, Any]] = {}
-    for r in runs:
-        if r["optimizer"] in (a, b) and r.get("status") == "ok" and r.get("best") \
-                and r.get("gap_s"):
-            rows.setdefault((r["problem"], r["optimizer"]), {})[r["seed"]] = r
-            metrics[r["problem"]] = r["metric"]
+    def timed(r: dict[str, Any]) -> dict[str, Any] | None:
+        return r if r.get("status") == "ok" and r.get("best") and r.get("gap_s") else None
+
     out: list[tuple[str, float | None, float]] = []
-    for problem in sorted(metrics, key=_problem_order):
-        mine, theirs = rows.get((problem, a), {}), rows.get((problem, b), {})
-        seeds = sorted(set(mine) & set(theirs))
-        if not seeds:
-            continue
-        m = metrics[problem]
-        target = median(shown(m, theirs[s]["best"][min(at, len(theirs[s]["best"])) - 1])
-                        for s in seeds)
-        spent = median(finish_times(theirs[s]["gap_s"][:at], eval_s, workers_b)[-1]
-                       for s in seeds)
-        curves = {s: (finish_times(mine[s]["gap_s"], eval_s, workers_a),
-                      [shown(m, v) for v in mine[s]["best"]]) for s in seeds}
+    for problem, m, mine, theirs in paired(runs, a, b, timed):
+        target = median(shown(m, r["best"][min(at, len(r["best"])) - 1])
+                        for r in theirs.values())
+        spent = median(finish_times(r["gap_s"][:at], eval_s, workers_b)[-1]
+                       for r in theirs.values())
+        curves = [(finish_times(r["gap_s"], eval_s, workers_a),
+                   [shown(m, v) for v in r["best"]]) for r in mine.values()]
         needed = None
-        for t in sorted({t for times, _ in curves.values() for t in times}):
-            now = median(_best_at(times, best, t) for times, best in curves.values())
+        for t in sorted({t for times, _ in curves for t in times}):
+            now = median(_best_at(times, best, t) for times, best in curves)
             if loss(m, now) <= loss(m, target) or tied(m, now, target):
                 needed = t
                 break
