@@ -323,7 +323,6 @@ class GPSampler(BaseSampler):
         cons = [cons[i] for i in idx]
         state.n_fits += 1
         state.prior_scale = None
-        state.pending = 0
         prior = Prior.default(d, noisy=self.noisy)
         z = warp_outputs(y).z if z_obs is None else z_obs[idx]
         transfer = self._prior_mean(layout, state, prior) if z_obs is None else None
