@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.bench-installed
 TEST_STAMP  := $(VENV)/.test-installed
 SITE        := build/site
 
-.PHONY: demo docs lint test postgresql chromium
+.PHONY: demo docs lint test postgresql chromium .venv-hebo
 
 demo: $(STAMP)
 	$(VENV)/bin/tuneforge demo
@@ -40,6 +40,19 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 $(BENCH_STAMP): benchmarks/requirements.txt | $(STAMP)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	touch $@
+
+# HEBO, a benchmark peer in its own environment (numpy < 1.25); not part of `make test`.
+# Run it with `.venv-hebo/bin/python -m benchmarks run --optimizers hebo ...`.
+HEBO_VENV := .venv-hebo
+$(HEBO_VENV)/.installed: benchmarks/requirements-hebo.txt
+	$(PYTHON) -m venv $(HEBO_VENV)
+	$(HEBO_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements-hebo.txt
+	$(HEBO_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-cache-dir \
+	    --no-build-isolation --force-reinstall --no-deps --no-binary pymoo pymoo==0.6.0
+	$(HEBO_VENV)/bin/python -c "from pymoo.util.function_loader import is_compiled; assert is_compiled()"
+	touch $@
+
+.venv-hebo: $(HEBO_VENV)/.installed
 
 # Optional libraries the tests exercise (the XGBoost/LightGBM presets); CPU-only builds.
 $(TEST_STAMP): tests/requirements.txt | $(STAMP)

@@ -55,6 +55,8 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
     "hyperopt-tpe": ("hyperopt_:HyperoptTPE", {}),
     "skopt-gp": ("skopt_:Skopt", {"method": "gp_minimize"}),
     "skopt-forest": ("skopt_:Skopt", {"method": "forest_minimize"}),
+    # in its own environment (.venv-hebo; see adapters/hebo_.py)
+    "hebo": ("hebo_:Hebo", {}),
     "pymoo-nsga2": ("pymoo_:Pymoo", {"algorithm": "nsga2"}),
     "pymoo-moead": ("pymoo_:Pymoo", {"algorithm": "moead"}),
     "sklearn-grid": ("sklearn_:SklearnSearch", {"method": "grid"}),
