@@ -11,6 +11,9 @@ wins/ties/losses of `a` against `b` and the problems that are not wins, with eac
 targets such as "the GA no worse than random search on any BBOB family at 100
 evaluations, and better at 300" (issue 20).
 
+Each report ends with the two optimizers' own time per trial (`cost_report`): the median,
+over the runs both made, of each run's mean and of its last 10 % of trials, per dimension.
+
 `--reach N` asks another question: how many evaluations `a` needs to reach what `b`
 reached after N (`reach`): per problem, the first evaluation count at which a's median
 best-so-far (over the seeds both ran) is as good as b's median after N, under the same
@@ -230,6 +233,42 @@ def report(runs: Sequence[dict[str, Any]], a: str, b: str, ats: Sequence[int]) -
     return "\n".join(lines)
 
 
+def own_time(record: dict[str, Any]) -> tuple[float, float] | None:
+    """The run's own time per trial, s: (mean over its trials, median of its last 10 %),
+    or None for a failed run or one without timings."""
+    per = record.get("overhead_per_trial_s")
+    if record.get("status") != "ok" or not isinstance(per, dict) or "mean" not in per:
+        return None
+    return float(per["mean"]), float(per.get("last10", per["mean"]))
+
+
+def cost_report(runs: Sequence[dict[str, Any]], a: str, b: str) -> str:
+    """Markdown: each optimizer's own time per trial (median over the runs both made, of
+    each run's mean, and of the median of its last 10 % of trials), overall and per
+    dimension, with a's share of b's."""
+    rows: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {}
+    for problem, _, mine, theirs in paired(runs, a, b, own_time):
+        dim = problem.rsplit("-d", 1)[1] if re.search(r"-d\d+$", problem) else "all"
+        for s in mine:
+            rows.setdefault(dim, []).append((mine[s], theirs[s]))
+    if not rows:
+        return ""
+    lines = [f"## own time per trial: {a} vs {b}", "",
+             f"| dimension | runs | {a} ms (mean / last 10 %) | {b} ms (mean / last 10 %) "
+             "| ratio of means | ratio, last 10 % |", "|---|---|---|---|---|---|"]
+    groups = sorted(rows, key=_problem_order)
+    if len(groups) > 1:
+        rows["all"] = [x for g in groups for x in rows[g]]
+        groups.append("all")
+    for g in groups:
+        pairs = rows[g]
+        am, al = (1000 * median(x[0][i] for x in pairs) for i in (0, 1))
+        bm, bl = (1000 * median(x[1][i] for x in pairs) for i in (0, 1))
+        lines.append(f"| {g} | {len(pairs)} | {am:.3g} / {al:.3g} | {bm:.3g} / {bl:.3g} | "
+                     f"{am / bm:.2g} | {al / bl:.2g} |")
+    return "\n".join(lines)
+
+
 def _fmt(v: float) -> str:
     return "-" if math.isnan(v) else f"{v:.3g}"
 
@@ -263,6 +302,7 @@ def main(argv: list[str] | None = None) -> None:
                                       args.workers_a))
         return
     print(report(runs, args.a, args.b, [int(x) for x in args.at.split(",")]))
+    print(cost_report(runs, args.a, args.b))
 
 
 if __name__ == "__main__":

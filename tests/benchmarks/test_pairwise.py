@@ -89,3 +89,23 @@ def test_reach_time_counts_wall_clock_seconds_with_workers():
     assert one == [("bbob-f1-d2", 44.0, 22.0)]
     text = pairwise.time_report(runs, "a", "b", 2, 10, 4)
     assert "reaches b's median after 2 evaluations on 1, in a median 0.64 of b's time" in text
+
+
+def test_cost_report_gives_each_optimizers_own_time_per_trial_by_dimension():
+    runs = []
+    for seed in range(3):
+        for problem, scale in (("bbob-f1-d2", 1.0), ("bbob-f1-d5", 2.0)):
+            for name, ms in (("a", 10.0), ("b", 40.0)):
+                r = _run(name, problem, seed, [1.0])
+                r["overhead_per_trial_s"] = {"mean": scale * ms * (1 + seed) / 1000,
+                                             "last10": scale * 2 * ms / 1000}
+                runs.append(r)
+    runs.append(dict(_run("a", "bbob-f1-d2", 9, [1.0]), overhead_per_trial_s={"mean": 9.0}))
+    assert pairwise.own_time(runs[0]) == pytest.approx((0.01, 0.02))
+    assert pairwise.own_time(dict(runs[0], status="error")) is None
+    text = pairwise.cost_report(runs, "a", "b")
+    # seed 9 has no b run: left out; medians over seeds 0-2 of a's means are 20 and 40 ms
+    assert "| 2 | 3 | 20 / 20 | 80 / 80 | 0.25 | 0.25 |" in text
+    assert "| 5 | 3 | 40 / 40 | 160 / 160 | 0.25 | 0.25 |" in text
+    assert "| all | 6 | 25 / 30 | 100 / 120 | 0.25 | 0.25 |" in text
+    assert pairwise.cost_report([_run("a", "p", 0, [1.0])], "a", "b") == ""
