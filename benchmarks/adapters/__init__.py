@@ -26,6 +26,13 @@ REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {
     # four (two) trials in flight (simulated workers): batch proposals against sequential ones
     "tuneforge-gp-q4": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler", "pending": 4}),
     "tuneforge-gp-q2": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler", "pending": 2}),
+    # small-budget ablations (against HEBO at 25 evaluations; benchmarks/README.md)
+    "tuneforge-gp-ucb": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
+                               "acquisition": "ucb"}),
+    "tuneforge-gp-tr": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
+                              "trust_region": True}),
+    "tuneforge-gp-s3": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
+                              "n_startup_trials": 3}),
     # proposal effort levels (samplers.gp_effort): quality per evaluation of the cheaper ones
     "tuneforge-gp-reduced": (_TF, {"sampler": "tuneforge.samplers.gp:GPSampler",
                                    "effort": "reduced"}),
