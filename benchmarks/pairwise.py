@@ -245,10 +245,10 @@ def own_time(record: dict[str, Any]) -> tuple[float, float] | None:
 def cost_report(runs: Sequence[dict[str, Any]], a: str, b: str) -> str:
     """Markdown: each optimizer's own time per trial (median over the runs both made, of
     each run's mean, and of the median of its last 10 % of trials), overall and per
-    dimension, with a's share of b's."""
+    dimension ("-": problems without one), with a's share of b's."""
     rows: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {}
     for problem, _, mine, theirs in paired(runs, a, b, own_time):
-        dim = problem.rsplit("-d", 1)[1] if re.search(r"-d\d+$", problem) else "all"
+        dim = problem.rsplit("-d", 1)[1] if re.search(r"-d\d+$", problem) else "-"
         for s in mine:
             rows.setdefault(dim, []).append((mine[s], theirs[s]))
     if not rows:
@@ -265,8 +265,12 @@ def cost_report(runs: Sequence[dict[str, Any]], a: str, b: str) -> str:
         am, al = (1000 * median(x[0][i] for x in pairs) for i in (0, 1))
         bm, bl = (1000 * median(x[1][i] for x in pairs) for i in (0, 1))
         lines.append(f"| {g} | {len(pairs)} | {am:.3g} / {al:.3g} | {bm:.3g} / {bl:.3g} | "
-                     f"{am / bm:.2g} | {al / bl:.2g} |")
+                     f"{_ratio(am, bm)} | {_ratio(al, bl)} |")
     return "\n".join(lines)
+
+
+def _ratio(x: float, y: float) -> str:
+    return f"{x / y:.2g}" if y > 0 else "-"
 
 
 def _fmt(v: float) -> str:

@@ -109,3 +109,15 @@ def test_cost_report_gives_each_optimizers_own_time_per_trial_by_dimension():
     assert "| 5 | 3 | 40 / 40 | 160 / 160 | 0.25 | 0.25 |" in text
     assert "| all | 6 | 25 / 30 | 100 / 120 | 0.25 | 0.25 |" in text
     assert pairwise.cost_report([_run("a", "p", 0, [1.0])], "a", "b") == ""
+
+
+def test_cost_report_keeps_problems_without_a_dimension_apart_from_the_total():
+    runs = []
+    for problem, ms in (("bbob-f1-d2", 10.0), ("ml-svc-digits", 30.0)):
+        for name, scale in (("a", 1.0), ("b", 0.0)):
+            r = _run(name, problem, 0, [1.0])
+            r["overhead_per_trial_s"] = {"mean": scale * ms / 1000}
+            runs.append(r)
+    text = pairwise.cost_report(runs, "a", "b")
+    assert "| - | 1 | 30 / 30 | 0 / 0 | - | - |" in text    # b's zero time: no ratio
+    assert "| all | 2 | 20 / 20 | 0 / 0 | - | - |" in text
