@@ -117,12 +117,12 @@ def reach_report(runs: Sequence[dict[str, Any]], a: str, b: str, at: int,
     rows = reach(runs, a, b, at)
     limit = int(round((1 + slack) * at))
     within = [r for r in rows if r[1] is not None and r[1] <= limit]
-    dims = sorted({int(p.rsplit("-d", 1)[1]) for p, *_ in rows if re.search(r"-d\d+$", p)})
+    dims = sorted({d for p, *_ in rows if (d := dimension(p)) is not None})
     lines = [f"## evaluations {a} needs to reach {b}'s median after {at}", "",
              f"{len(rows)} problems: {len(within)} within {limit} evaluations "
              f"({100 * len(within) / max(len(rows), 1):.0f} %)."]
     for d in dims:
-        sub = [r for r in rows if r[0].endswith(f"-d{d}")]
+        sub = [r for r in rows if dimension(r[0]) == d]
         ok = sum(1 for r in sub if r[1] is not None and r[1] <= limit)
         lines.append(f"- d = {d}: {ok} of {len(sub)}")
     needs = sorted(r[1] / at for r in rows if r[1] is not None)
@@ -205,6 +205,12 @@ def _best_at(times: Sequence[float], best: Sequence[float], t: float) -> float:
     return float(best[min(done, len(best)) - 1]) if done else math.inf
 
 
+def dimension(problem: str) -> int | None:
+    """"bbob-f21-d2" -> 2; None for a problem without a dimension."""
+    m = re.search(r"-d(\d+)$", problem)
+    return int(m.group(1)) if m else None
+
+
 def family(problem: str) -> str:
     """"bbob-f21-d2" -> "bbob-f21" (a problem without a dimension is its own family)."""
     return re.sub(r"-d\d+$", "", problem)
@@ -248,7 +254,8 @@ def cost_report(runs: Sequence[dict[str, Any]], a: str, b: str) -> str:
     dimension ("-": problems without one), with a's share of b's."""
     rows: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {}
     for problem, _, mine, theirs in paired(runs, a, b, own_time):
-        dim = problem.rsplit("-d", 1)[1] if re.search(r"-d\d+$", problem) else "-"
+        d = dimension(problem)
+        dim = "-" if d is None else str(d)
         for s in mine:
             rows.setdefault(dim, []).append((mine[s], theirs[s]))
     if not rows:
