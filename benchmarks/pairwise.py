@@ -284,13 +284,26 @@ def _fmt(v: float) -> str:
     return "-" if math.isnan(v) else f"{v:.3g}"
 
 
+def counts(text: str) -> list[int]:
+    """`--at`: a comma list of evaluation counts, each a whole number >= 1."""
+    try:
+        out = [int(x) for x in text.split(",")]
+    except ValueError:
+        out = []
+    if not out or min(out) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected evaluation counts >= 1 separated by commas (e.g. 25,100), got {text!r}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m benchmarks.pairwise",
                                 description=(__doc__ or "").split("\n")[0])
     p.add_argument("files", nargs="+")
     p.add_argument("--a", required=True, help="the optimizer to judge")
     p.add_argument("--b", required=True, help="the one it is compared with")
-    p.add_argument("--at", default="100,300", help="evaluation counts, comma list")
+    p.add_argument("--at", default="100,300", type=counts,
+                   help="evaluation counts, comma list")
     p.add_argument("--reach", type=int, default=None,
                    help="instead: evaluations a needs to reach b's median after this many")
     p.add_argument("--slack", type=float, default=0.3,
@@ -312,7 +325,7 @@ def main(argv: list[str] | None = None) -> None:
             print("\n" + time_report(runs, args.a, args.b, args.reach, args.eval_seconds,
                                       args.workers_a))
         return
-    print(report(runs, args.a, args.b, [int(x) for x in args.at.split(",")]))
+    print(report(runs, args.a, args.b, args.at))
     print(cost_report(runs, args.a, args.b))
 
 

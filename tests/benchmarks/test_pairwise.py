@@ -121,3 +121,14 @@ def test_cost_report_keeps_problems_without_a_dimension_apart_from_the_total():
     text = pairwise.cost_report(runs, "a", "b")
     assert "| - | 1 | 30 / 30 | 0 / 0 | - | - |" in text    # b's zero time: no ratio
     assert "| all | 2 | 20 / 20 | 0 / 0 | - | - |" in text
+
+
+@pytest.mark.parametrize("bad", ["25,x", "0", ""])
+def test_evaluation_counts_that_are_not_whole_numbers_above_zero_are_refused(tmp_path, bad,
+                                                                             capsys):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"format": 1, "suite": "bbob", "runs": _runs()}))
+    with pytest.raises(SystemExit):
+        pairwise.main([str(path), "--a", "a", "--b", "b", "--at", bad])
+    assert "evaluation counts >= 1 separated by commas" in capsys.readouterr().err
+    assert pairwise.counts("10,25") == [10, 25]
