@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from tuneforge.math.acquisition import Acquisition, lcb, log_ei, log_h, log_pof, ucb_beta
+from tuneforge.math.acquisition import (
+    Acquisition,
+    greedy,
+    lcb,
+    log_ei,
+    log_h,
+    log_pof,
+    ucb_beta,
+)
 from tuneforge.math.gp import GP, Prior, fit_theta, initial_theta
 
 
@@ -44,7 +52,7 @@ def test_log_ei_stays_finite_where_ei_underflows():
     assert d_mean[0] < 0 and d_var[0] > 0
 
 
-@pytest.mark.parametrize("fn", ["logei", "lcb", "pof"])
+@pytest.mark.parametrize("fn", ["logei", "lcb", "pof", "greedy"])
 def test_derivatives_in_mean_and_variance(fn):
     mean = np.array([-3.0, -0.2, 0.0, 0.5, 4.0, 30.0])
     var = np.array([0.1, 1.0, 2.0, 0.3, 1.5, 0.5])
@@ -54,6 +62,8 @@ def test_derivatives_in_mean_and_variance(fn):
             return log_ei(m, v, 0.1)
         if fn == "lcb":
             return lcb(m, v, 2.0)
+        if fn == "greedy":
+            return greedy(m, v)
         return log_pof(m, v, 0.1)
 
     _, dm, dv = f(mean, var)
@@ -84,7 +94,7 @@ def _gp(d, seed, with_cat=False):
 
 
 @pytest.mark.parametrize("kind, with_cat", [("logei", False), ("ucb", False),
-                                             ("logei", True)])
+                                             ("logei", True), ("mean", False)])
 def test_acquisition_gradient_matches_finite_differences(kind, with_cat):
     gp, y = _gp(3, 0, with_cat)
     cgp, _ = _gp(3, 1, with_cat)
@@ -115,8 +125,20 @@ def test_no_feasible_incumbent_maximizes_feasibility_alone():
     np.testing.assert_allclose(acq(xq), log_pof(mean, var, 0.0)[0])
 
 
+def test_greedy_kind_ranks_points_by_the_posterior_mean_alone():
+    gp, y = _gp(2, 0)
+    xq = np.random.default_rng(3).random((50, 2))
+    mean, var = gp.predict(xq)
+    acq = Acquisition(gp, float(y.min()), kind="mean")
+    np.testing.assert_allclose(acq(xq), -mean)
+    # the best point by the greedy rule is the lowest mean, not the best log EI
+    ei = Acquisition(gp, float(y.min()))(xq)
+    assert int(np.argmax(acq(xq))) == int(np.argmin(mean))
+    assert np.argsort(-acq(xq)).tolist() != np.argsort(-ei).tolist()
+
+
 def test_ucb_beta_grows_slowly_and_rejects_unknown_kinds():
     assert 1.0 <= ucb_beta(10, 2) < ucb_beta(100, 2) < ucb_beta(100, 10)
     gp, _ = _gp(2, 0)
-    with pytest.raises(ValueError, match="logei"):
+    with pytest.raises(ValueError, match="'logei', 'ucb', 'mean'"):
         Acquisition(gp, 0.0, kind="pi")

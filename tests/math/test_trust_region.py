@@ -38,3 +38,11 @@ def test_box_is_scaled_by_lengthscales_and_clipped():
     lo, hi = box(np.array([0.95, 0.0]), np.array([1.0, 1.0]), 0.4)
     np.testing.assert_allclose(lo, [0.75, 0.0])
     np.testing.assert_allclose(hi, [1.0, 0.2])
+
+
+def test_infeasible_trials_are_failures_and_the_first_feasible_one_a_success():
+    inf = np.inf
+    y = np.array([inf, inf, 3.0, inf, 2.0, 2.0, 1.0])
+    assert improvements(y, 1) == [False, True, False, True, False, True]
+    # with every value finite, the rule is TuRBO's
+    assert improvements(np.array([3.0, 2.0, 2.0, 1.0]), 1) == [True, False, True]

@@ -9,6 +9,8 @@ their derivatives, so the optimizer can chain them through `GP.predict_with_grad
   for z <= -1 so that it stays finite and accurate far below the incumbent (z = -40
   gives about -805, where EI itself underflows to 0).
 - `lcb`: the confidence bound -mean + sqrt(beta) sigma (Srinivas et al., ICML 2010).
+- `greedy`: -mean, pure exploitation: the posterior mean's minimizer (the greedy step of
+  De Ath, Everson, Rahat & Fieldsend, "Greed is good", ACM TELO 2021).
 - `log_pof`: log probability of feasibility log Phi((threshold - mean) / sigma) for
   constraints c(x) <= threshold (Gardner et al., ICML 2014), summed over constraints.
 """
@@ -74,6 +76,12 @@ def lcb(mean: FloatArray, var: FloatArray, beta: float) -> tuple[FloatArray, ...
     return -mean + rb * sigma, -np.ones_like(mean), rb / (2.0 * sigma)
 
 
+def greedy(mean: FloatArray, var: FloatArray) -> tuple[FloatArray, ...]:
+    """-mean to maximize (the lowest prediction, whatever its uncertainty), with
+    (value, d/dmean, d/dvar), each (m,)."""
+    return -mean, -np.ones_like(mean), np.zeros_like(var)
+
+
 def log_pof(mean: FloatArray, var: FloatArray, threshold: float) -> tuple[FloatArray, ...]:
     """log P(c(x) <= threshold), c(x) ~ N(mean, var): (value, d/dmean, d/dvar), each (m,)."""
     sigma = np.sqrt(var)
@@ -88,9 +96,13 @@ def ucb_beta(n: int, d: int) -> float:
     return max(1.0, 0.2 * max(d, 1) * math.log(2.0 * (n + 1)))
 
 
+KINDS = ("logei", "ucb", "mean")
+
+
 class Acquisition:
-    """The acquisition to maximize at points x (m, d): log EI (or LCB) of the objective
-    model plus the log probability of feasibility of each constraint model.
+    """The acquisition to maximize at points x (m, d): log EI (LCB, or the greedy -mean
+    for kind "mean") of the objective model plus the log probability of feasibility of
+    each constraint model.
 
     `best` None (no feasible point yet) drops the objective term: the search then
     maximizes feasibility alone. `constraints` pairs each constraint GP with its
@@ -99,14 +111,16 @@ class Acquisition:
 
     def __init__(self, objective: GP, best: float | None, *, kind: str = "logei",
                  beta: float = 1.0, constraints: Sequence[tuple[GP, float]] = ()) -> None:
-        if kind not in ("logei", "ucb"):
-            raise ValueError(f"acquisition kind must be 'logei' or 'ucb', got {kind!r}")
+        if kind not in KINDS:
+            raise ValueError(f"acquisition kind must be one of {KINDS}, got {kind!r}")
         self.objective, self.best, self.kind, self.beta = objective, best, kind, beta
         self.constraints = list(constraints)
 
     def _objective_term(self, mean: FloatArray, var: FloatArray) -> tuple[FloatArray, ...]:
         if self.kind == "ucb":
             return lcb(mean, var, self.beta)
+        if self.kind == "mean":
+            return greedy(mean, var)
         assert self.best is not None
         return log_ei(mean, var, self.best)
 

@@ -1,4 +1,4 @@
-"""A trust region for Bayesian optimization in ten or more dimensions (pure numpy).
+"""A trust region for Bayesian optimization over continuous spaces (pure numpy).
 
 After Eriksson et al., "Scalable global optimization via local Bayesian optimization"
 (TuRBO, NeurIPS 2019): the acquisition is maximized in a box around the best point,
@@ -26,10 +26,19 @@ SUCCESS_TOL = 3
 
 def improvements(y: FloatArray, start: int) -> list[bool]:
     """For each value y[i] (minimized), i >= start, whether it beat every earlier one by
-    a relative margin of 1e-3 (TuRBO's criterion)."""
+    a relative margin of 1e-3 (TuRBO's criterion). A non-finite value (an infeasible
+    trial) is a failure; the first finite one after only non-finite ones, a success."""
     out = []
+    finite = np.isfinite(y)
     for i in range(max(start, 1), y.shape[0]):
-        best = float(np.min(y[:i]))
+        if not finite[i]:
+            out.append(False)
+            continue
+        earlier = y[:i][finite[:i]]
+        if not earlier.size:
+            out.append(True)
+            continue
+        best = float(np.min(earlier))
         out.append(bool(y[i] < best - 1e-3 * abs(best)))
     return out
 
