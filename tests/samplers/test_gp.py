@@ -60,6 +60,28 @@ def test_startup_then_model_and_attrs():
     assert isinstance(last["acquisition"], float)
 
 
+def test_every_other_model_trial_minimizes_the_model_mean():
+    s = _study(GPSampler(seed=0, n_startup_trials=4, greedy_every=2), seed=0)
+    s.optimize(_sphere(2), n_trials=12)
+    kinds = {t.number: t.system_attrs["acquisition_function"] for t in s.trials
+             if t.system_attrs.get("gp_phase") == "model"}
+    assert len(kinds) == 8
+    assert kinds == {n: "mean" if n % 2 == 0 else "logei" for n in kinds}
+    off = _study(GPSampler(seed=0, n_startup_trials=4, greedy_every=0), seed=0)
+    off.optimize(_sphere(2), n_trials=8)
+    assert {t.system_attrs.get("acquisition_function") for t in off.trials} == {None, "logei"}
+
+
+def test_greedy_proposals_exploit_the_model_without_repeating_a_point():
+    s = _study(GPSampler(seed=1, n_startup_trials=5, greedy_every=1), seed=1)
+    s.optimize(_sphere(2), n_trials=14)
+    points = [tuple(t.params.values()) for t in s.trials]
+    assert len(set(points)) == len(points)
+    assert all(t.system_attrs["acquisition_function"] == "mean" for t in s.trials[5:])
+    # a convex bowl: following the model's mean homes in on the minimum
+    assert s.best_value < 1e-2 < min(t.value for t in s.trials[:5])
+
+
 def test_same_seed_same_study():
     def run():
         s = _study(GPSampler(seed=3, n_startup_trials=3))
@@ -294,6 +316,9 @@ def test_arguments_are_validated():
         GPSampler(acquisition="pi")
     with pytest.raises(ValueError, match="n_startup_trials"):
         GPSampler(n_startup_trials=0)
+    for bad in (-1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="greedy_every must be an int >= 0"):
+            GPSampler(greedy_every=bad)
 
 
 def test_integer_and_categorical_proposals_are_valid_values():
@@ -315,7 +340,7 @@ def test_integer_and_categorical_proposals_are_valid_values():
 
 
 @pytest.mark.slow
-def test_trust_region_from_ten_continuous_dimensions():
+def test_trust_region_on_continuous_spaces_by_default():
     def ten(trial):
         return sum((trial.suggest_float(f"x{i}", -5, 5) - 1) ** 2 for i in range(10))
 
@@ -327,12 +352,17 @@ def test_trust_region_from_ten_continuous_dimensions():
     off.optimize(ten, n_trials=6)
     assert off.trials[-1].system_attrs["gp_phase"] == "model"
     assert not any("gp_trust_region" in t.system_attrs for t in off.trials)
-    small = tf.create_study(sampler=GPSampler(seed=0))   # under ten dimensions: global
+    small = tf.create_study(sampler=GPSampler(seed=0))   # five continuous parameters
     small.optimize(objectives.sphere5, n_trials=7)
-    assert not any("gp_trust_region" in t.system_attrs for t in small.trials)
-    forced = tf.create_study(sampler=GPSampler(seed=0, trust_region=True))
-    forced.optimize(objectives.sphere5, n_trials=7)
-    assert forced.trials[-1].system_attrs["gp_trust_region"] > 0
+    assert small.trials[-1].system_attrs["gp_trust_region"] > 0
+
+    def with_int(trial):   # an integer grid: the global search
+        return trial.suggest_float("x", -5, 5) ** 2 + (trial.suggest_int("n", 0, 9) - 4) ** 2
+
+    mixed = tf.create_study(sampler=GPSampler(seed=0))
+    mixed.optimize(with_int, n_trials=7)
+    assert mixed.trials[-1].system_attrs["gp_phase"] == "model"
+    assert not any("gp_trust_region" in t.system_attrs for t in mixed.trials)
 
 
 def test_a_proposal_made_while_trials_run_says_how_many_it_fantasized():
@@ -346,3 +376,20 @@ def test_a_proposal_made_while_trials_run_says_how_many_it_fantasized():
         [None, 1, 2, 3]
     for t in batch:
         s.tell(t, 1.0)
+
+
+def test_one_greedy_trial_runs_at_a_time():
+    # fantasies leave the model's mean unchanged, so a second greedy trial in flight
+    # would propose next to the first: the others maximize log EI
+    s = _study(GPSampler(seed=0, n_startup_trials=5, greedy_every=2), seed=0)
+    s.optimize(_sphere(2), n_trials=12)
+    batch = [s.ask() for _ in range(4)]
+    for t in batch:
+        t.suggest_float("x0", -5, 5), t.suggest_float("x1", -5, 5)
+    kinds = [s.trials[t.number].system_attrs.get("acquisition_function") for t in batch]
+    assert [t.number for t in batch] == [12, 13, 14, 15]
+    assert kinds == ["mean", "logei", "logei", "logei"]
+    for t in batch:
+        s.tell(t, 1.0)
+    s.optimize(_sphere(2), n_trials=1)
+    assert s.trials[-1].system_attrs["acquisition_function"] == "mean"

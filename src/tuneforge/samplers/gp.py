@@ -7,7 +7,9 @@ fits a GP (`tuneforge.math.gp`) to the warped objective values over the unit-cub
 encoding (`gp_model.Layout`), and maximizes log expected improvement (or a confidence
 bound) times the probability of feasibility of each constraint
 (`tuneforge.math.acquisition`) with quasi-random screening, batched L-BFGS-B and a
-discrete local search (`tuneforge.math.optimize`). Pruned trials are modelled at their
+discrete local search (`tuneforge.math.optimize`); every other trial minimizes the
+model's mean instead (greedy), and on an all-continuous space both search a trust region
+around the best point (`tuneforge.math.trust_region`). Pruned trials are modelled at their
 last reported value, never better than the worst complete trial (`gp_model.
 censored_losses`: they lost a rung to the trials that went on), so under a pruner the GP
 learns from every trial, not only the few that ran to the end. Pending (RUNNING) trials
@@ -60,7 +62,7 @@ if TYPE_CHECKING:  # the model pulls in scipy.optimize/linalg: imported on first
     from tuneforge.samplers.gp_effort import Search
     from tuneforge.samplers.mobo import MOBOSampler
 
-TRUST_REGION_MIN_DIMS = 10   # TuRBO-style region from this many continuous parameters
+GREEDY_EVERY = 2             # every other model trial minimizes the mean (`greedy_every`)
 _MAX_STATES = 32         # (study, space) model states kept per sampler instance: a
                          # family choice keeps two per branch (see `gp_family`)
 
@@ -76,6 +78,12 @@ class GPSampler(BaseSampler):
       so that large spaces start modelling within a typical budget.
     - `acquisition`: "logei" (log expected improvement) or "ucb" (confidence bound with
       the schedule of `math.acquisition.ucb_beta`, or `beta` if given).
+    - `greedy_every`: every k-th trial (by trial number) proposes the minimizer of the
+      model's mean instead of the acquisition's maximizer (never a point already
+      evaluated, unless `noisy`): an exploitation step that refines the best region
+      between the acquisition's more exploratory proposals ("Greed is good", De Ath et
+      al., ACM TELO 2021; the measured gain: benchmarks/README.md). Such a trial's
+      `acquisition_function` is "mean". 0: never.
     - `noisy`: treat observations as noisy (noise prior centred on 2 % of the variance,
       incumbent = best posterior mean at the observed points, re-evaluating a point
       allowed). Otherwise a point already evaluated is never proposed again.
@@ -87,7 +95,9 @@ class GPSampler(BaseSampler):
       `gp_n_train` attribute says how many.
     - `trust_region`: maximize the acquisition in a TuRBO-style box around the best
       point (`math.trust_region`; its side is the trial's `gp_trust_region`); None: on
-      for `TRUST_REGION_MIN_DIMS` or more parameters, all continuous.
+      when every parameter is continuous (no categorical or integer/step grid): it
+      gained at every budget on the 48 BBOB problems of d = 2 and 5 and on d >= 10
+      (benchmarks/README.md).
     - `effort`: the work per proposal (`gp_effort`): "full", "reduced", "minimal", or
       "auto": the most thorough level whose measured proposal time is at most
       `effort_fraction` of the objective's measured time per trial (for cheap objectives,
@@ -116,10 +126,15 @@ class GPSampler(BaseSampler):
                  constraints: bool | None = None, beta: float | None = None,
                  max_fit_trials: int = 250, trust_region: bool | None = None,
                  constraints_func: ConstraintsFunc | None = None, effort: str = "full",
-                 effort_fraction: float = 0.25) -> None:
+                 effort_fraction: float = 0.25, greedy_every: int = GREEDY_EVERY) -> None:
         if acquisition not in ("logei", "ucb"):
             raise ValueError(f"GPSampler: acquisition must be 'logei' or 'ucb', "
                              f"got {acquisition!r}")
+        if isinstance(greedy_every, bool) or not isinstance(greedy_every, int) \
+                or greedy_every < 0:
+            raise ValueError(f"GPSampler: greedy_every must be an int >= 0 (0: never), "
+                             f"got {greedy_every!r}")
+        self.greedy_every = greedy_every
         if n_startup_trials is not None and n_startup_trials < 1:
             raise ValueError(f"GPSampler: n_startup_trials must be >= 1, got {n_startup_trials}")
         if max_fit_trials < 10:
@@ -153,7 +168,7 @@ class GPSampler(BaseSampler):
 
     def __repr__(self) -> str:
         return (f"GPSampler(seed={self.seed!r}, acquisition={self.acquisition!r}, "
-                f"noisy={self.noisy})")
+                f"noisy={self.noisy}, greedy_every={self.greedy_every})")
 
     # -- entry point ------------------------------------------------------------------
     def sample(self, space: Mapping[str, Distribution], history: History,
@@ -185,7 +200,9 @@ class GPSampler(BaseSampler):
             family = sample_family(self, space, trials, trial, rng, history.directions[0])
             if family is not None:
                 return family
-        region = self._use_trust_region(layout)
+        # the region centres on the best feasible trial: none yet, the whole box
+        y_region = self._feasible_values(y_obs, cons)
+        region = self._use_trust_region(layout) and bool(np.isfinite(y_region).any())
         level = self.effort if self.effort != "auto" else choose_effort(
             objective_seconds(trials, state.effort_log.trial_s), state.effort_log.level_s,
             self.effort_fraction)
@@ -206,7 +223,7 @@ class GPSampler(BaseSampler):
         remember_proposal(state, trial.key, x)
         attrs: dict[str, Any] = {"sampler": "GPSampler", "gp_phase": "model",
                                  "acquisition": float(value) if math.isfinite(value) else None,
-                                 "acquisition_function": self.acquisition,
+                                 "acquisition_function": self.acquisition_kind(trial, trials),
                                  "gp_effort": level}
         if self.effort == "auto":  # the measured time chose the level: show it
             attrs["gp_propose_s"] = round(took, 6)
@@ -219,8 +236,21 @@ class GPSampler(BaseSampler):
         if region:
             from tuneforge.math.trust_region import improvements, side_length
 
-            attrs["gp_trust_region"] = round(side_length(improvements(y_obs, n_startup), d), 6)
+            attrs["gp_trust_region"] = round(side_length(improvements(y_region, n_startup), d),
+                                             6)
         return Suggestion(layout.decode(x), attrs)
+
+    def acquisition_kind(self, trial: TrialRecord, trials: Sequence[TrialRecord] = ()) -> str:
+        """The acquisition this trial maximizes: "mean" on every `greedy_every`-th trial
+        number (exploitation), else `acquisition`. One greedy trial runs at a time: the
+        fantasies of running trials leave the model's mean where it was, so a second
+        one would propose (next to) the same point."""
+        if not self.greedy_every or trial.number % self.greedy_every:
+            return self.acquisition
+        if any(t.state is TrialState.RUNNING and t.key != trial.key
+               and t.system_attrs.get("acquisition_function") == "mean" for t in trials):
+            return self.acquisition
+        return "mean"
 
     def fit_quality(self, space: Mapping[str, Distribution], history: History
                     ) -> tuple[float, int] | None:
@@ -307,17 +337,20 @@ class GPSampler(BaseSampler):
                  trial: TrialRecord, x_obs: np.ndarray, y_obs: np.ndarray,
                  cons: list[Any], rng: np.random.Generator, *,
                  z_obs: np.ndarray | None = None, incumbent: float | None = None,
-                 region_from: int | None = None) -> tuple[np.ndarray, float, int]:
+                 region_from: int | None = None,
+                 kind: str | None = None) -> tuple[np.ndarray, float, int]:
         """The acquisition's best point, its value and the number of trials fitted on.
         `z_obs` replaces the warp of `y_obs` and `incumbent` the best warped value, so that
         the acquisitions of several branches, each with its own model, share one scale.
         `region_from`: search a trust region whose side follows the outcomes of the
-        trials from this index on (None: the whole box)."""
+        trials from this index on (None: the whole box). `kind`: the acquisition (None:
+        `acquisition_kind` of this trial among `trials`)."""
         from tuneforge.math.acquisition import Acquisition, ucb_beta
         from tuneforge.math.gp import Prior, warp_outputs
         from tuneforge.math.optimize import maximize
 
         d = x_obs.shape[1]
+        y_region = self._feasible_values(y_obs, cons)
         idx = fit_subset(y_obs, rng, max_trials=self.max_fit_trials)
         x, y = x_obs[idx], y_obs[idx]
         cons = [cons[i] for i in idx]
@@ -339,8 +372,7 @@ class GPSampler(BaseSampler):
             gp = PriorMeanGP(fit(state, "objective", x, resid, layout.is_cat, prior),
                              mean_gp, scale)
 
-        use_cons = self.constraints if self.constraints is not None else \
-            any(c is not None for c in cons)
+        use_cons = self._uses_constraints(cons)
         feasible = np.ones(len(y), dtype=bool)
         cgps: list[tuple[GP, float]] = []
         if use_cons:
@@ -375,24 +407,39 @@ class GPSampler(BaseSampler):
                 best = min(best, float(mean_p[: len(pend)][ok].min()))
 
         beta = self.beta if self.beta is not None else ucb_beta(len(y), d)
-        acq = Acquisition(gp, best, kind=self.acquisition, beta=beta, constraints=cgps)
+        kind = kind or self.acquisition_kind(trial, trials)
+        acq = Acquisition(gp, best, kind=kind, beta=beta,
+                          constraints=cgps)
         # A deterministic objective gains nothing from a point it has already seen.
         # No extra candidates around the best points (`centres`): they take the L-BFGS-B
         # starts and hold the search in a local minimum (benchmarks/README.md).
         avoid = None if self.noisy else seen
-        if region_from is not None:
-            x_best, value = _maximize_in_region(acq, gp, x_obs, y_obs, region_from, rng,
+        if region_from is not None and np.isfinite(y_region).any():
+            x_best, value = _maximize_in_region(acq, gp, x_obs, y_region, region_from, rng,
                                                 avoid, state.effort.search(d))
         else:
             x_best, value = maximize(acq, acq.value_and_grad, layout.box, rng, avoid=avoid,
                                      **state.effort.search(d))
         return x_best, value, len(idx)
 
+    def _uses_constraints(self, cons: Sequence[Any]) -> bool:
+        return self.constraints if self.constraints is not None else \
+            any(c is not None for c in cons)
+
+    def _feasible_values(self, y_obs: np.ndarray, cons: Sequence[Any]) -> np.ndarray:
+        """y_obs (n,) with infeasible trials at +inf (unchanged without constraints)."""
+        if not self._uses_constraints(cons):
+            return y_obs
+        from tuneforge.math.constraints import constraint_matrix
+
+        feasible = np.all(constraint_matrix(cons) <= 0, axis=1)
+        out: np.ndarray = np.where(feasible, y_obs, np.inf)
+        return out
+
     def _use_trust_region(self, layout: Layout) -> bool:
         if self.trust_region is not None:
             return self.trust_region and not layout.is_cat.any()
-        return (len(layout.names) >= TRUST_REGION_MIN_DIMS
-                and all(g is None for g in layout.box.grids))
+        return all(g is None for g in layout.box.grids) and not layout.is_cat.any()
 
 
 def _maximize_in_region(acq: Any, gp: GP, x_obs: np.ndarray, y_obs: np.ndarray, start: int,

@@ -48,7 +48,8 @@ def sample_branch(sampler: GPSampler, space: Mapping[str, Distribution],
     try:
         with single_blas_thread():
             x, _, n_train = sampler._propose(layout, state, members, trial, x_obs, y_obs,
-                                             cons, rng)
+                                             cons, rng,
+                                             kind=sampler.acquisition_kind(trial, trials))
     except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
         return Suggestion(decode(space, rng.random(1)),
                           {"sampler": "GPSampler", "gp_error": str(exc)[:200]})

@@ -73,6 +73,7 @@ def sample_family(sampler: GPSampler, space: Mapping[str, Distribution],
     z_all = warp_outputs(y_all).z   # a monotone map of y: equal values, equal z
     z_of = dict(zip(y_all.tolist(), z_all.tolist(), strict=True))
     incumbent = float(z_all.min())
+    kind = sampler.acquisition_kind(trial, trials)
     scores = np.full(len(dist.choices), -np.inf)
     for i, (group, branch) in enumerate(zip(members, branches, strict=True)):
         if not branch:   # a leaf: already evaluated
@@ -88,7 +89,8 @@ def sample_family(sampler: GPSampler, space: Mapping[str, Distribution],
         try:
             with single_blas_thread():
                 _, value, _ = sampler._propose(layout, state, group, trial, x_obs, y_obs,
-                                               cons, rng, z_obs=z_obs, incumbent=incumbent)
+                                               cons, rng, z_obs=z_obs, incumbent=incumbent,
+                                               kind=kind)
         except (np.linalg.LinAlgError, FloatingPointError, ValueError):
             continue
         if math.isfinite(value):
@@ -98,6 +100,6 @@ def sample_family(sampler: GPSampler, space: Mapping[str, Distribution],
     best = int(np.argmax(scores))
     return Suggestion({name: dist.choices[best]},
                       {"sampler": "GPSampler", "gp_phase": "model",
-                       "acquisition_function": sampler.acquisition,
+                       "acquisition_function": kind,
                        "gp_family": [float(v) if math.isfinite(v) else None
                                      for v in scores]})
