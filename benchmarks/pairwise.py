@@ -44,6 +44,22 @@ from benchmarks.report.stats import tied
 from benchmarks.results import load
 
 
+def overlap(files: Sequence[str], names: Sequence[str]) -> str | None:
+    """A message when one of `names` has runs of the same problem and seed in two of
+    `files` (e.g. an old and a new version of a sampler under one name), which would
+    be compared as if they were one; None when each run comes from one file."""
+    source: dict[tuple[str, str, int], str] = {}
+    for f in files:
+        for r in load(f)["runs"]:
+            if r.get("optimizer") not in names:
+                continue
+            key = (r["optimizer"], r["problem"], r["seed"])
+            if source.setdefault(key, f) != f:
+                return (f"{key[0]} has runs of {key[1]} seed {key[2]} in both {source[key]} "
+                        f"and {f} (two versions under one name?); pass only one of them")
+    return None
+
+
 def best_after(record: dict[str, Any], at: int) -> float | None:
     """The run's best value after `at` evaluations (its last one if it stopped sooner);
     None for a failed run or one without a curve."""
@@ -314,6 +330,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="with --eval-seconds: a's workers (b has one)")
     args = p.parse_args(argv)
     runs = [r for f in args.files for r in load(f)["runs"]]
+    clash = overlap(args.files, [args.a, args.b])
+    if clash:
+        raise SystemExit(clash)
     names = {r["optimizer"] for r in runs}
     for name in (args.a, args.b):
         if name not in names:

@@ -132,3 +132,19 @@ def test_evaluation_counts_that_are_not_whole_numbers_above_zero_are_refused(tmp
         pairwise.main([str(path), "--a", "a", "--b", "b", "--at", bad])
     assert "evaluation counts >= 1 separated by commas" in capsys.readouterr().err
     assert pairwise.counts("10,25") == [10, 25]
+
+
+def test_one_optimizer_in_two_files_for_the_same_run_is_refused(tmp_path):
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps({"format": 1, "suite": "bbob", "runs": _runs()}))
+    new.write_text(json.dumps({"format": 1, "suite": "bbob",
+                               "runs": [r for r in _runs() if r["optimizer"] == "a"]}))
+    with pytest.raises(SystemExit, match="a has runs of bbob-f1-d2 seed 0 in both"):
+        pairwise.main([str(old), str(new), "--a", "a", "--b", "b"])
+    # b alone in a second file, or an optimizer not compared, is fine
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"format": 1, "suite": "bbob",
+                                 "runs": [r for r in _runs() if r["optimizer"] == "b"]}))
+    assert pairwise.overlap([str(old), str(other)], ["a"]) is None
+    assert pairwise.overlap([str(old), str(other)], ["a", "b"]) is not None
+
