@@ -61,7 +61,9 @@ def test_median_pruner_in_a_study_prunes_bad_curves():
                 raise tf.TrialPruned()
         return level
 
-    study = tf.create_study(seed=0, pruner=MedianPruner(n_startup_trials=3))
+    # random levels: a spread of good and bad curves whatever the default sampler finds
+    study = tf.create_study(seed=0, sampler=tf.RandomSampler(seed=0),
+                            pruner=MedianPruner(n_startup_trials=3))
     study.optimize(objective, n_trials=30)
     pruned = [t for t in study.trials if t.state is TrialState.PRUNED]
     complete = [t for t in study.trials if t.state is TrialState.COMPLETE]
@@ -88,7 +90,8 @@ def test_a_median_prune_says_why_on_the_trial():
                 raise tf.TrialPruned()
         return level
 
-    study = tf.create_study(seed=0, pruner=MedianPruner(n_startup_trials=3))
+    study = tf.create_study(seed=0, sampler=tf.RandomSampler(seed=0),
+                            pruner=MedianPruner(n_startup_trials=3))
     study.optimize(objective, n_trials=15)
     pruned = [t for t in study.trials if t.state is TrialState.PRUNED]
     assert pruned
