@@ -35,7 +35,7 @@ import argparse
 import bisect
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from statistics import median
 from typing import Any
 
@@ -44,13 +44,14 @@ from benchmarks.report.stats import tied
 from benchmarks.results import load
 
 
-def overlap(files: Sequence[str], names: Sequence[str]) -> str | None:
-    """A message when one of `names` has runs of the same problem and seed in two of
-    `files` (e.g. an old and a new version of a sampler under one name), which would
-    be compared as if they were one; None when each run comes from one file."""
+def overlap(runs_by_file: Mapping[str, Sequence[dict[str, Any]]],
+            names: Sequence[str]) -> str | None:
+    """A message when one of `names` has runs of the same problem and seed in two of the
+    files (e.g. an old and a new version of a sampler under one name), which would be
+    compared as if they were one; None when each run comes from one file."""
     source: dict[tuple[str, str, int], str] = {}
-    for f in files:
-        for r in load(f)["runs"]:
+    for f, runs in runs_by_file.items():
+        for r in runs:
             if r.get("optimizer") not in names:
                 continue
             key = (r["optimizer"], r["problem"], r["seed"])
@@ -329,8 +330,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers-a", type=int, default=4,
                    help="with --eval-seconds: a's workers (b has one)")
     args = p.parse_args(argv)
-    runs = [r for f in args.files for r in load(f)["runs"]]
-    clash = overlap(args.files, [args.a, args.b])
+    by_file = {f: load(f)["runs"] for f in args.files}
+    runs = [r for f_runs in by_file.values() for r in f_runs]
+    clash = overlap(by_file, [args.a, args.b])
     if clash:
         raise SystemExit(clash)
     names = {r["optimizer"] for r in runs}

@@ -350,7 +350,8 @@ class GPSampler(BaseSampler):
         from tuneforge.math.optimize import maximize
 
         d = x_obs.shape[1]
-        y_region = self._feasible_values(y_obs, cons)
+        # the region (if any) centres on the best feasible trial: none yet, the whole box
+        y_region = self._feasible_values(y_obs, cons) if region_from is not None else None
         idx = fit_subset(y_obs, rng, max_trials=self.max_fit_trials)
         x, y = x_obs[idx], y_obs[idx]
         cons = [cons[i] for i in idx]
@@ -413,7 +414,7 @@ class GPSampler(BaseSampler):
         # No extra candidates around the best points (`centres`): they take the L-BFGS-B
         # starts and hold the search in a local minimum (benchmarks/README.md).
         avoid = None if self.noisy else seen
-        if region_from is not None and np.isfinite(y_region).any():
+        if region_from is not None and y_region is not None and np.isfinite(y_region).any():
             x_best, value = _maximize_in_region(acq, gp, x_obs, y_region, region_from, rng,
                                                 avoid, state.effort.search(d))
         else:
